@@ -1,0 +1,227 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+	"golang.org/x/term"
+
+	"github.com/acimport/acimport/importer"
+	"github.com/acimport/acimport/importer/sandbox"
+	"github.com/acimport/acimport/mapping"
+)
+
+const importUsage = `Usage: acimport import -m MAPPING [flags] FILE...
+
+Imports every row of each CSV FILE ("-" = standard input) as one profile. Rows that
+fail go, with a code and a reason, to a reject file that can be imported again with
+the same mapping. The API token comes from ALTCRAFT_TOKEN or --token-file.
+
+Reject, results and summary files hold customers' personal data: they are created
+readable by you only (0600); delete them when done.`
+
+func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := pflag.NewFlagSet("import", pflag.ContinueOnError)
+	var (
+		mappingPath, url, tokenFile, reject, results, summary string
+		rate                                                  float64
+		workers, retries, maxRejects                          int
+		timeout                                               time.Duration
+		dryRun, useSandbox, noProgress                        bool
+	)
+	fs.StringVarP(&mappingPath, "mapping", "m", "", "the mapping file (required)")
+	fs.StringVar(&url, "url", os.Getenv("ALTCRAFT_URL"), "platform base URL, e.g. https://example.com [env ALTCRAFT_URL]")
+	fs.StringVar(&tokenFile, "token-file", "", "read the API token from this file (default: env ALTCRAFT_TOKEN)")
+	fs.Float64Var(&rate, "rate", 10, "requests per second for the whole run, all workers together; 0 = no limit")
+	fs.IntVar(&workers, "workers", 8, "requests in flight at once")
+	fs.IntVar(&retries, "retries", 5, "retries of a transient failure (429, 5xx, timeout, network) before the row is rejected")
+	fs.DurationVar(&timeout, "timeout", 30*time.Second, "per-request timeout")
+	fs.StringVar(&reject, "reject", "", "reject file (default <input>.rejects.csv beside each input; required for stdin)")
+	fs.StringVar(&results, "results", "", "optional per-row outcome log (CSV): file, line, status, profile_id, code, attempts")
+	fs.StringVar(&summary, "summary", "", "write the run summary as JSON to this file")
+	fs.IntVar(&maxRejects, "max-rejects", -1, "stop once more than N rows have been rejected (default unlimited)")
+	fs.BoolVar(&dryRun, "dry-run", false, "everything but sending: same as 'acimport check'")
+	fs.BoolVar(&useSandbox, "sandbox", false, "import into an in-process sandbox instead of --url (no URL or token needed)")
+	fs.BoolVar(&noProgress, "no-progress", false, "no progress display (when stderr is not a terminal: no log line every 10 s)")
+	if err := parseFlags(fs, args, stdout, importUsage); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return fmt.Errorf("%w: import: no input FILE (use - for standard input)", errUsage)
+	}
+	switch {
+	case rate < 0:
+		return fmt.Errorf("%w: --rate must be 0 (no limit) or more", errUsage)
+	case workers < 1:
+		return fmt.Errorf("%w: --workers must be at least 1", errUsage)
+	case retries < 0:
+		return fmt.Errorf("%w: --retries must be 0 or more", errUsage)
+	case timeout <= 0:
+		return fmt.Errorf("%w: --timeout must be positive", errUsage)
+	}
+	m, err := loadMapping(mappingPath)
+	if err != nil {
+		return err
+	}
+	if dryRun {
+		return check(ctx, m, fs.Args(), stdin, stdout)
+	}
+	cfg := importer.Config{
+		Mapping: m, Files: fs.Args(), Stdin: stdin, Stderr: stderr,
+		URL: url, Rate: rate, Workers: workers, Retries: retries, Timeout: timeout,
+		MaxRejects: maxRejects, RejectPath: reject, ResultsPath: results, SummaryPath: summary,
+		Progress: progressMode(noProgress, stderr),
+	}
+	var sb *sandbox.Instance
+	if useSandbox {
+		sb, err = sandbox.Start("127.0.0.1:0", sandbox.Config{})
+		if err != nil {
+			return fmt.Errorf("start the sandbox: %w", err)
+		}
+		defer sb.Close()
+		cfg.URL, cfg.Token = sb.URL, "sandbox"
+		fmt.Fprintf(stderr, "importing into an in-process sandbox at %s (nothing leaves this machine)\n", sb.URL)
+	} else if cfg.Token, err = readToken(tokenFile); err != nil {
+		return err
+	}
+	sum, err := importer.Import(ctx, cfg)
+	if sb != nil {
+		st := sb.Server.Stats()
+		fmt.Fprintf(stderr, "sandbox: %d profiles stored (%d created, %d updated); to inspect them, run 'acimport sandbox' and import with --url\n",
+			len(sb.Server.Profiles()), st.Created, st.Updated)
+	}
+	if err != nil {
+		if sum != nil && sum.NotSent > 0 && !errors.Is(err, importer.ErrInterrupted) {
+			fmt.Fprintf(stderr, "%d rows were not sent; they are not in the reject file.\n", sum.NotSent)
+		}
+		return err
+	}
+	if sum.Rejected > 0 {
+		return errRejected
+	}
+	return nil
+}
+
+const checkUsage = `Usage: acimport check -m MAPPING [flags] FILE...
+
+Reads and converts every row as import would, reports invalid values per column
+with examples and shows the first request bodies. Sends nothing; needs no token.`
+
+func cmdCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := pflag.NewFlagSet("check", pflag.ContinueOnError)
+	var mappingPath string
+	fs.StringVarP(&mappingPath, "mapping", "m", "", "the mapping file (required)")
+	if err := parseFlags(fs, args, stdout, checkUsage); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return fmt.Errorf("%w: check: no input FILE (use - for standard input)", errUsage)
+	}
+	m, err := loadMapping(mappingPath)
+	if err != nil {
+		return err
+	}
+	return check(ctx, m, fs.Args(), stdin, stdout)
+}
+
+func check(ctx context.Context, m *mapping.Mapping, files []string, stdin io.Reader, stdout io.Writer) error {
+	rep, err := importer.Check(ctx, m, files, stdin, stdout)
+	if err != nil {
+		return err
+	}
+	if rep.Invalid > 0 {
+		return errRejected
+	}
+	return nil
+}
+
+const sandboxUsage = `Usage: acimport sandbox [--listen ADDR] [flags]
+
+Serves POST /api/v1.1/profiles/import like the Altcraft API, into memory, for
+rehearsals: point "acimport import --url http://ADDR" at it. Inspect what it holds
+with GET /sandbox/profiles and GET /sandbox/stats. Stop it with Ctrl-C.`
+
+func cmdSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := pflag.NewFlagSet("sandbox", pflag.ContinueOnError)
+	var (
+		cfg         sandbox.Config
+		listen      string
+		dbs, rs     string
+		failRate    float64
+		dropRate    float64
+		limitRPS    float64
+		latency     time.Duration
+		seed        int64
+		tokenFromFs string
+	)
+	fs.StringVar(&listen, "listen", "127.0.0.1:8765", "address to listen on")
+	fs.StringVar(&tokenFromFs, "token", "", "the only token accepted (default: any non-empty token)")
+	fs.StringVar(&dbs, "dbs", "", "comma-separated database ids that exist (default: every positive id)")
+	fs.StringVar(&rs, "resources", "", "comma-separated resource ids that exist (default: every positive id)")
+	fs.DurationVar(&latency, "latency", 0, "delay before each answer")
+	fs.Float64Var(&failRate, "fail-rate", 0, "fraction of requests answered with HTTP 5xx")
+	fs.Float64Var(&dropRate, "drop-rate", 0, "fraction of requests whose connection is closed without an answer")
+	fs.Float64Var(&limitRPS, "limit-rps", 0, "answer HTTP 429 with Retry-After above this many requests per second (0 = no limit)")
+	fs.Int64Var(&seed, "seed", 1, "seed of the fault injection, for reproducible rehearsals")
+	if err := parseFlags(fs, args, stdout, sandboxUsage); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: sandbox takes no arguments, got %q", errUsage, fs.Args())
+	}
+	var err error
+	if cfg.DBs, err = parseIDs("--dbs", dbs); err != nil {
+		return err
+	}
+	if cfg.Resources, err = parseIDs("--resources", rs); err != nil {
+		return err
+	}
+	for name, p := range map[string]float64{"--fail-rate": failRate, "--drop-rate": dropRate} {
+		if p < 0 || p > 1 {
+			return fmt.Errorf("%w: %s must be between 0 and 1, got %v", errUsage, name, p)
+		}
+	}
+	cfg.Token, cfg.Latency, cfg.FailRate, cfg.DropRate, cfg.LimitRPS, cfg.Seed = tokenFromFs, latency, failRate, dropRate, limitRPS, seed
+	inst, err := sandbox.Start(listen, cfg)
+	if err != nil {
+		return fmt.Errorf("start the sandbox: %w", err)
+	}
+	fmt.Fprintf(stderr, "sandbox listening on %s (POST /api/v1.1/profiles/import; GET /sandbox/profiles, /sandbox/stats); Ctrl-C to stop\n", inst.URL)
+	<-ctx.Done()
+	st := inst.Server.Stats()
+	fmt.Fprintf(stderr, "sandbox: %d requests, %d created, %d updated, %d rejected, %d faults\n", st.Requests, st.Created, st.Updated, st.Rejected, st.Faults)
+	return inst.Close()
+}
+
+func parseIDs(flag, s string) ([]int, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var ids []int
+	for _, part := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(part))
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("%w: %s takes positive ids separated by commas, got %q", errUsage, flag, part)
+		}
+		ids = append(ids, n)
+	}
+	return ids, nil
+}
+
+// progressMode: a bar on a terminal, a log line every 10 s elsewhere, nothing with --no-progress.
+func progressMode(off bool, stderr io.Writer) importer.ProgressMode {
+	if off {
+		return importer.ProgressOff
+	}
+	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return importer.ProgressBar
+	}
+	return importer.ProgressLog
+}

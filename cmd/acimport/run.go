@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/acimport/acimport/importer"
+	"github.com/acimport/acimport/mapping"
+)
+
+// Exit codes, as design.md documents them for scripts.
+const (
+	exitOK          = 0
+	exitFailed      = 1
+	exitUsage       = 2
+	exitRejected    = 3
+	exitInterrupted = 130
+)
+
+// errUsage marks mistakes in the command line itself.
+var errUsage = errors.New("usage")
+
+// errRejected is a finished run with rejected (or, for check, invalid) rows.
+var errRejected = errors.New("some rows were rejected")
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = ""
+
+const usageText = `acimport bulk-imports customer profiles from CSV files into an Altcraft platform.
+
+Usage:
+  acimport import  -m MAPPING [flags] FILE...   import CSV files ("-" = standard input)
+  acimport check   -m MAPPING [flags] FILE...   validate every row locally; sends nothing
+  acimport sandbox [--listen ADDR] [flags]      run a local Altcraft-compatible API for rehearsals
+  acimport version
+
+Run "acimport COMMAND --help" for a command's flags.
+
+Exit codes: 0 all rows imported (check: all valid); 1 the run stopped (bad mapping or
+input, I/O error, run-wide API error, --max-rejects exceeded); 2 usage error; 3 finished
+with rejected rows (check: invalid rows); 130 interrupted.
+`
+
+// run is the whole program but for the process: tests call it.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usageText)
+		return exitUsage
+	}
+	var err error
+	switch args[0] {
+	case "import":
+		err = cmdImport(ctx, args[1:], stdin, stdout, stderr)
+	case "check":
+		err = cmdCheck(ctx, args[1:], stdin, stdout, stderr)
+	case "sandbox":
+		err = cmdSandbox(ctx, args[1:], stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "acimport", buildVersion())
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usageText)
+	default:
+		err = fmt.Errorf("%w: unknown command %q (commands: import, check, sandbox, version)", errUsage, args[0])
+	}
+	code := exitCode(err)
+	switch {
+	case err == nil, errors.Is(err, pflag.ErrHelp), errors.Is(err, errRejected):
+	case code == exitUsage:
+		fmt.Fprintf(stderr, "acimport: %s\nRun \"acimport --help\" for usage.\n", strings.TrimPrefix(err.Error(), "usage: "))
+	case code == exitInterrupted:
+		fmt.Fprintln(stderr, "acimport: interrupted")
+	default:
+		fmt.Fprintf(stderr, "acimport: %v\n", err)
+	}
+	return code
+}
+
+// exitCode is the one place that turns errors into exit codes.
+func exitCode(err error) int {
+	switch {
+	case err == nil, errors.Is(err, pflag.ErrHelp):
+		return exitOK
+	case errors.Is(err, importer.ErrInterrupted):
+		return exitInterrupted
+	case errors.Is(err, errRejected):
+		return exitRejected
+	case errors.Is(err, errUsage), errors.Is(err, importer.ErrUsage):
+		return exitUsage
+	default:
+		// The run stopped: *importer.APIError, *importer.APIDownError,
+		// importer.ErrTooManyRejects, importer.ErrInput, mapping and I/O errors.
+		return exitFailed
+	}
+}
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// parseFlags parses a command's flags; a flag error is a usage error.
+func parseFlags(fs *pflag.FlagSet, args []string, stdout io.Writer, usage string) error {
+	fs.SetOutput(io.Discard)
+	fs.SortFlags = false
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			fmt.Fprintf(stdout, "%s\nFlags:\n%s", usage, fs.FlagUsages())
+			return err
+		}
+		return fmt.Errorf("%w: %s %v", errUsage, fs.Name(), err)
+	}
+	return nil
+}
+
+// loadMapping reads the mapping file named by -m.
+func loadMapping(path string) (*mapping.Mapping, error) {
+	if path == "" {
+		return nil, fmt.Errorf("%w: -m/--mapping FILE is required", errUsage)
+	}
+	m, err := mapping.Load(path)
+	if err != nil {
+		return nil, fmt.Errorf("mapping file:\n%w", err)
+	}
+	return m, nil
+}
+
+// readToken takes the API token from --token-file or ALTCRAFT_TOKEN: never from
+// argv, where ps and shell history would show it.
+func readToken(file string) (string, error) {
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", fmt.Errorf("read --token-file: %w", err)
+		}
+		t := strings.TrimSpace(string(b))
+		if t == "" {
+			return "", fmt.Errorf("--token-file %s is empty", file)
+		}
+		return t, nil
+	}
+	return strings.TrimSpace(os.Getenv("ALTCRAFT_TOKEN")), nil
+}

@@ -1,0 +1,238 @@
+package importer
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// importPath is the profile import method, relative to the platform's base URL.
+const importPath = "/api/v1.1/profiles/import"
+
+// maxAnswerBytes bounds how much of an answer is read: a real answer is a few
+// hundred bytes, and a proxy's error page must not be buffered whole.
+const maxAnswerBytes = 1 << 20
+
+// Client sends one profile import request at a time; it is safe for concurrent use.
+type Client struct {
+	endpoint string
+	token    string
+	http     *http.Client
+}
+
+// NewClient returns a client for the platform at baseURL. workers sizes the
+// connection pool so that every worker keeps its keep-alive connection.
+// hc may be nil; tests pass their own.
+func NewClient(baseURL, token string, workers int, timeout time.Duration, hc *http.Client) *Client {
+	if hc == nil {
+		hc = &http.Client{
+			Transport: newTransport(workers),
+			// Never follow a redirect: it could carry the token to another host,
+			// and a redirected POST is not what the user asked for.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
+	}
+	hc.Timeout = timeout
+	return &Client{endpoint: strings.TrimRight(baseURL, "/") + importPath, token: token, http: hc}
+}
+
+func newTransport(workers int) *http.Transport {
+	if workers < 1 {
+		workers = 1
+	}
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          workers * 2,
+		MaxIdleConnsPerHost:   workers * 2, // the default of 2 would churn connections
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
+	}
+}
+
+// Answer is the outcome of one attempt.
+type Answer struct {
+	Kind      AnswerKind
+	ProfileID string // for OK
+	Code      string // reject code: api_<N>, http_<status>, network, http_200_invalid
+	Reason    string
+	// RetryAfter is the server's Retry-After, when it gave one.
+	RetryAfter time.Duration
+	// Err is set for Fatal answers: the run-wide error to stop with.
+	Err error
+}
+
+// AnswerKind says what the pool does with an answer.
+type AnswerKind int
+
+const (
+	// OK: the profile was imported.
+	OK AnswerKind = iota
+	// Rejected: the API refused this row; retrying will not help.
+	Rejected
+	// Transient: retry with backoff (429, 5xx, timeouts, connection errors).
+	Transient
+	// Fatal: the whole run is doomed (bad token, no rights, plan exhausted, no such database).
+	Fatal
+)
+
+// APIError is a run-wide error answer of the API.
+type APIError struct {
+	Code int
+	Text string
+}
+
+func (e *APIError) Error() string {
+	hint := ""
+	switch e.Code {
+	case 401, 403:
+		hint = " — check the API token (ALTCRAFT_TOKEN or --token-file) and its rights to this database"
+	case 402:
+		hint = " — the platform's tariff limit is reached"
+	case 404:
+		hint = " — check db_id in the mapping file"
+	}
+	return fmt.Sprintf("the API answered error %d %q%s", e.Code, e.Text, hint)
+}
+
+// Send posts one request body and classifies the answer.
+func (c *Client) Send(ctx context.Context, body []byte) Answer {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, bytes.NewReader(body))
+	if err != nil {
+		return Answer{Kind: Fatal, Err: fmt.Errorf("build request: %w", err)}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return Answer{Kind: Transient, Code: "network", Reason: ctx.Err().Error()}
+		}
+		return Answer{Kind: Transient, Code: "network", Reason: networkReason(err)}
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes))
+	// Drain what is left so the connection can be reused.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4*maxAnswerBytes))
+	if err != nil {
+		return Answer{Kind: Transient, Code: "network", Reason: "reading the answer: " + networkReason(err)}
+	}
+	return classify(resp.StatusCode, resp.Header.Get("Retry-After"), raw)
+}
+
+// networkReason describes a transport error without the URL (which names the host
+// but adds nothing) and never with request headers.
+func networkReason(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return "timeout: no answer in time"
+	}
+	return err.Error()
+}
+
+// answerBody is the JSON every answer of the API carries.
+type answerBody struct {
+	Error     *int   `json:"error"`
+	ErrorText string `json:"error_text"`
+	ProfileID string `json:"profile_id"`
+}
+
+// classify turns an HTTP status and body into an Answer, following altcraft-api.md:
+// 429 and 5xx are transient whatever the body; otherwise a JSON body with a
+// non-zero error is an API error whatever the status.
+func classify(status int, retryAfter string, raw []byte) Answer {
+	httpCode := "http_" + strconv.Itoa(status)
+	if status == http.StatusTooManyRequests || status >= 500 {
+		return Answer{Kind: Transient, Code: httpCode, Reason: httpReason(status, raw), RetryAfter: parseRetryAfter(retryAfter)}
+	}
+	var ab answerBody
+	jsonErr := json.Unmarshal(raw, &ab)
+	if jsonErr == nil && ab.Error != nil {
+		if *ab.Error == 0 {
+			if status >= 200 && status < 300 {
+				return Answer{Kind: OK, ProfileID: ab.ProfileID}
+			}
+			return Answer{Kind: Rejected, Code: httpCode, Reason: httpReason(status, raw)}
+		}
+		code := *ab.Error
+		text := strings.TrimSpace(ab.ErrorText)
+		if isRunWide(code, text) {
+			return Answer{Kind: Fatal, Err: &APIError{Code: code, Text: text}}
+		}
+		return Answer{Kind: Rejected, Code: "api_" + strconv.Itoa(code), Reason: text}
+	}
+	switch {
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return Answer{Kind: Fatal, Err: &APIError{Code: status, Text: httpReason(status, raw)}}
+	case status >= 200 && status < 300:
+		// A success status without a readable answer: maybe a broken proxy; try again.
+		return Answer{Kind: Transient, Code: httpCode + "_invalid", Reason: "the answer is not the API's JSON: " + snippet(raw)}
+	default:
+		return Answer{Kind: Rejected, Code: httpCode, Reason: httpReason(status, raw)}
+	}
+}
+
+// isRunWide tells the answers that doom every row alike: no token, no rights,
+// no plan left, or no such database (a missing resource or profile is one row's problem).
+func isRunWide(code int, text string) bool {
+	switch code {
+	case 401, 402, 403:
+		return true
+	case 404:
+		return strings.Contains(strings.ToLower(text), "database")
+	}
+	return false
+}
+
+func httpReason(status int, raw []byte) string {
+	r := fmt.Sprintf("HTTP %d %s", status, http.StatusText(status))
+	if s := snippet(raw); s != "" {
+		r += ": " + s
+	}
+	return r
+}
+
+// snippet is the start of a body, on one line, for a reason column.
+func snippet(raw []byte) string {
+	const max = 200
+	s := strings.Join(strings.Fields(string(raw)), " ")
+	if len(s) > max {
+		s = strings.ToValidUTF8(s[:max], "") + "…"
+	}
+	return s
+}
+
+// parseRetryAfter reads delay-seconds or an HTTP date; zero when absent or unreadable.
+func parseRetryAfter(v string) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+		return time.Duration(n) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := time.Until(t); d > 0 {
+			return d
+		}
+	}
+	return 0
+}

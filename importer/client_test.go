@@ -1,0 +1,54 @@
+package importer
+
+import (
+	"errors"
+	"testing"
+	"time"
+)
+
+func TestClassify(t *testing.T) {
+	tests := []struct {
+		Name       string
+		Status     int
+		RetryAfter string
+		Body       string
+		Kind       AnswerKind
+		Code       string
+		ProfileID  string
+		APICode    int
+	}{
+		{Name: "success", Status: 200, Body: `{"error":0,"error_text":"Successful operation","profile_id":"5f4fa1a5ce9448665fef548e"}`, Kind: OK, ProfileID: "5f4fa1a5ce9448665fef548e"},
+		{Name: "API error in a 200 body", Status: 200, Body: `{"error":400,"error_text":"Invalid email"}`, Kind: Rejected, Code: "api_400"},
+		{Name: "API error with its HTTP status", Status: 400, Body: `{"error":400,"error_text":"Invalid email"}`, Kind: Rejected, Code: "api_400"},
+		{Name: "unlisted API error kept as reported", Status: 200, Body: `{"error":1234,"error_text":"Something"}`, Kind: Rejected, Code: "api_1234"},
+		{Name: "token required stops the run", Status: 401, Body: `{"error":401,"error_text":"API token required"}`, Kind: Fatal, APICode: 401},
+		{Name: "tariff limit in a 200 body stops the run", Status: 200, Body: `{"error":402,"error_text":"Tariff limit"}`, Kind: Fatal, APICode: 402},
+		{Name: "invalid token stops the run", Status: 403, Body: `{"error":403,"error_text":"Invalid token"}`, Kind: Fatal, APICode: 403},
+		{Name: "unknown database stops the run", Status: 404, Body: `{"error":404,"error_text":"Database 7 not found"}`, Kind: Fatal, APICode: 404},
+		{Name: "unknown resource rejects the row", Status: 404, Body: `{"error":404,"error_text":"Resource 3 not found"}`, Kind: Rejected, Code: "api_404"},
+		{Name: "429 with Retry-After", Status: 429, RetryAfter: "3", Body: `{"error":429,"error_text":"Too many requests"}`, Kind: Transient, Code: "http_429"},
+		{Name: "5xx with a JSON body is still transient", Status: 503, Body: `{"error":400,"error_text":"proxy says no"}`, Kind: Transient, Code: "http_503"},
+		{Name: "proxy HTML 502", Status: 502, Body: `<html><body>Bad Gateway</body></html>`, Kind: Transient, Code: "http_502"},
+		{Name: "non-JSON 400", Status: 400, Body: `bad request`, Kind: Rejected, Code: "http_400"},
+		{Name: "non-JSON 403 from a proxy stops the run", Status: 403, Body: `Forbidden`, Kind: Fatal, APICode: 403},
+		{Name: "invalid JSON on 200 is retried", Status: 200, Body: `{"error":0,`, Kind: Transient, Code: "http_200_invalid"},
+		{Name: "a redirect is not followed", Status: 302, Body: ``, Kind: Rejected, Code: "http_302"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.Name, func(t *testing.T) {
+			a := classify(tc.Status, tc.RetryAfter, []byte(tc.Body))
+			if a.Kind != tc.Kind || a.Code != tc.Code || a.ProfileID != tc.ProfileID {
+				t.Fatalf("classify = %+v, want kind %v code %q profile %q", a, tc.Kind, tc.Code, tc.ProfileID)
+			}
+			if tc.APICode != 0 {
+				var ae *APIError
+				if !errors.As(a.Err, &ae) || ae.Code != tc.APICode {
+					t.Fatalf("Err = %v, want *APIError %d", a.Err, tc.APICode)
+				}
+			}
+			if tc.RetryAfter == "3" && a.RetryAfter != 3*time.Second {
+				t.Errorf("RetryAfter = %v, want 3s", a.RetryAfter)
+			}
+		})
+	}
+}

@@ -1,0 +1,30 @@
+package importer
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Run-wide failures. cmd/acimport maps them to exit codes with errors.Is/As.
+var (
+	// ErrInterrupted: the run was stopped by a signal.
+	ErrInterrupted = errors.New("interrupted")
+	// ErrTooManyRejects: more rows were rejected than --max-rejects allows.
+	ErrTooManyRejects = errors.New("too many rejected rows")
+	// ErrInput: an input file could not be opened or read, or does not fit the mapping.
+	ErrInput = errors.New("input error")
+	// ErrUsage: the configuration itself is wrong (e.g. stdin without --reject).
+	ErrUsage = errors.New("usage error")
+)
+
+// APIDownError stops a run whose requests keep failing transiently: the API
+// (or the network to it) is down, and rejecting every remaining row as
+// "network" would only make the user re-run them all.
+type APIDownError struct {
+	Failures int64
+	Last     string
+}
+
+func (e *APIDownError) Error() string {
+	return fmt.Sprintf("the API looks down: %d requests in a row failed (last: %s); check --url and the network, then run again", e.Failures, e.Last)
+}

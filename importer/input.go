@@ -1,0 +1,165 @@
+package importer
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/acimport/acimport/importer/csvio"
+	"github.com/acimport/acimport/mapping"
+)
+
+// input is one CSV file of the run, opened, its header checked against the mapping.
+type input struct {
+	name    string // as given: a path or "-"
+	display string // for messages
+	size    int64  // -1 when unknown (stdin, pipes)
+	closer  io.Closer
+	reader  *csvio.Reader
+	binder  *mapping.Binder
+	reject  *rejectSink
+}
+
+// openInputs opens every input and binds the mapping to each header before the
+// first request, so a wrong column in the third file does not stop the run
+// halfway through.
+func openInputs(files []string, stdin io.Reader, m *mapping.Mapping) ([]*input, error) {
+	var ins []*input
+	fail := func(err error) ([]*input, error) {
+		closeInputs(ins)
+		return nil, err
+	}
+	stdinUsed := false
+	for _, name := range files {
+		in := &input{name: name, display: name, size: -1}
+		var r io.Reader
+		if name == "-" {
+			if stdinUsed {
+				return fail(fmt.Errorf("%w: standard input (-) is named twice", ErrUsage))
+			}
+			stdinUsed = true
+			in.display = "standard input"
+			r = stdin
+		} else {
+			f, err := os.Open(name)
+			if err != nil {
+				return fail(fmt.Errorf("%w: open input: %w", ErrInput, err))
+			}
+			if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+				in.size = st.Size()
+			}
+			in.closer, r = f, f
+		}
+		ins = append(ins, in)
+		cr, err := csvio.NewReader(r, name, csvio.Options{Delimiter: m.CSV.Delimiter, Encoding: m.CSV.Encoding})
+		if err != nil {
+			return fail(fmt.Errorf("%w: %w", ErrInput, err))
+		}
+		in.reader = cr
+		b, err := m.Bind(cr.Header())
+		if err != nil {
+			return fail(fmt.Errorf("%w: the mapping does not fit %s:\n%w", ErrInput, in.display, err))
+		}
+		in.binder = b
+	}
+	return ins, nil
+}
+
+func closeInputs(ins []*input) {
+	for _, in := range ins {
+		if in.closer != nil {
+			in.closer.Close()
+		}
+	}
+}
+
+// rejectPath is where an input's rejects go when --reject is not given:
+// beside the input, "customers.csv" → "customers.rejects.csv".
+func rejectPath(input string) string {
+	ext := filepath.Ext(input)
+	return strings.TrimSuffix(input, ext) + ".rejects.csv"
+}
+
+// rejectSink is one reject file; only the output goroutine writes to it.
+type rejectSink struct {
+	path  string
+	file  *os.File
+	w     *csvio.RejectWriter
+	first *csvio.Reader // the input whose header and encoding the file has
+	rows  int64
+}
+
+// openRejects gives every input its reject file: one shared file when the user
+// named one, else one beside each input.
+func openRejects(ins []*input, shared string) ([]*rejectSink, error) {
+	var sinks []*rejectSink
+	fail := func(err error) ([]*rejectSink, error) {
+		closeSinks(sinks)
+		return nil, err
+	}
+	inputs := map[string]bool{}
+	for _, in := range ins {
+		if in.name != "-" {
+			abs, _ := filepath.Abs(in.name)
+			inputs[abs] = true
+		}
+	}
+	open := func(path string, in *input) (*rejectSink, error) {
+		abs, _ := filepath.Abs(path)
+		if inputs[abs] {
+			return nil, fmt.Errorf("%w: the reject file %s is also an input; name another with --reject", ErrUsage, path)
+		}
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("%w: create reject file: %w", ErrInput, err)
+		}
+		return &rejectSink{path: path, file: f, w: csvio.NewRejectWriter(f, in.reader), first: in.reader}, nil
+	}
+	for _, in := range ins {
+		switch {
+		case shared != "" && len(sinks) > 0:
+			s := sinks[0]
+			if err := compatible(s.first, in.reader); err != nil {
+				return fail(fmt.Errorf("%w: %s and %s cannot share the reject file %s: %w", ErrUsage, s.first.Name(), in.display, shared, err))
+			}
+			in.reject = s
+		case shared != "":
+			s, err := open(shared, in)
+			if err != nil {
+				return fail(err)
+			}
+			sinks = append(sinks, s)
+			in.reject = s
+		default:
+			s, err := open(rejectPath(in.name), in)
+			if err != nil {
+				return fail(err)
+			}
+			sinks = append(sinks, s)
+			in.reject = s
+		}
+	}
+	return sinks, nil
+}
+
+func compatible(a, b *csvio.Reader) error {
+	switch {
+	case !slices.Equal(a.Header(), b.Header()):
+		return errors.New("their headers differ")
+	case a.Comma() != b.Comma():
+		return errors.New("their delimiters differ")
+	case a.Encoding() != b.Encoding():
+		return errors.New("their encodings differ")
+	}
+	return nil
+}
+
+func closeSinks(sinks []*rejectSink) {
+	for _, s := range sinks {
+		s.file.Close()
+	}
+}

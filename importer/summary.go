@@ -1,0 +1,130 @@
+package importer
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// stats are the run's counters, shared by the reader, the workers, the output
+// goroutine and the progress display.
+type stats struct {
+	read, imported, rejected, unsent atomic.Int64
+
+	mu     sync.Mutex
+	byCode map[string]int64
+}
+
+func newStats() *stats { return &stats{byCode: map[string]int64{}} }
+
+func (s *stats) reject(code string) {
+	s.rejected.Add(1)
+	s.mu.Lock()
+	s.byCode[code]++
+	s.mu.Unlock()
+}
+
+// Summary is the account of a run, printed at the end and written by --summary.
+type Summary struct {
+	Files          []string         `json:"files"`
+	RowsRead       int64            `json:"rows_read"`
+	Imported       int64            `json:"imported"`
+	Rejected       int64            `json:"rejected"`
+	RejectedByCode map[string]int64 `json:"rejected_by_code"`
+	NotSent        int64            `json:"not_sent"`
+	Retries        int64            `json:"retries"`
+	Throttled      int64            `json:"throttled"`
+	ElapsedSeconds float64          `json:"elapsed_seconds"`
+	RowsPerSecond  float64          `json:"rows_per_second"`
+	RejectFiles    []string         `json:"reject_files"`
+	// Stopped says why the run ended before every row was read and settled.
+	Stopped string `json:"stopped,omitempty"`
+}
+
+func (s *stats) summary(ins []*input, sinks []*rejectSink, elapsed time.Duration, p *pool) *Summary {
+	sum := &Summary{
+		RowsRead:       s.read.Load(),
+		Imported:       s.imported.Load(),
+		Rejected:       s.rejected.Load(),
+		NotSent:        s.unsent.Load(),
+		RejectedByCode: map[string]int64{},
+		ElapsedSeconds: elapsed.Seconds(),
+		Files:          []string{},
+		RejectFiles:    []string{},
+	}
+	s.mu.Lock()
+	for k, v := range s.byCode {
+		sum.RejectedByCode[k] = v
+	}
+	s.mu.Unlock()
+	for _, in := range ins {
+		sum.Files = append(sum.Files, in.display)
+	}
+	for _, sk := range sinks {
+		sum.RejectFiles = append(sum.RejectFiles, sk.path)
+	}
+	if p != nil {
+		sum.Retries = p.retriesDone.Load()
+		p.pacer.mu.Lock()
+		sum.Throttled = int64(p.pacer.throttle)
+		p.pacer.mu.Unlock()
+	}
+	if elapsed > 0 {
+		sum.RowsPerSecond = float64(sum.Imported+sum.Rejected) / elapsed.Seconds()
+	}
+	return sum
+}
+
+// print writes the summary for a person.
+func (s *Summary) print(w io.Writer) {
+	fmt.Fprintf(w, "\n%d rows read from %s in %s (%.0f rows/s)\n", s.RowsRead, strings.Join(s.Files, ", "),
+		time.Duration(s.ElapsedSeconds*float64(time.Second)).Round(time.Millisecond), s.RowsPerSecond)
+	fmt.Fprintf(w, "  imported  %d\n", s.Imported)
+	fmt.Fprintf(w, "  rejected  %d", s.Rejected)
+	if s.Rejected > 0 {
+		fmt.Fprintf(w, "  (%s) → %s", s.codes(), strings.Join(s.RejectFiles, ", "))
+	}
+	fmt.Fprintln(w)
+	if s.NotSent > 0 {
+		fmt.Fprintf(w, "  not sent  %d  (the run stopped before they were settled)\n", s.NotSent)
+	}
+	if s.Retries > 0 || s.Throttled > 0 {
+		fmt.Fprintf(w, "  retries   %d  (%d answers said slow down: HTTP 429)\n", s.Retries, s.Throttled)
+	}
+	if s.Stopped != "" {
+		fmt.Fprintf(w, "stopped: %s\n", s.Stopped)
+	}
+}
+
+func (s *Summary) codes() string {
+	codes := make([]string, 0, len(s.RejectedByCode))
+	for c := range s.RejectedByCode {
+		codes = append(codes, c)
+	}
+	sort.Slice(codes, func(i, j int) bool {
+		a, b := s.RejectedByCode[codes[i]], s.RejectedByCode[codes[j]]
+		return a > b || (a == b && codes[i] < codes[j])
+	})
+	parts := make([]string, len(codes))
+	for i, c := range codes {
+		parts[i] = fmt.Sprintf("%s %d", c, s.RejectedByCode[c])
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (s *Summary) writeJSON(path string) error {
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, append(b, '\n'), 0o600); err != nil {
+		return fmt.Errorf("write summary: %w", err)
+	}
+	return nil
+}
