@@ -12,7 +12,7 @@ type backoff struct {
 	base, max time.Duration
 	// retryAfterMax bounds a server's Retry-After; zero means maxRetryAfter.
 	retryAfterMax time.Duration
-	rand      func() float64 // in [0,1); nil means math/rand/v2
+	rand          func() float64 // in [0,1); nil means math/rand/v2
 }
 
 // maxRetryAfter bounds what a server may ask for: a bogus "Retry-After: 86400"

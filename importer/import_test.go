@@ -46,7 +46,7 @@ type apiServer struct {
 	requests []received
 	// answer decides the reply to the n-th request (0-based) for an email:
 	// the n-th attempt of that row.
-	answer func(w http.ResponseWriter, email string, attempt int)
+	answer  func(w http.ResponseWriter, email string, attempt int)
 	attempt map[string]int
 }
 
