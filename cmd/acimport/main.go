@@ -3,6 +3,8 @@
 package main
 
 import (
+	_ "time/tzdata" // datetime fields name IANA zones; embed them for machines without zoneinfo
+
 	"context"
 	"os"
 	"os/signal"

@@ -1,0 +1,236 @@
+package mapping
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Binder turns CSV records into request bodies for one CSV header. It is read-only after Bind, so
+// one Binder may serve any number of goroutines.
+type Binder struct {
+	header []string
+	head   []byte // {"db_id":N,"matching":"..."
+	keys   []boundKey
+	// keyEither: email_phone modes need one of their two keys, not both.
+	keyEither bool
+	mid       []byte // resource_id and options, then ,"data":{
+	fields    []boundSource
+	subs      []boundSub
+}
+
+// boundSource is a source with its column's index in the header (-1 for a constant).
+type boundSource struct {
+	*source
+	col    int
+	member []byte // "name":
+}
+
+type boundKey struct {
+	boundSource
+	member []byte // ,"email": or ,"field_name":"X","field_value":
+}
+
+type boundSub struct {
+	*subscription
+	contact *boundSource
+	parts   []boundSource
+	objects []boundObject
+}
+
+type boundObject struct {
+	member  []byte // ,"cc_data":{
+	parts   []boundSource
+	contact bool // the subscription is left out when the object is empty
+}
+
+// Bind checks the mapping against a CSV header (column names exactly as in the file) and returns a
+// Binder for records of that header. Every mapped column that is missing from the header or appears
+// in it twice is reported, joined with errors.Join; each is an *Error that unwraps to
+// ErrUnknownColumn or ErrAmbiguousColumn and, for a missing column, suggests a near match.
+func (m *Mapping) Bind(header []string) (*Binder, error) {
+	b := &Binder{header: header}
+	var errs []*Error
+	cols := map[*source]int{}
+	reported := map[string]bool{}
+	bind := func(s *source) int {
+		if s.isConst {
+			return -1
+		}
+		if col, ok := cols[s]; ok {
+			return col
+		}
+		col, err := m.columnIndex(s, header)
+		cols[s] = col
+		if err != nil {
+			if at := fmt.Sprintf("%d\x00%s", s.columnLine, s.column); !reported[at] {
+				reported[at] = true
+				errs = append(errs, err)
+			}
+		}
+		return col
+	}
+	bound := func(s *source) boundSource {
+		return boundSource{source: s, col: bind(s), member: append(appendString(nil, s.name), ':')}
+	}
+
+	mm := &m.match
+	b.head = append(b.head, `{"db_id":`...)
+	b.head = strconv.AppendInt(b.head, int64(m.DBID), 10)
+	b.head = appendString(append(b.head, `,"matching":`...), m.Matching)
+	addKey := func(s *source, member string) {
+		if s != nil {
+			b.keys = append(b.keys, boundKey{boundSource: bound(s), member: []byte(member)})
+		}
+	}
+	switch m.Matching {
+	case "email", "email_profile", "email_sub":
+		addKey(mm.key, `,"email":`)
+	case "phone", "phone_sub":
+		addKey(mm.key, `,"phone":`)
+	case "email_phone", "email_phone_sub":
+		addKey(mm.emailKey, `,"email":`)
+		addKey(mm.phoneKey, `,"phone":`)
+		b.keyEither = true
+	case "profile_id":
+		addKey(mm.key, `,"profile_id":`)
+	case "custom", "custom_sub":
+		member := appendString([]byte(`,"field_name":`), mm.field)
+		addKey(mm.key, string(member)+`,"field_value":`)
+	}
+	if mm.resourceID != 0 {
+		b.mid = strconv.AppendInt(append(b.mid, `,"resource_id":`...), int64(mm.resourceID), 10)
+	}
+	b.mid = append(b.mid, m.options...)
+	b.mid = append(b.mid, `,"data":{`...)
+
+	for _, f := range m.fields {
+		b.fields = append(b.fields, bound(f))
+	}
+	for _, sub := range m.subs {
+		bs := boundSub{subscription: sub}
+		if sub.contact != nil {
+			c := bound(sub.contact)
+			bs.contact = &c
+		}
+		for _, s := range sub.parts {
+			bs.parts = append(bs.parts, bound(s))
+		}
+		for _, o := range sub.objects {
+			bo := boundObject{
+				member:  append(appendString([]byte{','}, o.name), ':', '{'),
+				contact: o.name == "cc_data" && sub.contact == nil,
+			}
+			for _, s := range o.parts {
+				bo.parts = append(bo.parts, bound(s))
+			}
+			bs.objects = append(bs.objects, bo)
+		}
+		b.subs = append(b.subs, bs)
+	}
+	if len(errs) > 0 {
+		slices.SortStableFunc(errs, func(a, b *Error) int { return a.Line - b.Line })
+		joined := make([]error, len(errs))
+		for i, e := range errs {
+			joined[i] = e
+		}
+		return nil, errors.Join(joined...)
+	}
+	return b, nil
+}
+
+// columnIndex finds the column of s in the header.
+func (m *Mapping) columnIndex(s *source, header []string) (int, *Error) {
+	col, count := -1, 0
+	var at []string
+	for i, h := range header {
+		if h == s.column {
+			if col < 0 {
+				col = i
+			}
+			count++
+			at = append(at, strconv.Itoa(i+1))
+		}
+	}
+	fail := func(kind error, format string, args ...any) *Error {
+		return &Error{File: m.file, Line: s.columnLine, Path: s.path, Err: problemf(kind, format, args...)}
+	}
+	switch {
+	case count > 1:
+		return -1, fail(ErrAmbiguousColumn, "column %q appears %d times in the header (columns %s); rename all but one",
+			s.column, count, strings.Join(at, ", "))
+	case count == 0:
+		if near := nearMatch(s.column, header); near != "" {
+			return -1, fail(ErrUnknownColumn, "no column %q in the header; did you mean %q?", s.column, near)
+		}
+		return -1, fail(ErrUnknownColumn, "no column %q in the header (it has: %s)", s.column, listColumns(header))
+	}
+	return col, nil
+}
+
+func listColumns(header []string) string {
+	const most = 20
+	var b strings.Builder
+	for i, h := range header {
+		if i == most {
+			fmt.Fprintf(&b, ", … (%d more)", len(header)-most)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Quote(h))
+	}
+	return b.String()
+}
+
+// nearMatch returns the header column most like name: the same apart from case and surrounding
+// spaces, or else within an edit distance of 2; "" when none is.
+func nearMatch(name string, header []string) string {
+	norm := func(s string) string {
+		return strings.ToLower(strings.TrimSpace(strings.TrimPrefix(s, "\uFEFF")))
+	}
+	n := norm(name)
+	for _, h := range header {
+		if norm(h) == n {
+			return h
+		}
+	}
+	best, bestDist := "", 3
+	for _, h := range header {
+		if d := editDistance(n, norm(h)); d < bestDist {
+			best, bestDist = h, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b, counted in runes.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	if len(ra) < len(rb) {
+		ra, rb = rb, ra
+	}
+	if len(rb) == 0 {
+		return len(ra)
+	}
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}

@@ -1,0 +1,287 @@
+package mapping
+
+import (
+	"fmt"
+	"strings"
+)
+
+// cellStatus is the outcome of converting one cell.
+type cellStatus uint8
+
+const (
+	cellOK    cellStatus = iota
+	cellEmpty            // blank: the field is left out
+	cellBad              // failed its type
+)
+
+// appendCell appends the JSON of cell (a list when s.list). When the cell is not OK, dst comes back
+// unchanged; a bad cell also returns the failing value (the cell or the list item) and the reason.
+func (s *source) appendCell(dst []byte, cell string, memo *phoneMemo) ([]byte, cellStatus, string, string) {
+	if strings.TrimSpace(cell) == "" {
+		return dst, cellEmpty, "", ""
+	}
+	if !s.list {
+		out, reason := s.conv.appendValue(dst, cell, memo)
+		if reason != "" {
+			return dst, cellBad, cell, reason
+		}
+		return out, cellOK, "", ""
+	}
+	start := len(dst)
+	dst = append(dst, '[')
+	n := 0
+	for rest, more := cell, true; more; {
+		var part string
+		if s.separator == "" {
+			part, more = rest, false
+		} else {
+			part, rest, more = strings.Cut(rest, s.separator)
+		}
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if n > 0 {
+			dst = append(dst, ',')
+		}
+		out, reason := s.conv.appendValue(dst, part, memo)
+		if reason != "" {
+			return dst[:start], cellBad, part, reason
+		}
+		dst = out
+		n++
+	}
+	if n == 0 {
+		return dst[:start], cellEmpty, "", ""
+	}
+	return append(dst, ']'), cellOK, "", ""
+}
+
+// keyValue is the part of a key cell that is the key: the trimmed cell, or for a list its first item.
+func (s *source) keyValue(cell string) string {
+	if s.separator != "" {
+		for rest, more := cell, true; more; {
+			var part string
+			part, rest, more = strings.Cut(rest, s.separator)
+			if part = strings.TrimSpace(part); part != "" {
+				return part
+			}
+		}
+		return ""
+	}
+	return strings.TrimSpace(cell)
+}
+
+// Convert appends to dst the JSON request body for one record of the bound header, and returns it
+// with the row's matching key in canonical form (a lowercased email, an E.164 phone, a profile id or
+// custom value): rows that share a key must not be sent at the same time.
+//
+// When the row cannot be converted, Convert returns dst unchanged, an empty key and a *RowError
+// naming every failing cell; it returns no other errors.
+func (b *Binder) Convert(dst []byte, record []string) (body []byte, key string, err error) {
+	if len(record) != len(b.header) {
+		return dst, "", &RowError{Code: CodeInvalidValue, Cells: []CellError{{
+			Reason: fmt.Sprintf("the row has %d cells but the header has %d", len(record), len(b.header)),
+		}}}
+	}
+	start := len(dst)
+	var cells []CellError
+	var memo phoneMemo
+	dst = append(dst, b.head...)
+
+	// The matching key(s), at the top level.
+	missing := 0
+	for i := range b.keys {
+		k := &b.keys[i]
+		v := k.keyValue(record[k.col])
+		if v == "" {
+			missing++
+			continue
+		}
+		mark := len(dst)
+		dst = append(dst, k.member...)
+		valStart := len(dst)
+		out, reason := k.conv.appendValue(dst, v, &memo)
+		if reason != "" {
+			value := v
+			if k.separator == "" {
+				value = record[k.col]
+			}
+			cells = append(cells, CellError{Column: k.column, Value: value, Reason: reason})
+			dst = dst[:mark]
+			continue
+		}
+		dst = out
+		if key == "" {
+			key = canonicalKey(k.conv.kind, v, dst[valStart:])
+		}
+	}
+	missingAt := -1
+	if missing > 0 && (!b.keyEither || missing == len(b.keys)) {
+		missingAt = len(cells)
+		cells = append(cells, b.missingKey(record))
+	}
+	dst = append(dst, b.mid...)
+
+	first := true
+	for i := range b.fields {
+		f := &b.fields[i]
+		mark := len(dst)
+		if !first {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, f.member...)
+		if f.isConst {
+			dst = append(dst, f.constant...)
+			first = false
+			continue
+		}
+		out, st, item, reason := f.appendCell(dst, record[f.col], &memo)
+		switch st {
+		case cellOK:
+			dst, first = out, false
+		case cellEmpty:
+			dst = dst[:mark]
+		case cellBad:
+			dst = dst[:mark]
+			cells = addCell(cells, CellError{Column: f.column, Value: item, Reason: reason})
+		}
+	}
+
+	nsubs := 0
+	for i := range b.subs {
+		var ok bool
+		mark := len(dst)
+		if nsubs == 0 {
+			if !first {
+				dst = append(dst, ',')
+			}
+			dst = append(dst, `"subscriptions":[`...)
+		} else {
+			dst = append(dst, ',')
+		}
+		if dst, ok, cells = b.subs[i].append(dst, record, cells, &memo); ok {
+			nsubs++
+		} else {
+			dst = dst[:mark]
+		}
+	}
+	if nsubs > 0 {
+		dst = append(dst, ']')
+	}
+	dst = append(dst, '}', '}')
+
+	if len(cells) > 0 {
+		e := &RowError{Code: CodeInvalidValue, Cells: cells}
+		if missingAt >= 0 {
+			// The missing key goes first: it is why the row cannot be sent at all.
+			e.Code = CodeMissingKey
+			c := cells[missingAt]
+			copy(cells[1:missingAt+1], cells[:missingAt])
+			cells[0] = c
+		}
+		return dst[:start], "", e
+	}
+	return dst, key, nil
+}
+
+// addCell adds c unless the same failure is already there (a key column also mapped to a field).
+func addCell(cells []CellError, c CellError) []CellError {
+	for _, have := range cells {
+		if have == c {
+			return cells
+		}
+	}
+	return append(cells, c)
+}
+
+// canonicalKey is the key under which rows are serialised; json is the key's converted value.
+func canonicalKey(k kind, v string, json []byte) string {
+	switch k {
+	case kindEmail:
+		return strings.ToLower(v)
+	case kindString:
+		return v
+	}
+	if len(json) >= 2 && json[0] == '"' {
+		json = json[1 : len(json)-1]
+	}
+	return string(json)
+}
+
+const missingKeyReason = "empty matching key"
+
+func (b *Binder) missingKey(record []string) CellError {
+	if len(b.keys) == 0 {
+		return CellError{Reason: missingKeyReason}
+	}
+	k := b.keys[0]
+	if len(b.keys) == 1 {
+		return CellError{Column: k.column, Value: record[k.col],
+			Reason: fmt.Sprintf(missingKeyReason+": column %q is empty", k.column)}
+	}
+	return CellError{Column: k.column, Value: record[k.col],
+		Reason: fmt.Sprintf(missingKeyReason+": columns %q and %q are both empty", k.column, b.keys[1].column)}
+}
+
+// append appends the subscription object. ok is false when it is left out: its contact is empty or a
+// cell failed (the failure is added to cells).
+func (s *boundSub) append(dst []byte, record []string, cells []CellError, memo *phoneMemo) (out []byte, ok bool, _ []CellError) {
+	start := len(dst)
+	bad := false
+	if s.contact != nil && s.contact.col >= 0 && strings.TrimSpace(record[s.contact.col]) == "" {
+		return dst, false, cells
+	}
+	dst = append(dst, s.prefix...)
+	// member appends ,"name":value; it reports whether anything was appended.
+	member := func(p *boundSource, comma bool) bool {
+		mark := len(dst)
+		if comma {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, p.member...)
+		if p.isConst {
+			dst = append(dst, p.constant...)
+			return true
+		}
+		o, st, item, reason := p.appendCell(dst, record[p.col], memo)
+		switch st {
+		case cellOK:
+			dst = o
+			return true
+		case cellBad:
+			bad = true
+			cells = addCell(cells, CellError{Column: p.column, Value: item, Reason: reason})
+		}
+		dst = dst[:mark]
+		return false
+	}
+	if s.contact != nil {
+		member(s.contact, true)
+	}
+	for i := range s.parts {
+		member(&s.parts[i], true)
+	}
+	for _, o := range s.objects {
+		mark := len(dst)
+		dst = append(dst, o.member...)
+		n := 0
+		for i := range o.parts {
+			if member(&o.parts[i], n > 0) {
+				n++
+			}
+		}
+		if n == 0 {
+			dst = dst[:mark]
+			if o.contact {
+				return dst[:start], false, cells
+			}
+			continue
+		}
+		dst = append(dst, '}')
+	}
+	if bad {
+		return dst[:start], false, cells
+	}
+	return append(dst, '}'), true, cells
+}

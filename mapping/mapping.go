@@ -1,0 +1,105 @@
+// Package mapping reads the mapping file that says how CSV columns become Altcraft profile fields,
+// checks it against a CSV header, and turns each CSV record into one profiles/import request body.
+//
+// The flow is Load (or Parse) → Mapping.Bind(header) → Binder.Convert(dst, record) per row.
+package mapping
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"time"
+)
+
+// Mapping is a parsed and validated mapping file. It is read-only after Load or Parse.
+type Mapping struct {
+	DBID     int        // the profile database, sent as db_id
+	Matching string     // the API matching mode; "email" when the file does not say
+	CSV      CSVOptions // how to read the CSV files
+
+	file     string
+	match    matchSpec
+	location *time.Location // default zone of datetime fields
+	options  []byte         // top-level options, as JSON members each preceded by a comma
+	fields   []*source
+	subs     []*subscription
+}
+
+// CSVOptions is how the CSV input is read, from the mapping's csv section.
+type CSVOptions struct {
+	// Delimiter is "" (meaning ","), a single character ("\t" for tab), or "auto" (detect it from the header line).
+	Delimiter string
+	// Encoding is "" (meaning utf-8), "utf-8", "windows-1251" or "auto". Other spellings in the file
+	// (utf8, UTF-8, cp1251, windows1251) are normalised to these.
+	Encoding string
+}
+
+// matchSpec is the match section with its defaults applied.
+type matchSpec struct {
+	column     string // the CSV column of the key ("" for email_phone modes: see emailSrc/phoneSrc)
+	columnLine int
+	field      string // custom modes: sent as field_name
+	resourceID int    // *_sub modes
+	line       int    // of the match section, or of matching when there is none
+
+	key *source // the source of the key for every mode but email_phone*
+	// email_phone modes take both keys from the email and phones fields.
+	emailKey, phoneKey *source
+}
+
+// source is where a value comes from: a CSV column converted by a type, or a constant.
+type source struct {
+	path string // e.g. "fields._bdate": where it was defined, for errors
+	name string // the field or subscription key it fills
+	line int    // of the definition
+
+	column     string
+	columnLine int
+
+	isConst  bool
+	constant []byte // the JSON value, when isConst
+
+	conv      converter
+	separator string // split the cell into a list
+	list      bool   // sent as a JSON array (separator set, or field phones)
+}
+
+// subscription is one entry of the subscriptions section.
+type subscription struct {
+	line    int
+	prefix  []byte    // {"channel":...,"resource_id":N plus constant members
+	contact *source   // when its cell is empty the subscription is left out
+	parts   []*source // further members, in file order
+	objects []subObject
+}
+
+// subObject is a nested object of a subscription (cc_data, custom_fields) built from sources.
+type subObject struct {
+	name  string
+	parts []*source
+}
+
+// Load reads and validates the mapping file at path.
+func Load(path string) (*Mapping, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open mapping: %w", err)
+	}
+	defer f.Close()
+	return Parse(f, path)
+}
+
+// Parse reads and validates a mapping file from r; name is the file name used in errors.
+// It reports every problem it finds, in file order: one *Error, or several joined with errors.Join.
+func Parse(r io.Reader, name string) (*Mapping, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("read mapping %q: %w", name, err)
+	}
+	p := &parser{file: name, broken: map[string]bool{}}
+	m := p.parse(data)
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}

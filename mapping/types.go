@@ -1,0 +1,271 @@
+package mapping
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// kind is a field type of the mapping file.
+type kind uint8
+
+const (
+	kindString kind = iota
+	kindEmail
+	kindPhone
+	kindInt
+	kindFloat
+	kindBool
+	kindDate
+	kindDateTime
+	kindEnum
+)
+
+// kindNames are the type names of the mapping file, indexed by kind.
+var kindNames = [...]string{"string", "email", "phone", "int", "float", "bool", "date", "datetime", "enum"}
+
+func (k kind) String() string { return kindNames[k] }
+
+func lookupKind(name string) (kind, bool) {
+	for i, n := range kindNames {
+		if n == name {
+			return kind(i), true
+		}
+	}
+	return 0, false
+}
+
+// converter turns one non-empty cell value into a JSON value of its type.
+type converter struct {
+	kind   kind
+	format *dateFormat    // date, datetime
+	loc    *time.Location // datetime
+	region string         // phone; "" means the number must be international
+	enum   []enumValue    // enum, in file order
+}
+
+type enumValue struct {
+	from string
+	json []byte
+}
+
+var (
+	boolTrue  = []string{"true", "1", "yes", "да"}
+	boolFalse = []string{"false", "0", "no", "нет"}
+)
+
+// appendValue appends the JSON of the cell value s, which is not blank. On failure it returns dst
+// unchanged and the reason, which completes `"<value>" is ...`.
+func (c *converter) appendValue(dst []byte, s string, memo *phoneMemo) ([]byte, string) {
+	if c.kind != kindString {
+		s = strings.TrimSpace(s)
+	}
+	switch c.kind {
+	case kindString:
+		return appendString(dst, s), ""
+	case kindEmail:
+		if !plausibleEmail(s) {
+			return dst, "not a valid email address"
+		}
+		return appendString(dst, s), ""
+	case kindPhone:
+		e164, ok := memo.normalise(s, c.region)
+		if !ok {
+			if c.region == "" {
+				return dst, "not a valid phone number in international form (+ and country code; no region is set)"
+			}
+			return dst, "not a valid phone number (region " + c.region + ")"
+		}
+		return appendString(dst, e164), ""
+	case kindInt:
+		if !isInteger(s) {
+			return dst, "not an integer"
+		}
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return dst, "not an integer in the range of 64 bits"
+		}
+		return strconv.AppendInt(dst, n, 10), ""
+	case kindFloat:
+		f, reason := parseFloat(s)
+		if reason != "" {
+			return dst, reason
+		}
+		return appendFloat(dst, f), ""
+	case kindBool:
+		for _, t := range boolTrue {
+			if strings.EqualFold(s, t) {
+				return append(dst, "true"...), ""
+			}
+		}
+		for _, f := range boolFalse {
+			if strings.EqualFold(s, f) {
+				return append(dst, "false"...), ""
+			}
+		}
+		return dst, "not a boolean (true/false, 1/0, yes/no, да/нет)"
+	case kindDate, kindDateTime:
+		p, ok := c.format.parse(s)
+		if !ok {
+			return dst, "not a " + c.kind.String() + " in the form " + c.format.text
+		}
+		if c.kind == kindDate {
+			return appendDate(dst, p), ""
+		}
+		return appendDateTime(dst, p, c.loc), ""
+	case kindEnum:
+		for _, v := range c.enum {
+			if v.from == s {
+				return append(dst, v.json...), ""
+			}
+		}
+		for _, v := range c.enum {
+			if strings.EqualFold(v.from, s) {
+				return append(dst, v.json...), ""
+			}
+		}
+		return dst, "not one of the allowed values: " + c.allowed()
+	}
+	panic("mapping: unknown kind " + strconv.Itoa(int(c.kind)))
+}
+
+func (c *converter) allowed() string {
+	names := make([]string, len(c.enum))
+	for i, v := range c.enum {
+		names[i] = strconv.Quote(v.from)
+	}
+	return strings.Join(names, ", ")
+}
+
+// plausibleEmail accepts what looks like one address; the platform does the real check.
+func plausibleEmail(s string) bool {
+	at := strings.IndexByte(s, '@')
+	if at <= 0 || strings.IndexByte(s[at+1:], '@') >= 0 {
+		return false
+	}
+	domain := s[at+1:]
+	if dot := strings.IndexByte(domain, '.'); dot <= 0 || domain[len(domain)-1] == '.' || strings.Contains(domain, "..") {
+		return false
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || r == ',' || r == '<' || r == '>' || r == ';' || r == utf8.RuneError || unicode.IsSpace(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// phoneMemo remembers the last phone number normalised while converting one row: parsing a phone is
+// by far the dearest conversion, and the same cell often feeds both phones and an sms subscription.
+type phoneMemo struct {
+	in, region, out string
+	ok, set         bool
+}
+
+// normalise is normalisePhone through the memo; a nil memo remembers nothing.
+func (m *phoneMemo) normalise(s, region string) (string, bool) {
+	if m == nil {
+		return normalisePhone(s, region)
+	}
+	if !m.set || m.in != s || m.region != region {
+		m.out, m.ok = normalisePhone(s, region)
+		m.in, m.region, m.set = s, region, true
+	}
+	return m.out, m.ok
+}
+
+// normalisePhone returns the number in E.164 form.
+func normalisePhone(s, region string) (string, bool) {
+	num, err := phonenumbers.Parse(s, region)
+	if err != nil || !phonenumbers.IsPossibleNumber(num) {
+		return "", false
+	}
+	return phonenumbers.Format(num, phonenumbers.E164), true
+}
+
+// validRegion reports whether region is a two-letter region the phone library knows.
+func validRegion(region string) bool {
+	return len(region) == 2 && phonenumbers.GetCountryCodeForRegion(region) != 0
+}
+
+func isInteger(s string) bool {
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		s = s[1:]
+	}
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// parseFloat reads a decimal number with '.' or ',' as the decimal separator and an optional exponent.
+func parseFloat(s string) (float64, string) {
+	const notNumber = "not a number"
+	i := 0
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		i++
+	}
+	digits, comma := 0, -1
+	sep := false
+	for ; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case (c == '.' || c == ',') && !sep:
+			sep = true
+			if c == ',' {
+				comma = i
+			}
+		default:
+			goto exponent
+		}
+	}
+exponent:
+	if digits == 0 {
+		return 0, notNumber
+	}
+	if i < len(s) {
+		if s[i] != 'e' && s[i] != 'E' {
+			return 0, notNumber
+		}
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if i == len(s) {
+			return 0, notNumber
+		}
+		for ; i < len(s); i++ {
+			if s[i] < '0' || s[i] > '9' {
+				return 0, notNumber
+			}
+		}
+	}
+	if comma >= 0 {
+		s = s[:comma] + "." + s[comma+1:]
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		if errors.Is(err, strconv.ErrRange) {
+			return 0, "a number out of range"
+		}
+		return 0, notNumber
+	}
+	return f, ""
+}
+
+// errReason makes a parse-time error out of a conversion reason for a constant value.
+func errReason(value, reason string) error {
+	return fmt.Errorf("%q is %s", value, reason)
+}
