@@ -1,0 +1,118 @@
+package csvio
+
+import (
+	"bytes"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// RejectColumns are the three columns the reject writer appends to every
+// row. On input they are dropped from the header and from every record, so a
+// reject file read back has the columns of the original input.
+var RejectColumns = []string{"reject_line", "reject_code", "reject_reason"}
+
+// rejectLayout is where the reject columns sit in an input's header.
+type rejectLayout struct {
+	width    int   // columns in the input's header, reject columns included
+	drop     []int // indexes of the reject columns, ascending
+	trailing int   // len(drop) when the reject columns are the last ones, else 0
+	lineCol  int   // among the trailing columns, the index of reject_line; -1 if none
+}
+
+func newRejectLayout(header []string) rejectLayout {
+	l := rejectLayout{width: len(header), lineCol: -1}
+	for i, name := range header {
+		if slices.Contains(RejectColumns, name) {
+			l.drop = append(l.drop, i)
+		}
+	}
+	if n := len(l.drop); n > 0 && l.drop[0] == l.width-n {
+		l.trailing = n
+		l.lineCol = slices.Index(header[l.width-n:], RejectColumns[0])
+	}
+	return l
+}
+
+// keep returns fields without the reject columns; fields may be shorter or
+// longer than the header.
+func (l *rejectLayout) keep(fields []string) []string {
+	if len(l.drop) == 0 {
+		return fields
+	}
+	kept := make([]string, 0, len(fields))
+	d := 0
+	for i, f := range fields {
+		if d < len(l.drop) && l.drop[d] == i {
+			d++
+			continue
+		}
+		kept = append(kept, f)
+	}
+	return kept
+}
+
+// stripTail cuts the trailing reject columns off the text of a row that
+// could not be parsed, so feeding a reject file back in cannot duplicate
+// them even for its broken rows. It parses the last fields backwards and
+// gives up, returning b unchanged, unless they are well formed and
+// reject_line holds a number.
+func (l *rejectLayout) stripTail(b []byte, comma rune) []byte {
+	if l.trailing == 0 {
+		return b
+	}
+	sep := utf8.AppendRune(nil, comma)
+	end := len(b)
+	for i := l.trailing - 1; i >= 0; i-- {
+		start, value, ok := lastField(b[:end], sep)
+		if !ok || start < len(sep) || !bytes.Equal(b[start-len(sep):start], sep) {
+			return b
+		}
+		if i == l.lineCol && !isDigits(value) {
+			return b
+		}
+		end = start - len(sep)
+	}
+	return b[:end]
+}
+
+// lastField finds the field that ends b: its start offset and its value.
+func lastField(b []byte, sep []byte) (start int, value string, ok bool) {
+	if len(b) == 0 || b[len(b)-1] != '"' {
+		start = bytes.LastIndex(b, sep) + len(sep)
+		if start < len(sep) {
+			return 0, "", false
+		}
+		field := b[start:]
+		if bytes.IndexByte(field, '"') >= 0 {
+			return 0, "", false
+		}
+		return start, string(field), true
+	}
+	// A quoted field: an opening quote is never preceded by a quote, so
+	// walking back, a quote after a quote is an escaped one.
+	for j := len(b) - 2; j >= 0; j-- {
+		if b[j] != '"' {
+			continue
+		}
+		if j > 0 && b[j-1] == '"' {
+			j--
+			continue
+		}
+		inner := b[j+1 : len(b)-1]
+		return j, strings.ReplaceAll(string(inner), `""`, `"`), true
+	}
+	return 0, "", false
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,84 @@
+package csvio
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
+)
+
+// Options say how to read a CSV file. The zero value reads comma-separated
+// UTF-8.
+type Options struct {
+	// Delimiter separates fields: "" means ","; otherwise one character
+	// ("\t", the two characters `\t` and "tab" all mean a tab), or "auto" to
+	// pick among , ; TAB and | the one that occurs most often outside quotes
+	// in the header line (a tie or none at all picks ",").
+	Delimiter string
+	// Encoding is the file's character encoding: "" or "utf-8" (a leading
+	// byte order mark is skipped), "windows-1251", or "auto": UTF-8 when the
+	// first 64 KiB are valid UTF-8, else windows-1251.
+	Encoding string
+}
+
+// The encodings, as Reader.Encoding reports them, and "auto".
+const (
+	encUTF8   = "utf-8"
+	encCP1251 = "windows-1251"
+	encAuto   = "auto"
+	delimAuto = "auto"
+)
+
+// sniffLimit is how much of the file's start "auto" looks at.
+const sniffLimit = 64 << 10
+
+// ErrInvalidOption is wrapped by NewReader's errors about a bad Delimiter or
+// Encoding.
+var ErrInvalidOption = errors.New("invalid option")
+
+// parseDelimiter returns the delimiter rune, or 0 for "auto".
+func parseDelimiter(s string) (rune, error) {
+	switch {
+	case s == "":
+		return ',', nil
+	case strings.EqualFold(s, delimAuto):
+		return 0, nil
+	case s == `\t`, strings.EqualFold(s, "tab"):
+		return '\t', nil
+	}
+	r, size := utf8.DecodeRuneInString(s)
+	if size != len(s) || !validDelim(r) {
+		return 0, fmt.Errorf("%w: delimiter %q: want one character other than a quote or a line break, \"tab\" or \"auto\"", ErrInvalidOption, s)
+	}
+	return r, nil
+}
+
+// validDelim mirrors encoding/csv's rule so a bad delimiter fails here, with
+// the option named, rather than on every row.
+func validDelim(r rune) bool {
+	return r != 0 && r != '"' && r != '\r' && r != '\n' && utf8.ValidRune(r) && r != utf8.RuneError
+}
+
+// parseEncoding returns encUTF8, encCP1251 or encAuto.
+func parseEncoding(s string) (string, error) {
+	switch {
+	case s == "", strings.EqualFold(s, "utf-8"), strings.EqualFold(s, "utf8"):
+		return encUTF8, nil
+	case strings.EqualFold(s, "windows-1251"), strings.EqualFold(s, "cp1251"):
+		return encCP1251, nil
+	case strings.EqualFold(s, encAuto):
+		return encAuto, nil
+	}
+	return "", fmt.Errorf("%w: encoding %q: want utf-8, windows-1251 or auto", ErrInvalidOption, s)
+}
+
+// encodable reports whether the delimiter can be written back in enc.
+func encodable(r rune, enc string) bool {
+	if enc != encCP1251 {
+		return true
+	}
+	_, ok := charmap.Windows1251.EncodeRune(r)
+	return ok || r == undefined1251
+}

@@ -1,0 +1,53 @@
+package csvio
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Record is one CSV record (one row, which may span several lines when a
+// quoted field holds line breaks).
+type Record struct {
+	// Line is the physical line number, 1-based, where the record starts; the
+	// header is line 1 unless blank lines come before it.
+	Line int
+	// Fields are the record's values in the order of the reader's Header,
+	// without the reject columns. Nil when Err is set.
+	Fields []string
+	// Raw is the record's text exactly as read, decoded to UTF-8, without its
+	// line terminator and without the reject columns if the input had them.
+	Raw []byte
+	// Ending is the record's line terminator as read: "\r\n", "\n", or "" for
+	// a last line with none.
+	Ending string
+	// Err is why the row could not be parsed, a *RowError; nil for a good row.
+	Err error
+}
+
+// RowError is a row that could not be parsed. The run goes on with the next
+// row; the row itself goes to the reject file.
+type RowError struct {
+	Line int   // where the record starts, as Record.Line
+	Err  error // wraps csv.ErrFieldCount, csv.ErrBareQuote, csv.ErrQuote or ErrInvalidUTF8
+}
+
+// Error says where and what: "line 7: wrong number of fields: 9, the header has 8".
+// Error says where and what, as in
+// "line 7: wrong number of fields: 9, the header has 8" or
+// "line 7: field 3 \"Phone\": bare \" in non-quoted-field".
+func (e *RowError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
+
+// Unwrap returns the cause, so errors.Is(err, csv.ErrFieldCount) and the like work.
+func (e *RowError) Unwrap() error { return e.Err }
+
+var (
+	// ErrNoHeader is wrapped by NewReader's error for an input without a
+	// header line: an empty file or one of blank lines only.
+	ErrNoHeader = errors.New("no header line (the file is empty)")
+	// ErrInvalidUTF8 is wrapped by the RowError of a row, or NewReader's error
+	// for a header, that is not valid UTF-8 in a file read as UTF-8.
+	ErrInvalidUTF8 = errors.New("invalid UTF-8")
+)
+
+// utf8Hint is what to do about ErrInvalidUTF8.
+const utf8Hint = "if the file is in windows-1251, set the encoding to windows-1251 or auto"
