@@ -1,0 +1,90 @@
+package sandbox_test
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sync/atomic"
+	"testing"
+
+	"github.com/acimport/acimport/importer/sandbox"
+)
+
+// benchBodies are typical rows: 10,000 distinct emails, so a run both
+// creates and updates profiles.
+var benchBodies = func() [][]byte {
+	out := make([][]byte, 10000)
+	for i := range out {
+		out[i] = fmt.Appendf(nil, `{"token":"t","db_id":1,"matching":"email","email":"user%d@example.io",`+
+			`"skip_triggers":true,"data":{"_fname":"Ann","_lname":"Lee","_bdate":"1990-01-15","_sex":"female",`+
+			`"phones":["+7900%07d"],"CRM_ID":%d,"subscriptions":[{"channel":"email","resource_id":1,"email":"user%d@example.io"}]}}`,
+			i, i, i, i)
+	}
+	return out
+}()
+
+func BenchmarkImport(b *testing.B) {
+	b.Run("InProcess", func(b *testing.B) {
+		s := sandbox.New(sandbox.Config{})
+		u, _ := url.Parse("/api/v1.1/profiles/import")
+		header := http.Header{"Content-Type": {"application/json"}}
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := range b.N {
+			body := benchBodies[i%len(benchBodies)]
+			req := &http.Request{
+				Method:        http.MethodPost,
+				URL:           u,
+				Header:        header,
+				Body:          io.NopCloser(bytes.NewReader(body)),
+				ContentLength: int64(len(body)),
+			}
+			rec := httptest.NewRecorder()
+			s.ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK {
+				b.Fatalf("%d %s", rec.Code, rec.Body)
+			}
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+	})
+
+	b.Run("Loopback", func(b *testing.B) {
+		inst, err := sandbox.Start("127.0.0.1:0", sandbox.Config{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer inst.Close()
+		client := &http.Client{Transport: &http.Transport{
+			MaxIdleConns:        256,
+			MaxIdleConnsPerHost: 256,
+		}}
+		defer client.CloseIdleConnections()
+		target := inst.URL + "/api/v1.1/profiles/import"
+		var next atomic.Int64
+		b.SetParallelism(8)
+		b.ReportAllocs()
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				body := benchBodies[int(next.Add(1))%len(benchBodies)]
+				req, _ := http.NewRequest(http.MethodPost, target, bytes.NewReader(body))
+				req.Header["Content-Type"] = []string{"application/json"}
+				resp, err := client.Do(req)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				io.Copy(io.Discard, resp.Body) //nolint:errcheck // benchmark
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					b.Errorf("status %d", resp.StatusCode)
+					return
+				}
+			}
+		})
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+	})
+}

@@ -1,0 +1,255 @@
+package sandbox
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"sync"
+)
+
+// importRequest holds the top-level keys of an import request. Data is left
+// as encoding/json builds it because the store keeps it as it is.
+type importRequest struct {
+	Token                    string          `json:"token"`
+	DBID                     *int            `json:"db_id"`
+	Matching                 string          `json:"matching"`
+	Email                    string          `json:"email"`
+	Phone                    string          `json:"phone"`
+	ProfileID                string          `json:"profile_id"`
+	FieldName                string          `json:"field_name"`
+	FieldValue               json.RawMessage `json:"field_value"`
+	ResourceID               *int            `json:"resource_id"`
+	SkipTriggers             bool            `json:"skip_triggers"`
+	SkipInvalidSubscriptions bool            `json:"skip_invalid_subscriptions"`
+	DetectGeo                bool            `json:"detect_geo"`
+	AddToSegments            []int           `json:"add_to_segments"`
+	RemoveFromSegments       []int           `json:"remove_from_segments"`
+	Data                     map[string]any  `json:"data"`
+}
+
+// bodyPool recycles the buffers request bodies are read into; decoding copies
+// what it keeps, so a buffer is free once the answer is decided.
+var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// readBody reads the request body into buf through the size limit. Reading
+// it before any latency also lets net/http notice a client that goes away
+// during the sleep.
+func (s *Server) readBody(r *http.Request, buf *bytes.Buffer) *apiError {
+	tooLarge := func() *apiError {
+		return badRequest(fmt.Sprintf("Request body exceeds %d bytes", s.maxBody))
+	}
+	if r.ContentLength > s.maxBody {
+		return tooLarge()
+	}
+	if r.Body == nil {
+		return nil
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(r.Body, s.maxBody+1)); err != nil {
+		return badRequest("Cannot read request body: " + err.Error())
+	}
+	if int64(buf.Len()) > s.maxBody {
+		return tooLarge()
+	}
+	return nil
+}
+
+// importProfile runs one import request through the checks in the order the
+// platform answers them and stores the profile. It returns the profile id and
+// whether the profile was created.
+func (s *Server) importProfile(r *http.Request, body []byte) (string, bool, *apiError) {
+	if !jsonContent(r.Header["Content-Type"]) {
+		return "", false, badRequest("Content-Type must be application/json")
+	}
+	var req importRequest
+	if e := decode(body, &req); e != nil {
+		return "", false, e
+	}
+
+	token := req.Token
+	if token == "" {
+		token = bearerToken(r.Header["Authorization"])
+	}
+	if token == "" {
+		return "", false, &apiError{code: http.StatusUnauthorized, text: "API token required"}
+	}
+	if !s.tokenOK(token) {
+		return "", false, &apiError{code: http.StatusForbidden, text: "Invalid token"}
+	}
+
+	if req.DBID == nil {
+		return "", false, requiredField("db_id")
+	}
+	if !s.dbExists(*req.DBID) {
+		return "", false, dbNotFound(*req.DBID)
+	}
+	m, e := parseMatch(&req)
+	if e != nil {
+		return "", false, e
+	}
+	if req.ResourceID != nil && !s.resourceExists(*req.ResourceID) {
+		return "", false, resourceNotFound(*req.ResourceID)
+	}
+	if e := validateData(req.Data); e != nil {
+		return "", false, e
+	}
+	rawSubs, setSubs := req.Data["subscriptions"]
+	setSubs = setSubs && rawSubs != nil
+	subs, e := s.validateSubscriptions(rawSubs, req.SkipInvalidSubscriptions)
+	if e != nil {
+		return "", false, e
+	}
+	return s.store.upsert(*req.DBID, m, req.Data, subs, setSubs)
+}
+
+// decode parses a request body into req, wording every failure for a 400.
+func decode(raw []byte, req *importRequest) *apiError {
+	body := bytes.TrimLeft(raw, " \t\r\n")
+	if len(body) == 0 {
+		return badRequest("Request body is empty")
+	}
+	if body[0] != '{' {
+		return badRequest("Request body must be a JSON object")
+	}
+	err := json.Unmarshal(body, req)
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &syntax):
+		return badRequest(fmt.Sprintf("Malformed JSON at byte %d: %v", syntax.Offset, err))
+	case errors.As(err, &typ) && typ.Field != "":
+		return badRequest(fmt.Sprintf(`Invalid value of field %q: %s where %s was expected`, typ.Field, typ.Value, typ.Type))
+	default:
+		return badRequest("Malformed JSON: " + err.Error())
+	}
+}
+
+// jsonContent accepts application/json with any parameters.
+func jsonContent(v []string) bool {
+	if len(v) != 1 {
+		return false
+	}
+	if v[0] == "application/json" {
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(v[0])
+	return err == nil && mt == "application/json"
+}
+
+// bearerToken extracts the token of an "Authorization: Bearer <token>" header.
+func bearerToken(v []string) string {
+	if len(v) == 0 {
+		return ""
+	}
+	scheme, token, ok := strings.Cut(strings.TrimSpace(v[0]), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	return strings.TrimSpace(token)
+}
+
+// modes maps every matching mode the sandbox serves to the key it matches by.
+// The *_sub modes behave like their base mode but need a resource_id.
+var modes = map[string]matchKind{
+	"email":           matchEmail,
+	"email_profile":   matchEmail,
+	"email_sub":       matchEmail,
+	"phone":           matchPhone,
+	"phone_sub":       matchPhone,
+	"profile_id":      matchProfileID,
+	"custom":          matchCustom,
+	"custom_sub":      matchCustom,
+	"email_phone":     matchEmailPhone,
+	"email_phone_sub": matchEmailPhone,
+}
+
+// parseMatch checks the matching mode and its key. Top-level keys the mode
+// does not use are ignored.
+func parseMatch(req *importRequest) (*match, *apiError) {
+	mode := req.Matching
+	if mode == "" {
+		mode = "email"
+	}
+	kind, ok := modes[mode]
+	if !ok {
+		if mode == "push_sub" {
+			return nil, badRequest(`Matching "push_sub" is not supported by the sandbox`)
+		}
+		return nil, badRequest(`Unknown matching mode "` + mode + `"`)
+	}
+	if strings.HasSuffix(mode, "_sub") && req.ResourceID == nil {
+		return nil, badRequest(`Field "resource_id" is required for matching "` + mode + `"`)
+	}
+	required := func(field string) *apiError {
+		return badRequest(`Field "` + field + `" is required for matching "` + mode + `"`)
+	}
+	m := &match{kind: kind}
+	switch kind {
+	case matchProfileID:
+		if req.ProfileID == "" {
+			return nil, required("profile_id")
+		}
+		m.profileID = req.ProfileID
+		return m, nil
+	case matchCustom:
+		return parseCustom(req, m, required)
+	case matchEmail:
+		if req.Email == "" {
+			return nil, required("email")
+		}
+		m.email = req.Email
+	case matchPhone:
+		if req.Phone == "" {
+			return nil, required("phone")
+		}
+		m.phone = req.Phone
+	case matchEmailPhone:
+		if req.Email == "" && req.Phone == "" {
+			return nil, required("email")
+		}
+		m.email, m.phone = req.Email, req.Phone
+	}
+	if m.email != "" && !validEmail(m.email) {
+		return nil, invalidValue("email", m.email)
+	}
+	if m.phone != "" && !validPhone(m.phone) {
+		return nil, invalidValue("phone", m.phone)
+	}
+	return m, nil
+}
+
+func parseCustom(req *importRequest, m *match, required func(string) *apiError) (*match, *apiError) {
+	if req.FieldName == "" {
+		return nil, required("field_name")
+	}
+	if strings.HasPrefix(req.FieldName, "_") || req.FieldName == "email" || req.FieldName == "phones" || req.FieldName == "subscriptions" {
+		return nil, invalidValue("field_name", req.FieldName)
+	}
+	raw := bytes.TrimSpace(req.FieldValue)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, required("field_value")
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return nil, invalidValue("field_value", string(raw))
+	}
+	switch x := v.(type) {
+	case string:
+		if x == "" {
+			return nil, required("field_value")
+		}
+	case float64:
+	default:
+		return nil, invalidValue("field_value", v)
+	}
+	m.field = req.FieldName
+	m.value = v
+	m.valueText = scalarText(v)
+	return m, nil
+}

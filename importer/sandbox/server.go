@@ -1,0 +1,306 @@
+// Package sandbox is an in-memory HTTP server that behaves like the Altcraft
+// profile import API (POST /api/v1.1/profiles/import), with fault injection,
+// for rehearsals, demos and tests that must not touch a real platform.
+package sandbox
+
+import (
+	"bytes"
+	"crypto/subtle"
+	"fmt"
+	"net/http"
+	"sync/atomic"
+	"time"
+)
+
+// Paths the server answers.
+const (
+	importPath   = "/api/v1.1/profiles/import"
+	profilesPath = "/sandbox/profiles"
+	statsPath    = "/sandbox/stats"
+)
+
+// defaultMaxBodyBytes is the request body limit when Config.MaxBodyBytes is 0.
+const defaultMaxBodyBytes = 1 << 20
+
+// Config says which token, databases and resources exist and which faults to
+// inject. The zero Config is a well-behaved platform that accepts any
+// non-empty token and every positive database and resource id.
+type Config struct {
+	// Token is the only accepted API token; "" accepts any non-empty token.
+	Token string
+	// DBs lists the existing profile databases; nil or empty means every
+	// positive id exists.
+	DBs []int
+	// Resources lists the existing resources; nil or empty means every
+	// positive id exists.
+	Resources []int
+	// Latency is added before answering each import request that survived
+	// the other faults. A request whose context ends first gets no answer.
+	// Zero adds nothing.
+	Latency time.Duration
+	// FailRate is the fraction (0 to 1) of import requests answered with
+	// HTTP 500, 502 or 503, with a JSON or a short non-JSON body. Zero
+	// injects none.
+	FailRate float64
+	// DropRate is the fraction (0 to 1) of import requests whose connection
+	// is closed without any answer. Zero injects none.
+	DropRate float64
+	// LimitRPS, when positive, limits import requests with a token bucket
+	// that holds max(1, LimitRPS) tokens, starts full and refills at
+	// LimitRPS tokens a second; a request finding it empty gets HTTP 429
+	// with Retry-After and a JSON body {"error":429,...}. Zero means no limit.
+	LimitRPS float64
+	// Seed seeds the drop and failure decisions: the same requests in the
+	// same order meet the same faults.
+	Seed int64
+	// MaxBodyBytes limits the request body; 0 means 1 MiB.
+	MaxBodyBytes int64
+}
+
+// Stats counts import requests. Requests counts every POST to the import
+// path; each one then ends as exactly one of Created, Updated, Rejected (an
+// API error answer, 4xx) or Faults (a drop, a 5xx or a 429), except a request
+// abandoned by its client during Latency, which ends as none of them.
+type Stats struct {
+	Requests int64 `json:"requests"`
+	Created  int64 `json:"created"`
+	Updated  int64 `json:"updated"`
+	Rejected int64 `json:"rejected"`
+	Faults   int64 `json:"faults"`
+}
+
+// Server is the sandbox's http.Handler. It is safe for concurrent use.
+type Server struct {
+	token     string
+	dbs       map[int]bool // nil: every positive id exists
+	resources map[int]bool // nil: every positive id exists
+	latency   time.Duration
+	maxBody   int64
+
+	store  *store
+	faults *faults
+
+	requests, created, updated, rejected, faultCount atomic.Int64
+}
+
+// New returns a server with an empty store, configured by cfg.
+func New(cfg Config) *Server {
+	s := &Server{
+		token:     cfg.Token,
+		dbs:       idSet(cfg.DBs),
+		resources: idSet(cfg.Resources),
+		latency:   cfg.Latency,
+		maxBody:   cfg.MaxBodyBytes,
+		store:     newStore(),
+		faults:    newFaults(cfg),
+	}
+	if s.maxBody <= 0 {
+		s.maxBody = defaultMaxBodyBytes
+	}
+	return s
+}
+
+func idSet(ids []int) map[int]bool {
+	if len(ids) == 0 {
+		return nil
+	}
+	set := make(map[int]bool, len(ids))
+	for _, id := range ids {
+		set[id] = true
+	}
+	return set
+}
+
+// ServeHTTP answers POST /api/v1.1/profiles/import, GET /sandbox/profiles
+// and GET /sandbox/stats; other paths get 404 and other methods 405, both
+// with a JSON error body.
+//
+// A dropped request hijacks the connection and closes it. When w cannot be
+// hijacked (an httptest.ResponseRecorder, HTTP/2) it panics with
+// http.ErrAbortHandler instead, which net/http turns into an aborted answer.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer recoverPanic(w)
+	switch r.URL.Path {
+	case importPath:
+		if r.Method != http.MethodPost {
+			methodNotAllowed(w, http.MethodPost)
+			return
+		}
+		s.serveImport(w, r)
+	case profilesPath:
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			methodNotAllowed(w, http.MethodGet)
+			return
+		}
+		writeJSON(w, struct {
+			Profiles []Profile `json:"profiles"`
+		}{s.Profiles()})
+	case statsPath:
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			methodNotAllowed(w, http.MethodGet)
+			return
+		}
+		writeJSON(w, s.Stats())
+	default:
+		writeJSONError(w, http.StatusNotFound, "Unknown path "+r.URL.Path)
+	}
+}
+
+func methodNotAllowed(w http.ResponseWriter, allow string) {
+	w.Header().Set("Allow", allow)
+	writeJSONError(w, http.StatusMethodNotAllowed, "Method not allowed, use "+allow)
+}
+
+// recoverPanic turns a bug into a 500 answer instead of a dropped
+// connection and a log line; an intended abort passes through.
+func recoverPanic(w http.ResponseWriter) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	if v == http.ErrAbortHandler {
+		panic(v)
+	}
+	writeJSONError(w, http.StatusInternalServerError, fmt.Sprintf("sandbox internal error: %v", v))
+}
+
+// Profiles returns a copy of every stored profile, in creation order.
+func (s *Server) Profiles() []Profile { return s.store.snapshot() }
+
+// Stats returns the request counters so far.
+func (s *Server) Stats() Stats {
+	return Stats{
+		Requests: s.requests.Load(),
+		Created:  s.created.Load(),
+		Updated:  s.updated.Load(),
+		Rejected: s.rejected.Load(),
+		Faults:   s.faultCount.Load(),
+	}
+}
+
+// serveImport applies the faults in order — drop, failure, rate limit,
+// latency — and then imports the profile.
+func (s *Server) serveImport(w http.ResponseWriter, r *http.Request) {
+	s.requests.Add(1)
+	if s.injectFault(w) {
+		return
+	}
+	buf := bodyPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= 64<<10 {
+			bodyPool.Put(buf)
+		}
+	}()
+	e := s.readBody(r, buf)
+	if !s.sleep(w, r) {
+		return
+	}
+
+	var id string
+	var created bool
+	if e == nil {
+		id, created, e = s.importProfile(r, buf.Bytes())
+	}
+	switch {
+	case e != nil:
+		s.rejected.Add(1)
+		writeError(w, e)
+	case created:
+		s.created.Add(1)
+		writeSuccess(w, id)
+	default:
+		s.updated.Add(1)
+		writeSuccess(w, id)
+	}
+}
+
+// injectFault drops the request, fails it or rate-limits it, as the dice
+// and the token bucket decide, and reports whether it did. Each fault is
+// counted before the client can see it, so a client reading Stats right after
+// its failed request finds it there.
+func (s *Server) injectFault(w http.ResponseWriter) bool {
+	if s.faults.active() {
+		switch kind, f := s.faults.decide(); kind {
+		case faultDrop:
+			s.faultCount.Add(1)
+			dropConnection(w)
+			return true
+		case faultFail:
+			s.faultCount.Add(1)
+			w.Header()["Content-Type"] = f.ctype
+			w.WriteHeader(f.status)
+			w.Write(f.body) //nolint:errcheck // the client is gone; nothing to do
+			return true
+		}
+	}
+	if ok, retry := s.faults.allow(); !ok {
+		s.faultCount.Add(1)
+		w.Header()["Retry-After"] = retryAfterHeader(retry)
+		writeJSONError(w, http.StatusTooManyRequests, "Too many requests")
+		return true
+	}
+	return false
+}
+
+// sleep waits out the configured latency. It reports false when the request
+// ended first — the client left or the server is closing — after closing the
+// connection rather than letting net/http send an empty 200.
+func (s *Server) sleep(w http.ResponseWriter, r *http.Request) bool {
+	if s.latency <= 0 {
+		return true
+	}
+	t := time.NewTimer(s.latency)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			conn.Close()
+		}
+		return false
+	}
+}
+
+func retryAfterHeader(seconds int) []string {
+	if seconds == 1 {
+		return retryAfterOne
+	}
+	return []string{fmt.Sprint(seconds)}
+}
+
+// dropConnection closes the client's connection without writing anything.
+func dropConnection(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	conn.Close()
+}
+
+// tokenOK reports whether token is accepted, in constant time.
+func (s *Server) tokenOK(token string) bool {
+	if s.token == "" {
+		return true
+	}
+	return subtle.ConstantTimeCompare([]byte(token), []byte(s.token)) == 1
+}
+
+func (s *Server) dbExists(id int) bool {
+	if s.dbs == nil {
+		return id > 0
+	}
+	return s.dbs[id]
+}
+
+func (s *Server) resourceExists(id int) bool {
+	if s.resources == nil {
+		return id > 0
+	}
+	return s.resources[id]
+}
+
+func dbNotFound(id int) *apiError { return notFound(fmt.Sprintf("Database %d not found", id)) }
+
+func resourceNotFound(id int) *apiError { return notFound(fmt.Sprintf("Resource %d not found", id)) }

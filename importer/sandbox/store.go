@@ -1,0 +1,362 @@
+package sandbox
+
+import (
+	"encoding/hex"
+	"hash/fnv"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// Profile is one stored profile as the inspection endpoint and
+// Server.Profiles show it. Data holds the values as encoding/json decodes
+// them: numbers are float64, lists []any, objects map[string]any.
+type Profile struct {
+	ProfileID string         `json:"profile_id"`
+	DBID      int            `json:"db_id"`
+	Data      map[string]any `json:"data"`
+}
+
+// matchKind is a matching mode reduced to the key it looks profiles up by.
+type matchKind uint8
+
+const (
+	matchEmail matchKind = iota
+	matchPhone
+	matchProfileID
+	matchCustom
+	matchEmailPhone // by email when given, else by phone
+)
+
+// match is the matching key of one request, already validated.
+type match struct {
+	kind      matchKind
+	email     string
+	phone     string
+	profileID string
+	field     string // custom: the field's name
+	value     any    // custom: field_value as sent, string or float64
+	valueText string // custom: the value's text, what profiles are compared by
+}
+
+// profile is a stored profile; its data belongs to the database's lock.
+type profile struct {
+	id   string
+	seq  int64 // creation order across all databases
+	data map[string]any
+}
+
+// database is one profile database with its lookup indexes. An index entry
+// belongs to the first profile that claimed the key; the platform keeps
+// matching keys unique and the sandbox does not police updates that break it.
+type database struct {
+	mu      sync.Mutex
+	id      int
+	list    []*profile
+	byID    map[string]*profile
+	byEmail map[string]*profile
+	byPhone map[string]*profile
+	custom  map[string]map[string]*profile // field name → value text → profile, built on first use
+}
+
+// store holds the databases; each has its own lock so that imports into
+// different databases do not contend.
+type store struct {
+	mu  sync.RWMutex
+	dbs map[int]*database
+	seq atomic.Int64
+}
+
+func newStore() *store { return &store{dbs: make(map[int]*database)} }
+
+func (st *store) db(id int) *database {
+	st.mu.RLock()
+	d := st.dbs[id]
+	st.mu.RUnlock()
+	if d != nil {
+		return d
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if d = st.dbs[id]; d == nil {
+		d = &database{
+			id:      id,
+			byID:    make(map[string]*profile),
+			byEmail: make(map[string]*profile),
+			byPhone: make(map[string]*profile),
+			custom:  make(map[string]map[string]*profile),
+		}
+		st.dbs[id] = d
+	}
+	return d
+}
+
+// upsert finds the profile m points to in database dbID and merges data and
+// subs into it, creating it unless m matches by profile_id. setSubs tells
+// whether the request carried a subscriptions list (possibly emptied by
+// skip_invalid_subscriptions).
+func (st *store) upsert(dbID int, m *match, data map[string]any, subs []map[string]any, setSubs bool) (id string, created bool, e *apiError) {
+	d := st.db(dbID)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+
+	p := d.find(m)
+	if p == nil {
+		if m.kind == matchProfileID {
+			return "", false, notFound("Profile not found")
+		}
+		p = &profile{
+			id:   d.newID(m),
+			seq:  st.seq.Add(1),
+			data: make(map[string]any, len(data)+1),
+		}
+		d.list = append(d.list, p)
+		created = true
+	} else {
+		d.unindex(p)
+	}
+
+	for k, v := range data {
+		switch {
+		case k == "subscriptions" && v != nil:
+		case v == nil:
+			delete(p.data, k)
+		default:
+			p.data[k] = v
+		}
+	}
+	if setSubs {
+		p.data["subscriptions"] = mergeSubscriptions(p.data["subscriptions"], subs)
+	}
+	if created {
+		storeKey(p.data, m)
+	}
+	d.index(p)
+	return p.id, created, nil
+}
+
+// storeKey writes the matching key into a new profile's data, so that the
+// next request with the same key finds it.
+func storeKey(data map[string]any, m *match) {
+	if m.email != "" {
+		data["email"] = m.email
+	}
+	if m.phone != "" {
+		phones, _ := data["phones"].([]any)
+		if !slices.Contains(phones, any(m.phone)) {
+			data["phones"] = append(phones, m.phone)
+		}
+	}
+	if m.kind == matchCustom {
+		data[m.field] = m.value
+	}
+}
+
+func (d *database) find(m *match) *profile {
+	switch m.kind {
+	case matchEmail:
+		return d.byEmail[strings.ToLower(m.email)]
+	case matchPhone:
+		return d.byPhone[m.phone]
+	case matchProfileID:
+		return d.byID[m.profileID]
+	case matchCustom:
+		return d.customIndex(m.field)[m.valueText]
+	case matchEmailPhone:
+		if m.email != "" {
+			if p := d.byEmail[strings.ToLower(m.email)]; p != nil {
+				return p
+			}
+		}
+		if m.phone != "" {
+			return d.byPhone[m.phone]
+		}
+	}
+	return nil
+}
+
+// customIndex returns the index of field, building it from every profile the
+// first time the field is used for matching; index and unindex keep it
+// current after that.
+func (d *database) customIndex(field string) map[string]*profile {
+	idx, ok := d.custom[field]
+	if ok {
+		return idx
+	}
+	idx = make(map[string]*profile)
+	for _, p := range d.list {
+		if t := scalarText(p.data[field]); t != "" {
+			if _, taken := idx[t]; !taken {
+				idx[t] = p
+			}
+		}
+	}
+	d.custom[field] = idx
+	return idx
+}
+
+func (d *database) index(p *profile) {
+	d.byID[p.id] = p
+	if e, ok := p.data["email"].(string); ok {
+		claim(d.byEmail, strings.ToLower(e), p)
+	}
+	if phones, ok := p.data["phones"].([]any); ok {
+		for _, ph := range phones {
+			if s, ok := ph.(string); ok {
+				claim(d.byPhone, s, p)
+			}
+		}
+	}
+	for field, idx := range d.custom {
+		if t := scalarText(p.data[field]); t != "" {
+			claim(idx, t, p)
+		}
+	}
+}
+
+// unindex removes p's keys before its data changes; index adds them back.
+func (d *database) unindex(p *profile) {
+	if e, ok := p.data["email"].(string); ok {
+		release(d.byEmail, strings.ToLower(e), p)
+	}
+	if phones, ok := p.data["phones"].([]any); ok {
+		for _, ph := range phones {
+			if s, ok := ph.(string); ok {
+				release(d.byPhone, s, p)
+			}
+		}
+	}
+	for field, idx := range d.custom {
+		if t := scalarText(p.data[field]); t != "" {
+			release(idx, t, p)
+		}
+	}
+}
+
+func claim(idx map[string]*profile, key string, p *profile) {
+	if _, taken := idx[key]; !taken {
+		idx[key] = p
+	}
+}
+
+func release(idx map[string]*profile, key string, p *profile) {
+	if idx[key] == p {
+		delete(idx, key)
+	}
+}
+
+// newID derives a profile id from the database and the matching key, so the
+// same input gives the same ids whatever order concurrent requests arrive in.
+// A collision (or a key-less creation) falls back to salting with a counter.
+func (d *database) newID(m *match) string {
+	var key string
+	switch {
+	case m.kind == matchCustom:
+		key = "c\x00" + m.field + "\x00" + m.valueText
+	case m.email != "":
+		key = "e\x00" + strings.ToLower(m.email)
+	default:
+		key = "p\x00" + m.phone
+	}
+	for salt := 0; ; salt++ {
+		h := fnv.New64a()
+		h.Write([]byte(strconv.Itoa(d.id) + "\x00" + key + "\x00" + strconv.Itoa(salt)))
+		a := mix64(h.Sum64())
+		b := mix64(a ^ 0x9e3779b97f4a7c15)
+		var raw [12]byte
+		for i := range 8 {
+			raw[i] = byte(a >> (56 - 8*i))
+		}
+		for i := range 4 {
+			raw[8+i] = byte(b >> (56 - 8*i))
+		}
+		id := hex.EncodeToString(raw[:])
+		if _, taken := d.byID[id]; !taken {
+			return id
+		}
+	}
+}
+
+// mix64 is the splitmix64 finaliser: it spreads FNV's weak low bits.
+func mix64(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	return x
+}
+
+// snapshot copies every profile, in creation order.
+func (st *store) snapshot() []Profile {
+	st.mu.RLock()
+	dbs := make([]*database, 0, len(st.dbs))
+	for _, d := range st.dbs {
+		dbs = append(dbs, d)
+	}
+	st.mu.RUnlock()
+
+	type entry struct {
+		seq int64
+		p   Profile
+	}
+	var all []entry
+	for _, d := range dbs {
+		d.mu.Lock()
+		for _, p := range d.list {
+			all = append(all, entry{p.seq, Profile{
+				ProfileID: p.id,
+				DBID:      d.id,
+				Data:      deepCopy(p.data).(map[string]any),
+			}})
+		}
+		d.mu.Unlock()
+	}
+	slices.SortFunc(all, func(a, b entry) int { return int(a.seq - b.seq) })
+	out := make([]Profile, len(all))
+	for i, e := range all {
+		out[i] = e.p
+	}
+	return out
+}
+
+func deepCopy(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(v))
+		for k, e := range v {
+			m[k] = deepCopy(e)
+		}
+		return m
+	case []any:
+		l := make([]any, len(v))
+		for i, e := range v {
+			l[i] = deepCopy(e)
+		}
+		return l
+	}
+	return v
+}
+
+// scalarText is the text a value is matched by: strings as they are, numbers
+// in their shortest form (12345, not 1.2345e4). Other values have none.
+func scalarText(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	return ""
+}
+
+// positiveInt reads a JSON number that must be a whole positive int.
+func positiveInt(v any) (int, bool) {
+	f, ok := v.(float64)
+	if !ok || f < 1 || f > 1<<31 || f != float64(int64(f)) {
+		return 0, false
+	}
+	return int(f), true
+}
