@@ -15,6 +15,12 @@ var (
 	ErrInput = errors.New("input error")
 	// ErrUsage: the configuration itself is wrong (e.g. stdin without --reject).
 	ErrUsage = errors.New("usage error")
+	// ErrUnfinishedRun: a fresh run found the state file of an unfinished one.
+	ErrUnfinishedRun = errors.New("unfinished run")
+	// ErrNothingToResume: --resume found no state file.
+	ErrNothingToResume = errors.New("nothing to resume")
+	// ErrResumeMismatch: the state file belongs to other inputs or another mapping.
+	ErrResumeMismatch = errors.New("state file does not match")
 )
 
 // APIDownError stops a run whose requests keep failing transiently: the API

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"slices"
 	"sync"
 	"time"
@@ -38,6 +39,13 @@ type Config struct {
 	SummaryPath string // JSON summary; "": none
 
 	Progress ProgressMode
+
+	// Resume continues the interrupted run of the same inputs and mapping from
+	// its state file, sending only the rows it had not finished.
+	Resume bool
+	// MappingData is the mapping file's bytes; a state file records their hash so
+	// that a resume with a changed mapping is refused.
+	MappingData []byte
 
 	// HTTPClient replaces the default client (tests); its Timeout is set from Timeout.
 	HTTPClient *http.Client
@@ -73,19 +81,18 @@ func (c *Config) defaults() {
 // error when the run did not finish: ErrInterrupted, ErrTooManyRejects, an
 // *APIError or *APIDownError, or an input, mapping or I/O failure. A finished run
 // with rejected rows returns a nil error; Summary.Rejected tells.
+//
+// Unless an input is standard input, the run keeps a state file beside its
+// (first) reject file; with cfg.Resume it continues the interrupted run that
+// left it, sending only the rows not yet finished.
 func Import(ctx context.Context, cfg Config) (*Summary, error) {
 	cfg.defaults()
-	if cfg.Mapping == nil {
-		return nil, fmt.Errorf("%w: no mapping", ErrUsage)
+	if err := cfg.validate(); err != nil {
+		return nil, err
 	}
-	if cfg.URL == "" {
-		return nil, fmt.Errorf("%w: no platform URL: give --url or set ALTCRAFT_URL (or use --sandbox to rehearse)", ErrUsage)
-	}
-	if cfg.Token == "" {
-		return nil, fmt.Errorf("%w: no API token: set ALTCRAFT_TOKEN or give --token-file", ErrUsage)
-	}
-	if cfg.RejectPath == "" && slices.Contains(cfg.Files, "-") {
-		return nil, fmt.Errorf("%w: reading standard input needs --reject FILE for the rows that fail", ErrUsage)
+	res, err := prepareResume(cfg)
+	if err != nil {
+		return nil, err
 	}
 	ins, err := openInputs(cfg.Files, cfg.Stdin, cfg.Mapping)
 	if err != nil {
@@ -93,20 +100,39 @@ func Import(ctx context.Context, cfg Config) (*Summary, error) {
 	}
 	defer closeInputs(ins)
 	noticeFormats(cfg.Stderr, ins, cfg.Mapping.CSV)
-	sinks, err := openRejects(ins, cfg.RejectPath)
+	sinks, err := openRejects(ins, cfg.RejectPath, res.cp)
 	if err != nil {
 		return nil, err
 	}
 	defer closeSinks(sinks)
-	var results *resultsLog
+	var results *resultsFile
 	if cfg.ResultsPath != "" {
-		if results, err = openResults(cfg.ResultsPath); err != nil {
+		size := int64(-1)
+		if res.cp != nil {
+			size = res.cp.Outputs[cfg.ResultsPath]
+		}
+		if results, err = openResults(cfg.ResultsPath, size); err != nil {
 			return nil, err
+		}
+		defer results.f.Close()
+	}
+	var state *stateFile
+	if res.path != "" {
+		if res.cp != nil || cfg.Resume {
+			state, err = openState(res.path, res.id, res.cp)
+		} else {
+			state, err = createState(res.path, res.id)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInput, err)
 		}
 	}
 
 	start := time.Now()
 	st := newStats()
+	if res.cp != nil {
+		st.restore(res.cp.Counts)
+	}
 	stopCtx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	var stopOnce sync.Once
@@ -126,7 +152,25 @@ func Import(ctx context.Context, cfg Config) (*Summary, error) {
 		bodyPool: &sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }},
 		send:     context.WithoutCancel(ctx),
 	}
+	if res.cp != nil {
+		p.retriesDone.Store(res.cp.Counts.Retries)
+	}
+	jr := newJournal(ins, sinks, results, state, res.cp, st)
+	jr.maxRejects, jr.halt, jr.retries = cfg.MaxRejects, halt, p.retriesDone.Load
+	skip := make([]*tracker, len(ins)) // read-only copies: the journal owns its own trackers
+	for i := range ins {
+		if res.cp != nil && i < len(res.cp.Files) {
+			skip[i] = newTracker(&res.cp.Files[i])
+		}
+	}
 	prog := startProgress(cfg.Progress, cfg.Stderr, ins, st, p.pacer)
+	go func() {
+		select {
+		case <-ctx.Done():
+			fmt.Fprintf(cfg.Stderr, "\nstopping: no new requests; waiting for those in flight (at most %s). Press Ctrl-C again to quit at once.\n", cfg.Timeout)
+		case <-stopCtx.Done():
+		}
+	}()
 
 	rows := make(chan *job, cfg.Workers)
 	outcomes := make(chan outcome, 4*cfg.Workers)
@@ -136,7 +180,7 @@ func Import(ctx context.Context, cfg Config) (*Summary, error) {
 	go func() {
 		defer wg.Done()
 		defer close(rows)
-		if err := readInputs(stopCtx, ins, p.bodyPool, rows, outcomes, st); err != nil {
+		if err := readInputs(stopCtx, ins, skip, p.bodyPool, rows, outcomes, st); err != nil {
 			readErr = err
 			halt(err)
 		}
@@ -146,20 +190,11 @@ func Import(ctx context.Context, cfg Config) (*Summary, error) {
 		st.unsent.Add(p.run(stopCtx, rows, outcomes))
 	}()
 	outDone := make(chan error, 1)
-	go func() { outDone <- writeOutcomes(outcomes, results, st, cfg.MaxRejects, halt) }()
+	go func() { outDone <- jr.run(outcomes) }()
 	wg.Wait()
 	close(outcomes)
 	outErr := <-outDone
 	prog.stop()
-
-	if err := flushSinks(sinks); err != nil && outErr == nil {
-		outErr = err
-	}
-	if results != nil {
-		if err := results.close(); err != nil && outErr == nil {
-			outErr = err
-		}
-	}
 
 	sum := st.summary(ins, sinks, time.Since(start), p)
 	if lost := sum.RowsRead - sum.Imported - sum.Rejected - sum.NotSent; lost != 0 && outErr == nil {
@@ -176,6 +211,16 @@ func Import(ctx context.Context, cfg Config) (*Summary, error) {
 	case ctx.Err() != nil:
 		err = ErrInterrupted
 	}
+	if state != nil {
+		if err == nil {
+			if rerr := state.remove(); rerr != nil {
+				err = rerr
+			}
+		} else {
+			state.close()
+			sum.StateFile = state.path
+		}
+	}
 	if err != nil {
 		sum.Stopped = err.Error()
 	}
@@ -188,11 +233,77 @@ func Import(ctx context.Context, cfg Config) (*Summary, error) {
 	return sum, err
 }
 
+func (c *Config) validate() error {
+	switch {
+	case c.Mapping == nil:
+		return fmt.Errorf("%w: no mapping", ErrUsage)
+	case c.URL == "":
+		return fmt.Errorf("%w: no platform URL: give --url or set ALTCRAFT_URL (or use --sandbox to rehearse)", ErrUsage)
+	case c.Token == "":
+		return fmt.Errorf("%w: no API token: set ALTCRAFT_TOKEN or give --token-file", ErrUsage)
+	case c.RejectPath == "" && slices.Contains(c.Files, "-"):
+		return fmt.Errorf("%w: reading standard input needs --reject FILE for the rows that fail", ErrUsage)
+	case c.Resume && slices.Contains(c.Files, "-"):
+		return fmt.Errorf("%w: a run that reads standard input cannot be resumed: it cannot be read again", ErrUsage)
+	}
+	return nil
+}
+
+// resumeInfo is what a run knows about its state file before it starts.
+type resumeInfo struct {
+	path string       // "" when the run keeps no state (stdin)
+	id   *runIdentity // this run's inputs and mapping
+	cp   *checkpoint  // the interrupted run's last checkpoint; nil for a fresh run
+}
+
+// prepareResume finds the run's state file and decides: a fresh run refuses to
+// overwrite an unfinished one; a resumed run refuses a state of other inputs.
+func prepareResume(cfg Config) (resumeInfo, error) {
+	if slices.Contains(cfg.Files, "-") {
+		return resumeInfo{}, nil
+	}
+	res := resumeInfo{path: statePath(rejectPaths(cfg.Files, cfg.RejectPath)[0])}
+	id, err := identify(cfg.Files, cfg.MappingData)
+	if err != nil {
+		return res, err
+	}
+	res.id = id
+	_, statErr := os.Stat(res.path)
+	exists := statErr == nil
+	switch {
+	case exists && !cfg.Resume:
+		return res, fmt.Errorf("%w: %s holds the state of an unfinished run of these files: run the same command with --resume to continue it, or delete the state file to start over", ErrUnfinishedRun, res.path)
+	case !exists && cfg.Resume:
+		return res, fmt.Errorf("%w: no state file %s: the last run of these files finished (or never started), there is nothing to resume", ErrNothingToResume, res.path)
+	case !exists:
+		return res, nil
+	}
+	saved, cp, err := loadState(res.path)
+	if err != nil {
+		return res, fmt.Errorf("%w: %w", ErrInput, err)
+	}
+	if why := saved.mismatch(id); why != "" {
+		return res, fmt.Errorf("%w: cannot resume from %s: %s; delete it to start over", ErrResumeMismatch, res.path, why)
+	}
+	res.cp = cp
+	if cp == nil {
+		// Interrupted before its first checkpoint: nothing was finished.
+		res.cp = &checkpoint{Outputs: map[string]int64{}}
+	}
+	return res, nil
+}
+
 // readInputs reads every input in turn: rows that cannot be parsed or converted
-// go straight to the output as rejects, the rest to the pool.
-func readInputs(ctx context.Context, ins []*input, bufs *sync.Pool, rows chan<- *job, out chan<- outcome, st *stats) error {
-	for _, in := range ins {
-		for {
+// go straight to the output as rejects, the rest to the pool. Rows an
+// interrupted run finished (skip) are passed over without converting them.
+func readInputs(ctx context.Context, ins []*input, skip []*tracker, bufs *sync.Pool, rows chan<- *job, out chan<- outcome, st *stats) error {
+	for i, in := range ins {
+		done := skip[i]
+		if done != nil && done.done {
+			continue
+		}
+		var ord int64
+		for ; ; ord++ {
 			if ctx.Err() != nil {
 				return nil
 			}
@@ -203,80 +314,41 @@ func readInputs(ctx context.Context, ins []*input, bufs *sync.Pool, rows chan<- 
 			if err != nil {
 				return fmt.Errorf("%w: read %s: %w", ErrInput, in.display, err)
 			}
+			if done != nil && done.finished(ord) {
+				continue
+			}
 			st.read.Add(1)
 			if rec.Err != nil {
-				out <- outcome{in: in, rec: rec, status: statusRejected, code: "csv", reason: rec.Err.Error()}
+				out <- outcome{in: in, rec: rec, ord: ord, status: statusRejected, code: "csv", reason: rec.Err.Error()}
 				continue
 			}
 			bp := bufs.Get().(*[]byte)
 			body, key, err := in.binder.Convert((*bp)[:0], rec.Fields)
 			if err != nil {
 				bufs.Put(bp)
-				out <- rowReject(in, rec, err)
+				out <- rowReject(in, rec, ord, err)
 				continue
 			}
 			select {
-			case rows <- &job{in: in, rec: rec, body: body, key: key}:
+			case rows <- &job{in: in, rec: rec, ord: ord, body: body, key: key}:
 			case <-ctx.Done():
 				st.unsent.Add(1)
 				return nil
 			}
 		}
+		out <- outcome{in: in, ord: ord, eof: true}
 	}
 	return nil
 }
 
 // rowReject turns a conversion failure into a reject outcome.
-func rowReject(in *input, rec *csvio.Record, err error) outcome {
-	o := outcome{in: in, rec: rec, status: statusRejected, code: mapping.CodeInvalidValue, reason: err.Error()}
+func rowReject(in *input, rec *csvio.Record, ord int64, err error) outcome {
+	o := outcome{in: in, rec: rec, ord: ord, status: statusRejected, code: mapping.CodeInvalidValue, reason: err.Error()}
 	var re *mapping.RowError
 	if errors.As(err, &re) {
 		o.code = re.Code
 	}
 	return o
-}
-
-// writeOutcomes is the one goroutine that writes reject files and feeds the results log.
-func writeOutcomes(outcomes <-chan outcome, results *resultsLog, st *stats, maxRejects int, halt func(error)) error {
-	var firstErr error
-	for o := range outcomes {
-		switch o.status {
-		case statusImported:
-			st.imported.Add(1)
-		case statusRejected:
-			if firstErr == nil {
-				if err := o.in.reject.w.Write(o.rec, o.code, o.reason); err != nil {
-					firstErr = fmt.Errorf("write reject file %s: %w", o.in.reject.path, err)
-					halt(firstErr)
-				}
-			}
-			o.in.reject.rows++
-			st.reject(o.code)
-			if maxRejects >= 0 && st.rejected.Load() > int64(maxRejects) {
-				halt(fmt.Errorf("%w: more than %d rows rejected (--max-rejects); see %s", ErrTooManyRejects, maxRejects, o.in.reject.path))
-			}
-		case statusUnsent:
-			st.unsent.Add(1)
-			continue
-		}
-		if results != nil {
-			results.add(resultRow{File: o.in.display, Line: o.rec.Line, Status: o.status, ProfileID: o.profileID, Code: o.code, Attempts: o.attempts})
-		}
-	}
-	return firstErr
-}
-
-func flushSinks(sinks []*rejectSink) error {
-	var errs []error
-	for _, s := range sinks {
-		if err := s.w.Flush(); err != nil {
-			errs = append(errs, fmt.Errorf("write reject file %s: %w", s.path, err))
-		}
-		if err := s.file.Sync(); err != nil {
-			errs = append(errs, fmt.Errorf("sync reject file %s: %w", s.path, err))
-		}
-	}
-	return errors.Join(errs...)
 }
 
 // noticeFormats says which encoding and delimiter were detected when the

@@ -15,6 +15,7 @@ import (
 
 // input is one CSV file of the run, opened, its header checked against the mapping.
 type input struct {
+	idx     int    // position among the run's inputs
 	name    string // as given: a path or "-"
 	display string // for messages
 	size    int64  // -1 when unknown (stdin, pipes)
@@ -35,7 +36,7 @@ func openInputs(files []string, stdin io.Reader, m *mapping.Mapping) ([]*input, 
 	}
 	stdinUsed := false
 	for _, name := range files {
-		in := &input{name: name, display: name, size: -1}
+		in := &input{idx: len(ins), name: name, display: name, size: -1}
 		var r io.Reader
 		if name == "-" {
 			if stdinUsed {
@@ -84,18 +85,32 @@ func rejectPath(input string) string {
 	return strings.TrimSuffix(input, ext) + ".rejects.csv"
 }
 
-// rejectSink is one reject file; only the output goroutine writes to it.
+// rejectSink is one reject file; only the journal writes to it.
 type rejectSink struct {
-	path  string
-	file  *os.File
-	w     *csvio.RejectWriter
-	first *csvio.Reader // the input whose header and encoding the file has
-	rows  int64
+	path    string
+	file    *os.File
+	w       *csvio.RejectWriter
+	first   *csvio.Reader // the input whose header and encoding the file has
+	dirty   bool          // rows written since the last checkpoint
+	flushed bool          // the header is out
+}
+
+// rejectPaths are the reject files of a run, in input order, without repeats.
+func rejectPaths(files []string, shared string) []string {
+	if shared != "" {
+		return []string{shared}
+	}
+	paths := make([]string, 0, len(files))
+	for _, f := range files {
+		paths = append(paths, rejectPath(f))
+	}
+	return paths
 }
 
 // openRejects gives every input its reject file: one shared file when the user
-// named one, else one beside each input.
-func openRejects(ins []*input, shared string) ([]*rejectSink, error) {
+// named one, else one beside each input. A resumed run (cp != nil) appends to
+// the files of the interrupted one, cut back to their length at its last checkpoint.
+func openRejects(ins []*input, shared string, cp *checkpoint) ([]*rejectSink, error) {
 	var sinks []*rejectSink
 	fail := func(err error) ([]*rejectSink, error) {
 		closeSinks(sinks)
@@ -113,11 +128,20 @@ func openRejects(ins []*input, shared string) ([]*rejectSink, error) {
 		if inputs[abs] {
 			return nil, fmt.Errorf("%w: the reject file %s is also an input; name another with --reject", ErrUsage, path)
 		}
-		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
-		if err != nil {
-			return nil, fmt.Errorf("%w: create reject file: %w", ErrInput, err)
+		size := int64(-1)
+		if cp != nil {
+			size = cp.Outputs[path] // 0 when the interrupted run never wrote it
 		}
-		return &rejectSink{path: path, file: f, w: csvio.NewRejectWriter(f, in.reader), first: in.reader}, nil
+		f, err := openOutput(path, size)
+		if err != nil {
+			return nil, fmt.Errorf("%w: reject file: %w", ErrInput, err)
+		}
+		s := &rejectSink{path: path, file: f, w: csvio.NewRejectWriter(f, in.reader), first: in.reader}
+		if size > 0 {
+			s.w.SkipHeader()
+			s.flushed = true
+		}
+		return s, nil
 	}
 	for _, in := range ins {
 		switch {

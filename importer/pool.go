@@ -14,6 +14,7 @@ import (
 type job struct {
 	in   *input
 	rec  *csvio.Record
+	ord  int64 // the row's position among its input's rows, 0-based
 	body []byte
 	key  string
 }
@@ -29,6 +30,8 @@ const (
 type outcome struct {
 	in        *input
 	rec       *csvio.Record
+	ord       int64
+	eof       bool // not a row: in has been read to the end, and has ord rows
 	status    string
 	profileID string
 	code      string
@@ -145,7 +148,7 @@ func (p *pool) run(stopCtx context.Context, rows <-chan *job, out chan<- outcome
 
 // process sends one row, retrying transient failures, and says what became of it.
 func (p *pool) process(stopCtx context.Context, j *job) outcome {
-	o := outcome{in: j.in, rec: j.rec, status: statusUnsent}
+	o := outcome{in: j.in, rec: j.rec, ord: j.ord, status: statusUnsent}
 	defer p.recycle(j)
 	for {
 		if err := p.pacer.Wait(stopCtx); err != nil {

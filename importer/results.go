@@ -1,9 +1,8 @@
 package importer
 
 import (
-	"bufio"
-	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/gocarina/gocsv"
@@ -19,46 +18,72 @@ type resultRow struct {
 	Attempts  int    `csv:"attempts"`
 }
 
-// resultsLog owns the --results file: one goroutine marshals what the output
-// goroutine hands it.
-type resultsLog struct {
-	rows chan any
-	done chan error
+// resultsFile is the --results log. The journal owns it and writes it in
+// batches, so that its length can be recorded at each checkpoint.
+type resultsFile struct {
+	path  string
+	f     *os.File
+	w     *gocsv.SafeCSVWriter
+	batch []resultRow
+	empty bool // no header yet
 }
 
-func openResults(path string) (*resultsLog, error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+// openResults creates the log, or for a resumed run cuts it back to the length
+// recorded at the last checkpoint (size < 0: start afresh).
+func openResults(path string, size int64) (*resultsFile, error) {
+	f, err := openOutput(path, size)
 	if err != nil {
-		return nil, fmt.Errorf("%w: create results file: %w", ErrInput, err)
+		return nil, fmt.Errorf("%w: results file: %w", ErrInput, err)
 	}
-	l := &resultsLog{rows: make(chan any, 256), done: make(chan error, 1)}
-	go func() {
-		bw := bufio.NewWriterSize(f, 64<<10)
-		err := gocsv.MarshalChan(l.rows, gocsv.DefaultCSVWriter(bw))
-		if errors.Is(err, gocsv.ErrChannelIsClosed) {
-			// No row finished: still a well-formed log, header only.
-			err = gocsv.Marshal([]resultRow{}, bw)
-		}
-		for range l.rows { // keep the sender unblocked after a write error
-		}
-		if ferr := bw.Flush(); err == nil {
-			err = ferr
-		}
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			err = fmt.Errorf("write results file %s: %w", path, err)
-		}
-		l.done <- err
-	}()
-	return l, nil
+	return &resultsFile{path: path, f: f, w: gocsv.DefaultCSVWriter(f), empty: size <= 0}, nil
 }
 
-func (l *resultsLog) add(r resultRow) { l.rows <- r }
+func (r *resultsFile) add(row resultRow) { r.batch = append(r.batch, row) }
 
-// close waits until every row is on disk.
-func (l *resultsLog) close() error {
-	close(l.rows)
-	return <-l.done
+// flush writes the batch (with the header first, once).
+func (r *resultsFile) flush() error {
+	if len(r.batch) == 0 && !r.empty {
+		return nil
+	}
+	var err error
+	if r.empty {
+		err = gocsv.MarshalCSV(r.batch, r.w)
+		r.empty = false
+	} else {
+		err = gocsv.MarshalCSVWithoutHeaders(r.batch, r.w)
+	}
+	clear(r.batch)
+	r.batch = r.batch[:0]
+	if err != nil {
+		return fmt.Errorf("write results file %s: %w", r.path, err)
+	}
+	return nil
+}
+
+// openOutput opens an output file of the run: created afresh when size < 0,
+// else (a resumed run) cut back to size and positioned at its end, dropping
+// whatever was written after the last checkpoint.
+func openOutput(path string, size int64) (*os.File, error) {
+	if size < 0 {
+		return os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err == nil && st.Size() < size {
+		err = fmt.Errorf("%s is shorter (%d bytes) than when the run was interrupted (%d bytes): it was changed; restore it or start over", path, st.Size(), size)
+	}
+	if err == nil {
+		err = f.Truncate(size)
+	}
+	if err == nil {
+		_, err = f.Seek(size, io.SeekStart)
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
 }

@@ -23,6 +23,16 @@ type stats struct {
 
 func newStats() *stats { return &stats{byCode: map[string]int64{}} }
 
+// restore starts the counters where an interrupted run left them.
+func (s *stats) restore(c counts) {
+	s.read.Store(c.Read)
+	s.imported.Store(c.Imported)
+	s.rejected.Store(c.Rejected)
+	for k, v := range c.ByCode {
+		s.byCode[k] = v
+	}
+}
+
 func (s *stats) reject(code string) {
 	s.rejected.Add(1)
 	s.mu.Lock()
@@ -45,6 +55,8 @@ type Summary struct {
 	RejectFiles    []string         `json:"reject_files"`
 	// Stopped says why the run ended before every row was read and settled.
 	Stopped string `json:"stopped,omitempty"`
+	// StateFile is kept when the run did not finish: --resume continues from it.
+	StateFile string `json:"state_file,omitempty"`
 }
 
 func (s *stats) summary(ins []*input, sinks []*rejectSink, elapsed time.Duration, p *pool) *Summary {
@@ -99,6 +111,9 @@ func (s *Summary) print(w io.Writer) {
 	}
 	if s.Stopped != "" {
 		fmt.Fprintf(w, "stopped: %s\n", s.Stopped)
+	}
+	if s.StateFile != "" {
+		fmt.Fprintf(w, "to continue, run the same command with --resume (state: %s)\n", s.StateFile)
 	}
 }
 

@@ -24,6 +24,10 @@ Imports every row of each CSV FILE ("-" = standard input) as one profile. Rows t
 fail go, with a code and a reason, to a reject file that can be imported again with
 the same mapping. The API token comes from ALTCRAFT_TOKEN or --token-file.
 
+A run keeps a state file beside its reject file (<input>.rejects.state). If it is
+interrupted (Ctrl-C, kill, crash, a run-wide API error), run the same command with
+--resume: only the rows not yet finished are sent. A finished run removes it.
+
 Reject, results and summary files hold customers' personal data: they are created
 readable by you only (0600); delete them when done.`
 
@@ -34,7 +38,7 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		rate                                                  float64
 		workers, retries, maxRejects                          int
 		timeout                                               time.Duration
-		dryRun, useSandbox, noProgress                        bool
+		dryRun, useSandbox, noProgress, resume                bool
 	)
 	fs.StringVarP(&mappingPath, "mapping", "m", "", "the mapping file (required)")
 	fs.StringVar(&url, "url", os.Getenv("ALTCRAFT_URL"), "platform base URL, e.g. https://example.com [env ALTCRAFT_URL]")
@@ -47,6 +51,7 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	fs.StringVar(&results, "results", "", "optional per-row outcome log (CSV): file, line, status, profile_id, code, attempts")
 	fs.StringVar(&summary, "summary", "", "write the run summary as JSON to this file")
 	fs.IntVar(&maxRejects, "max-rejects", -1, "stop once more than N rows have been rejected (default unlimited)")
+	fs.BoolVar(&resume, "resume", false, "continue an interrupted run of the same files from its state file, sending only the rows not yet finished")
 	fs.BoolVar(&dryRun, "dry-run", false, "everything but sending: same as 'acimport check'")
 	fs.BoolVar(&useSandbox, "sandbox", false, "import into an in-process sandbox instead of --url (no URL or token needed)")
 	fs.BoolVar(&noProgress, "no-progress", false, "no progress display (when stderr is not a terminal: no log line every 10 s)")
@@ -66,7 +71,7 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	case timeout <= 0:
 		return fmt.Errorf("%w: --timeout must be positive", errUsage)
 	}
-	m, err := loadMapping(mappingPath)
+	m, mappingData, err := loadMapping(mappingPath)
 	if err != nil {
 		return err
 	}
@@ -77,7 +82,7 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		Mapping: m, Files: fs.Args(), Stdin: stdin, Stderr: stderr,
 		URL: url, Rate: rate, Workers: workers, Retries: retries, Timeout: timeout,
 		MaxRejects: maxRejects, RejectPath: reject, ResultsPath: results, SummaryPath: summary,
-		Progress: progressMode(noProgress, stderr),
+		Progress: progressMode(noProgress, stderr), Resume: resume, MappingData: mappingData,
 	}
 	var sb *sandbox.Instance
 	if useSandbox {
@@ -124,7 +129,7 @@ func cmdCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if fs.NArg() == 0 {
 		return fmt.Errorf("%w: check: no input FILE (use - for standard input)", errUsage)
 	}
-	m, err := loadMapping(mappingPath)
+	m, _, err := loadMapping(mappingPath)
 	if err != nil {
 		return err
 	}

@@ -32,6 +32,10 @@ func NewRejectWriter(w io.Writer, r *Reader) *RejectWriter {
 	return rw
 }
 
+// SkipHeader tells w that its file already starts with the header, as when a
+// resumed run appends to the reject file of the interrupted one.
+func (w *RejectWriter) SkipHeader() { w.started = true }
+
 // Write appends rec's text, its line number, code and reason, and its line
 // terminator (the header's when rec has none, being the input's last line).
 // Line breaks in code and reason become spaces, one row per line.

@@ -233,6 +233,23 @@ func TestRejectWriterHeaderOnce(t *testing.T) {
 	}
 }
 
+func TestRejectWriterSkipHeader(t *testing.T) {
+	r := mustReader(t, []byte("\xef\xbb\xbfa\n1\n"), Options{})
+	recs := readAll(t, r)
+	var b bytes.Buffer
+	w := NewRejectWriter(&b, r)
+	w.SkipHeader()
+	if err := w.Write(recs[0], "c", "r"); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if want := "1,2,c,r\n"; b.String() != want {
+		t.Errorf("appending to an existing reject file: got %q, want %q (no header, no BOM)", b.String(), want)
+	}
+}
+
 type failWriter struct{}
 
 var errDiskFull = errors.New("disk full")

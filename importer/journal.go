@@ -1,0 +1,192 @@
+package importer
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+)
+
+// checkpointBatch bounds how many outcomes one checkpoint may cover. The
+// journal checkpoints whenever no outcome is waiting, so under light load every
+// row is durable at once and under heavy load fsyncs are shared by a batch.
+const checkpointBatch = 256
+
+// journal is the one goroutine that writes the run's output files: reject
+// files, the results log and the state file. A row counts as finished in the
+// state file only after its reject line (if any) is on disk, so that after a
+// crash at any instant a resumed run neither loses nor repeats a reject.
+type journal struct {
+	ins        []*input
+	sinks      []*rejectSink
+	results    *resultsFile // nil without --results
+	state      *stateFile   // nil when the run cannot be resumed (stdin)
+	trackers   []*tracker
+	totals     []int64 // rows in each input; -1 until it is read to the end
+	st         *stats
+	maxRejects int
+	halt       func(error)
+	retries    func() int64
+	err        error // the first write error; afterwards rows are no longer marked finished
+}
+
+func newJournal(ins []*input, sinks []*rejectSink, results *resultsFile, state *stateFile, cp *checkpoint, st *stats) *journal {
+	j := &journal{ins: ins, sinks: sinks, results: results, state: state, st: st}
+	for i := range ins {
+		var p *fileProgress
+		if cp != nil && i < len(cp.Files) {
+			p = &cp.Files[i]
+		}
+		j.trackers = append(j.trackers, newTracker(p))
+		j.totals = append(j.totals, -1)
+	}
+	return j
+}
+
+// run records outcomes until the channel closes, checkpointing as it goes,
+// and returns the first write error.
+func (j *journal) run(outcomes <-chan outcome) error {
+	for o := range outcomes {
+		j.record(o)
+		n := 1
+	drain:
+		for n < checkpointBatch {
+			select {
+			case o, ok := <-outcomes:
+				if !ok {
+					break drain
+				}
+				j.record(o)
+				n++
+			default:
+				break drain
+			}
+		}
+		j.checkpoint()
+	}
+	j.checkpoint()
+	return j.err
+}
+
+func (j *journal) record(o outcome) {
+	idx := o.in.idx
+	if o.eof {
+		j.totals[idx] = o.ord
+		return
+	}
+	switch o.status {
+	case statusImported:
+		j.st.imported.Add(1)
+	case statusRejected:
+		if j.err == nil {
+			if err := o.in.reject.w.Write(o.rec, o.code, o.reason); err != nil {
+				j.fail(fmt.Errorf("write reject file %s: %w", o.in.reject.path, err))
+			}
+			o.in.reject.dirty = true
+		}
+		j.st.reject(o.code)
+		if j.maxRejects >= 0 && j.st.rejected.Load() > int64(j.maxRejects) {
+			j.halt(fmt.Errorf("%w: more than %d rows rejected (--max-rejects); see %s", ErrTooManyRejects, j.maxRejects, o.in.reject.path))
+		}
+	case statusUnsent:
+		j.st.unsent.Add(1)
+		return
+	}
+	if j.err != nil {
+		return
+	}
+	j.trackers[idx].finish(o.ord)
+	if j.results != nil {
+		j.results.add(resultRow{File: o.in.display, Line: o.rec.Line, Status: o.status, ProfileID: o.profileID, Code: o.code, Attempts: o.attempts})
+	}
+}
+
+func (j *journal) fail(err error) {
+	if j.err == nil {
+		j.err = err
+		j.halt(err)
+	}
+}
+
+// checkpoint makes everything recorded so far durable: output files first,
+// then the state that says those rows are finished.
+func (j *journal) checkpoint() {
+	if j.err != nil {
+		return
+	}
+	durable := j.state != nil
+	outputs := map[string]int64{}
+	if j.results != nil {
+		if err := j.results.flush(); err != nil {
+			j.fail(err)
+			return
+		}
+		size, err := syncedSize(j.results.f, durable)
+		if err != nil {
+			j.fail(fmt.Errorf("results file %s: %w", j.results.path, err))
+			return
+		}
+		outputs[j.results.path] = size
+	}
+	for _, s := range j.sinks {
+		if s.dirty || !s.flushed {
+			if err := s.w.Flush(); err != nil {
+				j.fail(fmt.Errorf("write reject file %s: %w", s.path, err))
+				return
+			}
+			s.dirty, s.flushed = false, true
+		}
+		size, err := syncedSize(s.file, durable)
+		if err != nil {
+			j.fail(fmt.Errorf("reject file %s: %w", s.path, err))
+			return
+		}
+		outputs[s.path] = size
+	}
+	if !durable {
+		return
+	}
+	cp := &checkpoint{Outputs: outputs, Counts: j.counts()}
+	for i, t := range j.trackers {
+		if j.totals[i] >= 0 && t.low >= j.totals[i] {
+			t.done = true
+		}
+		cp.Files = append(cp.Files, t.progress())
+	}
+	if err := j.state.save(cp); err != nil {
+		j.fail(err)
+	}
+}
+
+// counts are the finished rows' counters, for the summary of a resumed run.
+func (j *journal) counts() counts {
+	c := counts{
+		Imported: j.st.imported.Load(),
+		Rejected: j.st.rejected.Load(),
+	}
+	c.Read = c.Imported + c.Rejected
+	if j.retries != nil {
+		c.Retries = j.retries()
+	}
+	j.st.mu.Lock()
+	c.ByCode = maps.Clone(j.st.byCode)
+	j.st.mu.Unlock()
+	return c
+}
+
+// syncedSize is a file's length, after an fsync when durable.
+func syncedSize(f interface {
+	Sync() error
+	Seek(int64, int) (int64, error)
+}, durable bool) (int64, error) {
+	if durable {
+		if err := f.Sync(); err != nil {
+			return 0, err
+		}
+	}
+	n, err := f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return 0, errors.New("cannot tell its length: " + err.Error())
+	}
+	return n, nil
+}

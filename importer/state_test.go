@@ -1,0 +1,294 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/acimport/acimport/mapping"
+)
+
+func TestTracker(t *testing.T) {
+	tr := newTracker(nil)
+	for _, o := range []int64{2, 0, 4, 1} {
+		tr.finish(o)
+	}
+	if p := tr.progress(); p.Low != 3 || !slices.Equal(p.Above, []int64{4}) {
+		t.Fatalf("progress %+v, want low 3 above [4]", p)
+	}
+	for o, want := range map[int64]bool{0: true, 2: true, 3: false, 4: true, 5: false} {
+		if got := tr.finished(o); got != want {
+			t.Errorf("finished(%d) = %v, want %v", o, got, want)
+		}
+	}
+	again := newTracker(&fileProgress{Low: 3, Above: []int64{4}})
+	again.finish(3)
+	if p := again.progress(); p.Low != 5 || len(p.Above) != 0 {
+		t.Errorf("restored tracker: %+v, want low 5", p)
+	}
+}
+
+func TestStateLogSurvivesTornRecords(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "x.rejects.state")
+	id := &runIdentity{Version: stateVersion, Mapping: "m", Files: []fileIdent{{Path: "/in.csv", Size: 10, Head: "h"}}}
+	s, err := createState(path, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for low := int64(1); low <= 3; low++ {
+		if err := s.save(&checkpoint{Files: []fileProgress{{Low: low}}, Outputs: map[string]int64{"r": low * 10}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.close()
+	full, _ := os.ReadFile(path)
+
+	tests := []struct {
+		Name    string
+		Content []byte
+		WantLow int64
+	}{
+		{Name: "intact", Content: full, WantLow: 3},
+		{Name: "last record cut short", Content: full[:len(full)-7], WantLow: 2},
+		{Name: "last record without its newline", Content: full[:len(full)-1], WantLow: 3},
+		{Name: "garbage after the last record", Content: append(slices.Clone(full), "0000dead {\"checkpoint\":{\"files\":[{\"low\":99}]}}\n\x00\x00"...), WantLow: 3},
+		{Name: "a flipped byte in the last record", Content: flip(full, len(full)-5), WantLow: 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.Name, func(t *testing.T) {
+			os.WriteFile(path, tc.Content, 0o600)
+			gotID, cp, err := loadState(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if gotID.mismatch(id) != "" || cp == nil || cp.Files[0].Low != tc.WantLow {
+				t.Fatalf("loaded %+v %+v, want low %d", gotID, cp, tc.WantLow)
+			}
+		})
+	}
+	os.WriteFile(path, full[:5], 0o600)
+	if _, _, err := loadState(path); err == nil || !strings.Contains(err.Error(), "damaged") {
+		t.Errorf("a state file without an intact identity: err = %v", err)
+	}
+}
+
+func flip(b []byte, i int) []byte {
+	c := slices.Clone(b)
+	c[i] ^= 0x01
+	return c
+}
+
+// resumeFixture is an input with valid and invalid rows, and a mapping file.
+type resumeFixture struct {
+	dir, csv, mapping string
+	mappingData       []byte
+	m                 *mapping.Mapping
+	rows, invalid     int
+}
+
+func newResumeFixture(t *testing.T, rows int) *resumeFixture {
+	t.Helper()
+	f := &resumeFixture{dir: t.TempDir(), rows: rows}
+	var b strings.Builder
+	b.WriteString("Email;Name;Id\n")
+	for i := range rows {
+		if i%10 == 3 {
+			fmt.Fprintf(&b, "u%d@example.com;U;bad%d\n", i, i)
+			f.invalid++
+			continue
+		}
+		fmt.Fprintf(&b, "u%d@example.com;U;%d\n", i, i)
+	}
+	f.csv = filepath.Join(f.dir, "in.csv")
+	f.mapping = filepath.Join(f.dir, "m.yaml")
+	f.mappingData = []byte(testMapping)
+	os.WriteFile(f.csv, []byte(b.String()), 0o600)
+	os.WriteFile(f.mapping, f.mappingData, 0o600)
+	var err error
+	if f.m, err = mapping.Parse(strings.NewReader(testMapping), f.mapping); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func (f *resumeFixture) config(url string, resume bool) Config {
+	return Config{
+		Mapping: f.m, MappingData: f.mappingData, Files: []string{f.csv}, URL: url, Token: testToken,
+		Workers: 4, Retries: 2, Timeout: 5 * time.Second, MaxRejects: -1, Resume: resume,
+		ResultsPath: filepath.Join(f.dir, "results.csv"),
+		backoff:     backoff{base: time.Millisecond, max: 2 * time.Millisecond},
+	}
+}
+
+// rejectLines counts each reject_line in the reject file.
+func (f *resumeFixture) rejectLines(t *testing.T) map[string]int {
+	t.Helper()
+	b := readFile(t, filepath.Join(f.dir, "in.rejects.csv"))
+	lines := strings.Split(strings.TrimSuffix(b, "\n"), "\n")
+	if lines[0] != "Email;Name;Id;reject_line;reject_code;reject_reason" {
+		t.Fatalf("reject header %q", lines[0])
+	}
+	seen := map[string]int{}
+	for _, l := range lines[1:] {
+		parts := strings.Split(l, ";")
+		if len(parts) < 6 {
+			t.Fatalf("torn reject line %q", l)
+		}
+		seen[parts[3]]++
+	}
+	return seen
+}
+
+func TestInterruptThenResume(t *testing.T) {
+	f := newResumeFixture(t, 400)
+	var sent atomic.Int64
+	ctx, cancel := context.WithCancel(context.Background())
+	perEmail := map[string]*atomic.Int64{}
+	for i := range f.rows {
+		perEmail[fmt.Sprintf("u%d@example.com", i)] = new(atomic.Int64)
+	}
+	srv := newAPIServer(t, func(w http.ResponseWriter, email string, n int) {
+		if sent.Add(1) == 120 {
+			cancel() // Ctrl-C in the middle of the run
+		}
+		perEmail[email].Add(1)
+		ok(w, email)
+	})
+
+	sum, err := Import(ctx, f.config(srv.URL, false))
+	if !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("first run: err = %v, want ErrInterrupted", err)
+	}
+	state := filepath.Join(f.dir, "in.rejects.state")
+	if _, serr := os.Stat(state); serr != nil || sum.StateFile != state {
+		t.Fatalf("no state file kept after the interruption (%v, summary says %q)", serr, sum.StateFile)
+	}
+	if sum.Imported+sum.Rejected >= int64(f.rows) {
+		t.Fatalf("the interruption came too late to test anything: %+v", sum)
+	}
+
+	// A fresh run refuses to start over an unfinished one.
+	if _, err := Import(context.Background(), f.config(srv.URL, false)); !errors.Is(err, ErrUnfinishedRun) || !strings.Contains(err.Error(), "--resume") {
+		t.Fatalf("fresh run over a state file: err = %v", err)
+	}
+
+	sum, err = Import(context.Background(), f.config(srv.URL, true))
+	if err != nil {
+		t.Fatalf("resume: %v", err)
+	}
+	if sum.RowsRead != int64(f.rows) || sum.Imported != int64(f.rows-f.invalid) || sum.Rejected != int64(f.invalid) {
+		t.Errorf("summary of the whole run: %+v; want %d rows, %d rejected", sum, f.rows, f.invalid)
+	}
+	if _, err := os.Stat(state); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the finished run left its state file: %v", err)
+	}
+	twice := 0
+	for email, n := range perEmail {
+		switch {
+		case n.Load() == 0 && !strings.HasSuffix(email, "3@example.com"):
+			t.Errorf("%s never sent", email)
+		case n.Load() > 1:
+			twice++
+		}
+	}
+	if twice > 4 { // at most the requests in flight at the interruption
+		t.Errorf("%d rows sent twice, more than were in flight", twice)
+	}
+	for line, n := range f.rejectLines(t) {
+		if n != 1 {
+			t.Errorf("line %s rejected %d times", line, n)
+		}
+	}
+	if got := len(f.rejectLines(t)); got != f.invalid {
+		t.Errorf("%d rows in the reject file, want %d", got, f.invalid)
+	}
+	results := readFile(t, filepath.Join(f.dir, "results.csv"))
+	if strings.Count(results, "file,line,status") != 1 || strings.Count(results, "\n") != f.rows+1 {
+		t.Errorf("results log has %d lines for %d rows (header once)", strings.Count(results, "\n"), f.rows)
+	}
+
+	// Nothing left to resume.
+	if _, err := Import(context.Background(), f.config(srv.URL, true)); !errors.Is(err, ErrNothingToResume) {
+		t.Errorf("resume of a finished run: err = %v", err)
+	}
+}
+
+// After a crash, output written after the last checkpoint is cut off, so the
+// rows it belonged to are processed again without doubling their reject lines.
+func TestResumeCutsUncheckpointedOutput(t *testing.T) {
+	f := newResumeFixture(t, 50)
+	var tokenFixed atomic.Bool
+	srv := newAPIServer(t, func(w http.ResponseWriter, email string, n int) {
+		if !tokenFixed.Load() {
+			apiError(w, 403, 403, "Invalid token") // stops the run after the local rejects
+			return
+		}
+		ok(w, email)
+	})
+	if _, err := Import(context.Background(), f.config(srv.URL, false)); err == nil {
+		t.Fatal("want the run stopped by the 403")
+	}
+	// The crash: a reject line and a results row written, never checkpointed.
+	rej := filepath.Join(f.dir, "in.rejects.csv")
+	for _, p := range []string{rej, filepath.Join(f.dir, "results.csv")} {
+		fh, _ := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
+		fh.WriteString("u3@example.com;U;bad3;5;invalid_value;half a li")
+		fh.Close()
+	}
+	tokenFixed.Store(true)
+	if _, err := Import(context.Background(), f.config(srv.URL, true)); err != nil {
+		t.Fatalf("resume: %v", err)
+	}
+	for line, n := range f.rejectLines(t) {
+		if n != 1 {
+			t.Errorf("line %s rejected %d times", line, n)
+		}
+	}
+	if strings.Contains(readFile(t, rej), "half a li") {
+		t.Error("the torn reject line survived the resume")
+	}
+}
+
+func TestResumeRefusesChangedInputs(t *testing.T) {
+	tests := []struct {
+		Name   string
+		Change func(f *resumeFixture)
+		Want   string
+	}{
+		{Name: "input changed", Change: func(f *resumeFixture) {
+			b, _ := os.ReadFile(f.csv)
+			os.WriteFile(f.csv, append(b, "new@example.com;N;1\n"...), 0o600)
+		}, Want: "changed size"},
+		{Name: "input edited, same size", Change: func(f *resumeFixture) {
+			b, _ := os.ReadFile(f.csv)
+			b[20] ^= 1
+			os.WriteFile(f.csv, b, 0o600)
+		}, Want: "first bytes differ"},
+		{Name: "mapping changed", Change: func(f *resumeFixture) {
+			f.mappingData = append(slices.Clone(f.mappingData), "# edited\n"...)
+		}, Want: "mapping file has changed"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.Name, func(t *testing.T) {
+			f := newResumeFixture(t, 20)
+			srv := newAPIServer(t, func(w http.ResponseWriter, email string, n int) { apiError(w, 403, 403, "Invalid token") })
+			if _, err := Import(context.Background(), f.config(srv.URL, false)); err == nil {
+				t.Fatal("want the run stopped")
+			}
+			tc.Change(f)
+			_, err := Import(context.Background(), f.config(srv.URL, true))
+			if !errors.Is(err, ErrResumeMismatch) || !strings.Contains(err.Error(), tc.Want) {
+				t.Fatalf("err = %v, want ErrResumeMismatch saying %q", err, tc.Want)
+			}
+		})
+	}
+}
