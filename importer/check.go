@@ -72,7 +72,7 @@ func Check(ctx context.Context, m *mapping.Mapping, files []string, stdin io.Rea
 			where := fmt.Sprintf("%s:%d", in.display, rec.Line)
 			if rec.Err != nil {
 				rep.Invalid++
-				note("csv", "rows that cannot be parsed (csv)", fmt.Sprintf("%s: %v", where, rec.Err))
+				note("csv", "rows that cannot be parsed (csv)", fmt.Sprintf("%s: %s", where, csvReason(rec.Err)))
 				continue
 			}
 			body, _, err := in.binder.Convert(buf[:0], rec.Fields)

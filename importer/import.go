@@ -319,7 +319,7 @@ func readInputs(ctx context.Context, ins []*input, skip []*tracker, bufs *sync.P
 			}
 			st.read.Add(1)
 			if rec.Err != nil {
-				out <- outcome{in: in, rec: rec, ord: ord, status: statusRejected, code: "csv", reason: rec.Err.Error()}
+				out <- outcome{in: in, rec: rec, ord: ord, status: statusRejected, code: "csv", reason: csvReason(rec.Err)}
 				continue
 			}
 			bp := bufs.Get().(*[]byte)
@@ -339,6 +339,16 @@ func readInputs(ctx context.Context, ins []*input, skip []*tracker, bufs *sync.P
 		out <- outcome{in: in, ord: ord, eof: true}
 	}
 	return nil
+}
+
+// csvReason is a parse error without its "line N:" prefix: the reject file
+// has the line in its own column.
+func csvReason(err error) string {
+	var re *csvio.RowError
+	if errors.As(err, &re) {
+		return re.Err.Error()
+	}
+	return err.Error()
 }
 
 // rowReject turns a conversion failure into a reject outcome.

@@ -274,8 +274,8 @@ func TestImportRejectsAndRetries(t *testing.T) {
 		`down@example.com;X;7;8;http_503;HTTP 503 Service Unavailable (gave up after 4 attempts)`,
 		`not-an-email;X;8;9;invalid_value;"column ""Email"": ""not-an-email"" is not a valid email address"`,
 		`;X;9;10;missing_key;"empty matching key: column ""Email"" is empty"`,
-		`x@example.com;X;11;csv;line 11: wrong number of fields: 2, the header has 3`,
-		`y@example.com;"Y;10;12;csv;"line 12: field 2 ""Name"": extraneous or missing "" in quoted-field"`,
+		`x@example.com;X;11;csv;wrong number of fields: 2, the header has 3`,
+		`y@example.com;"Y;10;12;csv;"field 2 ""Name"": extraneous or missing "" in quoted-field"`,
 	}
 	got := append([]string(nil), lines[1:]...)
 	slices.Sort(got)
