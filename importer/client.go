@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -31,12 +33,13 @@ type Client struct {
 }
 
 // NewClient returns a client for the platform at baseURL. workers sizes the
-// connection pool so that every worker keeps its keep-alive connection.
-// hc may be nil; tests pass their own.
-func NewClient(baseURL, token string, workers int, timeout time.Duration, hc *http.Client) *Client {
+// connection pool so that every worker keeps its keep-alive connection; roots,
+// when not nil, are the CAs trusted instead of the system's. hc may be nil;
+// tests pass their own.
+func NewClient(baseURL, token string, workers int, timeout time.Duration, roots *x509.CertPool, hc *http.Client) *Client {
 	if hc == nil {
 		hc = &http.Client{
-			Transport: newTransport(workers),
+			Transport: newTransport(workers, roots),
 			// Never follow a redirect: it could carry the token to another host,
 			// and a redirected POST is not what the user asked for.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -46,7 +49,7 @@ func NewClient(baseURL, token string, workers int, timeout time.Duration, hc *ht
 	return &Client{endpoint: strings.TrimRight(baseURL, "/") + importPath, token: token, http: hc}
 }
 
-func newTransport(workers int) *http.Transport {
+func newTransport(workers int, roots *x509.CertPool) *http.Transport {
 	if workers < 1 {
 		workers = 1
 	}
@@ -59,8 +62,50 @@ func newTransport(workers int) *http.Transport {
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ExpectContinueTimeout: time.Second,
-		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
+		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: roots},
 	}
+}
+
+// LoadCAFile returns the system's trusted CAs plus those in a PEM file, for
+// on-premises platforms whose certificates come from their own authority.
+func LoadCAFile(path string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: read --ca-file: %w", ErrUsage, err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("%w: --ca-file %s holds no PEM certificate", ErrUsage, path)
+	}
+	return pool, nil
+}
+
+// CheckURL accepts https, and plain http only to this machine (the sandbox)
+// unless insecure: over plain http the token and the customers' data would
+// cross the network readable by anyone on the way.
+func CheckURL(raw string, insecure bool) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return fmt.Errorf("%w: --url %q is not a base URL such as https://example.com", ErrUsage, raw)
+	}
+	if u.User != nil {
+		return fmt.Errorf("%w: --url must not hold credentials: the token comes from ALTCRAFT_TOKEN or --token-file", ErrUsage)
+	}
+	if u.Scheme == "http" && !insecure && !isLoopback(u.Hostname()) {
+		return fmt.Errorf("%w: --url %s is plain http: the API token and your customers' data would travel unencrypted; use https, or --insecure-http if you must", ErrUsage, u.Redacted())
+	}
+	return nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // Answer is the outcome of one attempt.
@@ -119,6 +164,9 @@ func (c *Client) Send(ctx context.Context, body []byte) Answer {
 	req.Header.Set("Authorization", "Bearer "+c.token)
 	resp, err := c.http.Do(req)
 	if err != nil {
+		if tlsErr := certificateError(err); tlsErr != nil {
+			return Answer{Kind: Fatal, Err: tlsErr}
+		}
 		if ctx.Err() != nil {
 			return Answer{Kind: Transient, Code: "network", Reason: ctx.Err().Error()}
 		}
@@ -131,7 +179,21 @@ func (c *Client) Send(ctx context.Context, body []byte) Answer {
 	if err != nil {
 		return Answer{Kind: Transient, Code: "network", Reason: "reading the answer: " + networkReason(err)}
 	}
-	return classify(resp.StatusCode, resp.Header.Get("Retry-After"), raw)
+	return c.redact(classify(resp.StatusCode, resp.Header.Get("Retry-After"), raw))
+}
+
+// redact keeps the token out of reasons and errors even when a server or proxy
+// echoes the request back in its answer: they end up in reject files and logs.
+func (c *Client) redact(a Answer) Answer {
+	if len(c.token) < 4 {
+		return a
+	}
+	a.Reason = strings.ReplaceAll(a.Reason, c.token, "[token]")
+	var ae *APIError
+	if errors.As(a.Err, &ae) {
+		ae.Text = strings.ReplaceAll(ae.Text, c.token, "[token]")
+	}
+	return a
 }
 
 // networkReason describes a transport error without the URL (which names the host
@@ -146,6 +208,19 @@ func networkReason(err error) string {
 		return "timeout: no answer in time"
 	}
 	return err.Error()
+}
+
+// certificateError is a failed TLS verification: retrying cannot fix it, so
+// it stops the run with what to do.
+func certificateError(err error) error {
+	var verr *tls.CertificateVerificationError
+	var uerr x509.UnknownAuthorityError
+	var herr x509.HostnameError
+	var cerr x509.CertificateInvalidError
+	if errors.As(err, &verr) || errors.As(err, &uerr) || errors.As(err, &herr) || errors.As(err, &cerr) {
+		return fmt.Errorf("the platform's TLS certificate is not trusted (%s); if it comes from your own certificate authority, give its certificate with --ca-file", networkReason(err))
+	}
+	return nil
 }
 
 // answerBody is the JSON every answer of the API carries.

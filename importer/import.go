@@ -5,6 +5,7 @@ package importer
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -46,6 +47,11 @@ type Config struct {
 	// MappingData is the mapping file's bytes; a state file records their hash so
 	// that a resume with a changed mapping is refused.
 	MappingData []byte
+
+	// InsecureHTTP allows a plain http URL to a host other than this machine.
+	InsecureHTTP bool
+	// RootCAs, when not nil, replace the system's trusted CAs (see LoadCAFile).
+	RootCAs *x509.CertPool
 
 	// HTTPClient replaces the default client (tests); its Timeout is set from Timeout.
 	HTTPClient *http.Client
@@ -142,7 +148,7 @@ func Import(ctx context.Context, cfg Config) (*Summary, error) {
 	}
 
 	p := &pool{
-		client:   NewClient(cfg.URL, cfg.Token, cfg.Workers, cfg.Timeout, cfg.HTTPClient),
+		client:   NewClient(cfg.URL, cfg.Token, cfg.Workers, cfg.Timeout, cfg.RootCAs, cfg.HTTPClient),
 		pacer:    newPacer(cfg.Rate, nil),
 		workers:  cfg.Workers,
 		retries:  cfg.Retries,
@@ -239,6 +245,8 @@ func (c *Config) validate() error {
 		return fmt.Errorf("%w: no mapping", ErrUsage)
 	case c.URL == "":
 		return fmt.Errorf("%w: no platform URL: give --url or set ALTCRAFT_URL (or use --sandbox to rehearse)", ErrUsage)
+	case CheckURL(c.URL, c.InsecureHTTP) != nil:
+		return CheckURL(c.URL, c.InsecureHTTP)
 	case c.Token == "":
 		return fmt.Errorf("%w: no API token: set ALTCRAFT_TOKEN or give --token-file", ErrUsage)
 	case c.RejectPath == "" && slices.Contains(c.Files, "-"):

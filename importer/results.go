@@ -64,12 +64,22 @@ func (r *resultsFile) flush() error {
 // else (a resumed run) cut back to size and positioned at its end, dropping
 // whatever was written after the last checkpoint.
 func openOutput(path string, size int64) (*os.File, error) {
+	flags := os.O_CREATE | os.O_WRONLY
 	if size < 0 {
-		return os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+		flags |= os.O_TRUNC
 	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o600)
+	f, err := os.OpenFile(path, flags, 0o600)
 	if err != nil {
 		return nil, err
+	}
+	// The file holds customers' data: readable by the user only, even if an
+	// older file of that name was not.
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if size < 0 {
+		return f, nil
 	}
 	st, err := f.Stat()
 	if err == nil && st.Size() < size {

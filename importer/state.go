@@ -256,7 +256,8 @@ func (s *stateFile) rewrite(cp *checkpoint) error {
 		}
 	}
 	tmp := s.path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	os.Remove(tmp) // a leftover of a crash, maybe with another mode
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o600)
 	if err != nil {
 		return fmt.Errorf("create state file: %w", err)
 	}

@@ -141,5 +141,5 @@ func (s *Summary) writeJSON(path string) error {
 	if err := os.WriteFile(path, append(b, '\n'), 0o600); err != nil {
 		return fmt.Errorf("write summary: %w", err)
 	}
-	return nil
+	return os.Chmod(path, 0o600)
 }

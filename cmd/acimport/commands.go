@@ -28,21 +28,26 @@ A run keeps a state file beside its reject file (<input>.rejects.state). If it i
 interrupted (Ctrl-C, kill, crash, a run-wide API error), run the same command with
 --resume: only the rows not yet finished are sent. A finished run removes it.
 
-Reject, results and summary files hold customers' personal data: they are created
-readable by you only (0600); delete them when done.`
+Personal data: the reject file (<input>.rejects.csv, or --reject), the state file
+beside it (<input>.rejects.state, removed when a run finishes), and the --results and
+--summary files hold or describe your customers' data. They are created readable by
+you only (0600) and never contain the token. Delete them when you are done with them.`
 
 func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := pflag.NewFlagSet("import", pflag.ContinueOnError)
 	var (
 		mappingPath, url, tokenFile, reject, results, summary string
+		caFile                                                string
 		rate                                                  float64
 		workers, retries, maxRejects                          int
 		timeout                                               time.Duration
-		dryRun, useSandbox, noProgress, resume                bool
+		dryRun, useSandbox, noProgress, resume, insecureHTTP  bool
 	)
 	fs.StringVarP(&mappingPath, "mapping", "m", "", "the mapping file (required)")
 	fs.StringVar(&url, "url", os.Getenv("ALTCRAFT_URL"), "platform base URL, e.g. https://example.com [env ALTCRAFT_URL]")
 	fs.StringVar(&tokenFile, "token-file", "", "read the API token from this file (default: env ALTCRAFT_TOKEN)")
+	fs.StringVar(&caFile, "ca-file", "", "PEM file of a certificate authority to trust besides the system's (on-premises platforms)")
+	fs.BoolVar(&insecureHTTP, "insecure-http", false, "allow a plain http:// URL to a host other than this machine (the token and data travel unencrypted)")
 	fs.Float64Var(&rate, "rate", 10, "requests per second for the whole run, all workers together; 0 = no limit")
 	fs.IntVar(&workers, "workers", 8, "requests in flight at once")
 	fs.IntVar(&retries, "retries", 5, "retries of a transient failure (429, 5xx, timeout, network) before the row is rejected")
@@ -83,6 +88,12 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		URL: url, Rate: rate, Workers: workers, Retries: retries, Timeout: timeout,
 		MaxRejects: maxRejects, RejectPath: reject, ResultsPath: results, SummaryPath: summary,
 		Progress: progressMode(noProgress, stderr), Resume: resume, MappingData: mappingData,
+		InsecureHTTP: insecureHTTP,
+	}
+	if caFile != "" {
+		if cfg.RootCAs, err = importer.LoadCAFile(caFile); err != nil {
+			return err
+		}
 	}
 	var sb *sandbox.Instance
 	if useSandbox {
@@ -93,7 +104,7 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		defer sb.Close()
 		cfg.URL, cfg.Token = sb.URL, "sandbox"
 		fmt.Fprintf(stderr, "importing into an in-process sandbox at %s (nothing leaves this machine)\n", sb.URL)
-	} else if cfg.Token, err = readToken(tokenFile); err != nil {
+	} else if cfg.Token, err = readToken(tokenFile, stderr); err != nil {
 		return err
 	}
 	sum, err := importer.Import(ctx, cfg)

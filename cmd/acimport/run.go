@@ -143,11 +143,15 @@ func loadMapping(path string) (*mapping.Mapping, []byte, error) {
 
 // readToken takes the API token from --token-file or ALTCRAFT_TOKEN: never from
 // argv, where ps and shell history would show it.
-func readToken(file string) (string, error) {
+func readToken(file string, stderr io.Writer) (string, error) {
 	if file != "" {
 		b, err := os.ReadFile(file)
 		if err != nil {
 			return "", fmt.Errorf("read --token-file: %w", err)
+		}
+		if st, err := os.Stat(file); err == nil && st.Mode().Perm()&0o077 != 0 {
+			// As ssh does for keys: say it, but do not refuse a working setup.
+			fmt.Fprintf(stderr, "warning: the token file %s is accessible by other users (mode %04o); run: chmod 600 %s\n", file, st.Mode().Perm(), file)
 		}
 		t := strings.TrimSpace(string(b))
 		if t == "" {

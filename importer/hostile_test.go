@@ -1,0 +1,197 @@
+package importer
+
+import (
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+const oneRow = "Email;Name;Id\na@example.com;A;1\n"
+
+// Answers a real server or a proxy in front of it may give, and what becomes of the row.
+func TestHostileAnswers(t *testing.T) {
+	tests := []struct {
+		Name    string
+		Handler http.HandlerFunc
+		Code    string // reject code; "" means imported
+		Reason  string // substring of the reason
+	}{
+		{Name: "a 50 MB body is read through a limit", Handler: func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(200)
+			chunk := []byte(strings.Repeat("x", 1<<20))
+			for range 50 {
+				if _, err := w.Write(chunk); err != nil {
+					return
+				}
+			}
+		}, Code: "http_200_invalid", Reason: "not the API's JSON"},
+		{Name: "an HTML error page from a proxy is transient", Handler: func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(502)
+			fmt.Fprint(w, "<html><head><title>502 Bad Gateway</title></head><body><center>nginx</center></body></html>")
+		}, Code: "http_502", Reason: "502 Bad Gateway"},
+		{Name: "invalid JSON on 200", Handler: func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprint(w, `{"error":0,"profile_id":`)
+		}, Code: "http_200_invalid", Reason: "gave up after 3 attempts"},
+		{Name: "a server that never answers", Handler: func(w http.ResponseWriter, r *http.Request) {
+			io.Copy(io.Discard, r.Body) // net/http notices the client leaving only once the body is read
+			select {
+			case <-r.Context().Done():
+			case <-time.After(10 * time.Second):
+			}
+		}, Code: "network", Reason: "timeout"},
+		{Name: "an empty 200", Handler: func(w http.ResponseWriter, r *http.Request) {}, Code: "http_200_invalid"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.Name, func(t *testing.T) {
+			srv := httptest.NewServer(tc.Handler)
+			defer srv.Close()
+			sum, err, dir := runImport(t, srv.URL, oneRow, func(c *Config) {
+				c.Retries = 2
+				c.Timeout = 200 * time.Millisecond
+			})
+			if err != nil {
+				t.Fatalf("Import: %v", err)
+			}
+			rej := readFile(t, filepath.Join(dir, "in.rejects.csv"))
+			if tc.Code == "" {
+				if sum.Imported != 1 {
+					t.Fatalf("not imported: %+v\n%s", sum, rej)
+				}
+				return
+			}
+			if sum.RejectedByCode[tc.Code] != 1 || !strings.Contains(rej, tc.Reason) {
+				t.Fatalf("want one %s reject saying %q; summary %+v\n%s", tc.Code, tc.Reason, sum, rej)
+			}
+			if len(rej) > 4096 {
+				t.Errorf("the reject file took in the whole body (%d bytes)", len(rej))
+			}
+		})
+	}
+}
+
+// A redirect is never followed: the token must not travel to another host.
+func TestRedirectNotFollowed(t *testing.T) {
+	var leaked atomic.Int64
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		leaked.Add(1)
+		ok(w, "x")
+	}))
+	defer other.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	defer srv.Close()
+	sum, err, _ := runImport(t, srv.URL, oneRow, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if leaked.Load() != 0 {
+		t.Fatal("the redirect was followed to another host")
+	}
+	if sum.RejectedByCode["http_307"] != 1 {
+		t.Errorf("summary %+v, want the row rejected http_307", sum)
+	}
+}
+
+func TestTLS(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { ok(w, "a@example.com") }))
+	defer srv.Close()
+
+	// Not trusted: the run stops at once and says what to do.
+	sum, err, _ := runImport(t, srv.URL, oneRow, nil)
+	if err == nil || !strings.Contains(err.Error(), "--ca-file") || sum.Rejected != 0 {
+		t.Fatalf("untrusted certificate: err = %v, summary %+v; want a run-wide error naming --ca-file", err, sum)
+	}
+
+	// Trusted through --ca-file.
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	block := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	os.WriteFile(caFile, block, 0o600)
+	roots, err := LoadCAFile(caFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err, _ = runImport(t, srv.URL, oneRow, func(c *Config) { c.RootCAs = roots })
+	if err != nil || sum.Imported != 1 {
+		t.Fatalf("with --ca-file: err = %v, summary %+v", err, sum)
+	}
+
+	bad := filepath.Join(t.TempDir(), "bad.pem")
+	os.WriteFile(bad, []byte("not a certificate"), 0o600)
+	if _, err := LoadCAFile(bad); !errors.Is(err, ErrUsage) {
+		t.Errorf("a CA file without certificates: err = %v", err)
+	}
+}
+
+func TestCheckURL(t *testing.T) {
+	tests := []struct {
+		Name     string
+		URL      string
+		Insecure bool
+		Want     string // substring of the error; "" = accepted
+	}{
+		{Name: "https", URL: "https://example.com"},
+		{Name: "https with a path", URL: "https://example.com/altcraft/"},
+		{Name: "http to loopback (the sandbox)", URL: "http://127.0.0.1:8765"},
+		{Name: "http to localhost", URL: "http://localhost:8765"},
+		{Name: "http to ::1", URL: "http://[::1]:8765"},
+		{Name: "plain http elsewhere is refused", URL: "http://example.com", Want: "--insecure-http"},
+		{Name: "unless the user insists", URL: "http://example.com", Insecure: true},
+		{Name: "credentials in the URL", URL: "https://user:secret@example.com", Want: "credentials"},
+		{Name: "no scheme", URL: "example.com", Want: "not a base URL"},
+		{Name: "another scheme", URL: "ftp://example.com", Want: "not a base URL"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.Name, func(t *testing.T) {
+			err := CheckURL(tc.URL, tc.Insecure)
+			if tc.Want == "" && err != nil || tc.Want != "" && (err == nil || !strings.Contains(err.Error(), tc.Want)) {
+				t.Fatalf("CheckURL(%q) = %v, want %q", tc.URL, err, tc.Want)
+			}
+			if err != nil && strings.Contains(err.Error(), "secret") {
+				t.Errorf("the error repeats the password: %v", err)
+			}
+		})
+	}
+}
+
+// Output files hold customers' data: 0600, even over an older file with another mode.
+func TestOutputFilesArePrivate(t *testing.T) {
+	srv := newAPIServer(t, func(w http.ResponseWriter, email string, n int) { apiError(w, 200, 400, "bad") })
+	dir := t.TempDir()
+	rej := filepath.Join(dir, "old-rejects.csv")
+	os.WriteFile(rej, []byte("old"), 0o644)
+	_, err, tmp := runImport(t, srv.URL, oneRow, func(c *Config) { c.RejectPath = rej })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{rej, filepath.Join(tmp, "results.csv"), filepath.Join(tmp, "summary.json")} {
+		st, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %04o, want 0600", filepath.Base(p), st.Mode().Perm())
+		}
+	}
+	// The state file of an interrupted run too.
+	stop := newAPIServer(t, func(w http.ResponseWriter, email string, n int) { apiError(w, 403, 403, "Invalid token") })
+	_, _, tmp = runImport(t, stop.URL, oneRow, nil)
+	st, err := os.Stat(filepath.Join(tmp, "in.rejects.state"))
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("state file: %v, mode %v", err, st)
+	}
+	b, _ := io.ReadAll(strings.NewReader(readFile(t, filepath.Join(tmp, "in.rejects.state"))))
+	if strings.Contains(string(b), testToken) {
+		t.Error("the token is in the state file")
+	}
+}
