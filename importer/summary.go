@@ -53,7 +53,8 @@ type Summary struct {
 	ElapsedSeconds float64          `json:"elapsed_seconds"`
 	RowsPerSecond  float64          `json:"rows_per_second"`
 	RejectFiles    []string         `json:"reject_files"`
-	// Stopped says why the run ended before every row was read and settled.
+	// Stopped says why the run ended before every row was read and settled
+	// (the caller shows the error itself; this is for the JSON summary).
 	Stopped string `json:"stopped,omitempty"`
 	// StateFile is kept when the run did not finish: --resume continues from it.
 	StateFile string `json:"state_file,omitempty"`
@@ -108,9 +109,6 @@ func (s *Summary) print(w io.Writer) {
 	}
 	if s.Retries > 0 || s.Throttled > 0 {
 		fmt.Fprintf(w, "  retries   %d  (%d answers said slow down: HTTP 429)\n", s.Retries, s.Throttled)
-	}
-	if s.Stopped != "" {
-		fmt.Fprintf(w, "stopped: %s\n", s.Stopped)
 	}
 	if s.StateFile != "" {
 		fmt.Fprintf(w, "to continue, run the same command with --resume (state: %s)\n", s.StateFile)
