@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -108,5 +109,51 @@ func TestEditDistance(t *testing.T) {
 		if got := editDistance(tt.a, tt.b); got != tt.want {
 			t.Errorf("editDistance(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
 		}
+	}
+}
+
+// TestBindHeaderQuirks: what spreadsheets do to headers. Duplicate names matter only when mapped;
+// stray spaces, a different case or a BOM get the near match suggested, either way round.
+func TestBindHeaderQuirks(t *testing.T) {
+	tests := []struct {
+		name    string
+		column  string // the mapping's column for email
+		header  []string
+		want    string // the error; "" for none
+		is      error
+		wantCol int // with no error: the column bound
+	}{
+		{name: "duplicate column not mapped", column: "Email", header: []string{"Email", "x", "x", ""}, wantCol: 0},
+		{name: "duplicate empty names not mapped", column: "Email", header: []string{"", "Email", ""}, wantCol: 1},
+		{name: "duplicate mapped column", column: "Email", header: []string{"Email", "Name", "Email"},
+			want: `m.yaml:3: fields.email: column "Email" appears 2 times in the header (columns 1, 3); rename all but one`, is: ErrAmbiguousColumn},
+		{name: "header has spaces and another case", column: "Email", header: []string{"Name", " email "},
+			want: `m.yaml:3: fields.email: no column "Email" in the header; did you mean " email "?`, is: ErrUnknownColumn},
+		{name: "mapping has a trailing space", column: "Email ", header: []string{"Name", "Email"},
+			want: `m.yaml:3: fields.email: no column "Email " in the header; did you mean "Email"?`, is: ErrUnknownColumn},
+		{name: "mapping in capitals", column: "EMAIL", header: []string{"email ", "Email"},
+			want: `m.yaml:3: fields.email: no column "EMAIL" in the header; did you mean "email "?`, is: ErrUnknownColumn},
+		{name: "header with a byte order mark", column: "Email", header: []string{"\uFEFFEmail", "Name"},
+			want: `m.yaml:3: fields.email: no column "Email" in the header; did you mean "\ufeffEmail"?`, is: ErrUnknownColumn},
+		{name: "tab in the header", column: "E-mail", header: []string{"E-mail\t"},
+			want: `m.yaml:3: fields.email: no column "E-mail" in the header; did you mean "E-mail\t"?`, is: ErrUnknownColumn},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := mustParse(t, fmt.Sprintf("db_id: 1\nfields:\n  email: %q\n", tt.column))
+			b, err := m.Bind(tt.header)
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("Bind: %v", err)
+				}
+				if b.fields[0].col != tt.wantCol {
+					t.Errorf("bound column %d, want %d", b.fields[0].col, tt.wantCol)
+				}
+				return
+			}
+			if err == nil || err.Error() != tt.want || !errors.Is(err, tt.is) {
+				t.Errorf("got %v, want %q (%v)", err, tt.want, tt.is)
+			}
+		})
 	}
 }

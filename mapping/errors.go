@@ -22,6 +22,9 @@ var (
 	ErrUnknownColumn = errors.New("unknown column")
 	// ErrAmbiguousColumn: a mapped column's name appears more than once in the CSV header.
 	ErrAmbiguousColumn = errors.New("ambiguous column")
+	// ErrTooLarge: the file is longer than MaxFileBytes, or holds more than MaxNodes YAML nodes
+	// once its aliases are expanded. It also matches ErrInvalid.
+	ErrTooLarge = fmt.Errorf("%w: too large", ErrInvalid)
 )
 
 // Error is a problem in a mapping file, at a line of it.

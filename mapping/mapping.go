@@ -89,12 +89,27 @@ func Load(path string) (*Mapping, error) {
 	return Parse(f, path)
 }
 
+// Limits of a mapping file. A real one is a few kilobytes and a few hundred nodes; the limits stop a
+// wrong file (a CSV file given as the mapping) or a YAML alias bomb before it costs memory.
+const (
+	// MaxFileBytes is the largest mapping file Parse reads.
+	MaxFileBytes = 1 << 20
+	// MaxNodes is the most YAML nodes (keys, values, list items) a mapping file may hold, each alias
+	// counted as the nodes it stands for.
+	MaxNodes = 100_000
+)
+
 // Parse reads and validates a mapping file from r; name is the file name used in errors.
 // It reports every problem it finds, in file order: one *Error, or several joined with errors.Join.
+// A file longer than MaxFileBytes, or of more than MaxNodes nodes, is refused with ErrTooLarge.
 func Parse(r io.Reader, name string) (*Mapping, error) {
-	data, err := io.ReadAll(r)
+	data, err := io.ReadAll(io.LimitReader(r, MaxFileBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("read mapping %q: %w", name, err)
+	}
+	if len(data) > MaxFileBytes {
+		return nil, &Error{File: name, Err: problemf(ErrTooLarge,
+			"the file is larger than %d KiB; a mapping file is a few kilobytes: is it the right file?", MaxFileBytes>>10)}
 	}
 	p := &parser{file: name, broken: map[string]bool{}}
 	m := p.parse(data)

@@ -38,6 +38,8 @@ type parser struct {
 	file   string
 	errs   []*Error
 	broken map[string]bool // fields with errors: not reported again as missing
+	// match.resource_id or match.field has a reported error: not reported again as missing.
+	badResourceID, badMatchField bool
 }
 
 func (p *parser) fail(line int, path string, kind error, format string, args ...any) {
@@ -91,7 +93,13 @@ func (p *parser) parse(data []byte) *Mapping {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		msg, line := syntaxError(err)
+		if tab := tabIndented(data, line); tab > 0 && tabProblem(msg) {
+			msg, line = "the line is indented with a tab; YAML indents with spaces only", tab
+		}
 		p.errs = append(p.errs, &Error{File: p.file, Line: line, Err: fmt.Errorf("%w: %s", ErrSyntax, msg)})
+		return m
+	}
+	if !p.countNodes(&doc) {
 		return m
 	}
 	if len(doc.Content) == 0 {
@@ -105,6 +113,7 @@ func (p *parser) parse(data []byte) *Mapping {
 	}
 	var matchingLine, matchLine int
 	seen := map[string]bool{}
+	fieldsOK := false // fields is there and is a mapping
 	for _, e := range p.entries(root, "", topKeys, ErrInvalid) {
 		seen[e.key] = true
 		switch e.key {
@@ -138,7 +147,7 @@ func (p *parser) parse(data []byte) *Mapping {
 		case "options":
 			p.parseOptions(m, e.val)
 		case "fields":
-			p.parseFields(m, e.val)
+			fieldsOK = p.parseFields(m, e.val)
 		case "subscriptions":
 			p.parseSubscriptions(m, e.val)
 		}
@@ -156,7 +165,7 @@ func (p *parser) parse(data []byte) *Mapping {
 			s.conv.loc = m.location
 		}
 	}
-	if seen["fields"] {
+	if fieldsOK { // else checking the match against no fields would only repeat the error
 		p.resolveMatch(m)
 	}
 	p.inheritRegions(m)
@@ -265,6 +274,15 @@ func (p *parser) boolean(n *yaml.Node, path string) (bool, bool) {
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!bool" && n.Decode(&b) == nil {
 		return b, true
 	}
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!str" {
+		// Quoted, as positiveInt takes "5".
+		switch strings.ToLower(n.Value) {
+		case "true":
+			return true, true
+		case "false":
+			return false, true
+		}
+	}
 	p.fail(n.Line, path, ErrInvalid, "must be true or false, not %s", describe(n))
 	return false, false
 }
@@ -289,12 +307,17 @@ func (p *parser) parseMatch(m *Mapping, n *yaml.Node) {
 		case "field":
 			if s, ok := p.str(e.val, path); ok && s != "" {
 				m.match.field = s
-			} else if ok {
-				p.fail(e.val.Line, path, ErrInvalid, "must name a field")
+			} else {
+				if ok {
+					p.fail(e.val.Line, path, ErrInvalid, "must name a field")
+				}
+				p.badMatchField = true
 			}
 		case "resource_id":
 			if v, ok := p.positiveInt(e.val, path); ok {
 				m.match.resourceID = v
+			} else {
+				p.badResourceID = true
 			}
 		}
 	}
@@ -366,7 +389,12 @@ func (p *parser) parseOptions(m *Mapping, n *yaml.Node) {
 	}
 }
 
-func (p *parser) parseFields(m *Mapping, n *yaml.Node) {
+// parseFields reads the fields section; false when it is not a mapping at all.
+func (p *parser) parseFields(m *Mapping, n *yaml.Node) bool {
+	if resolve(n).Kind != yaml.MappingNode {
+		p.entries(n, "fields", nil, ErrDuplicateField) // reports it
+		return false
+	}
 	for _, e := range p.entries(n, "fields", nil, ErrDuplicateField) {
 		path := join("fields", e.key)
 		switch {
@@ -390,6 +418,7 @@ func (p *parser) parseFields(m *Mapping, n *yaml.Node) {
 			p.broken[e.key] = true
 		}
 	}
+	return true
 }
 
 // source reads where a value comes from: "Column" or { column|value, type, ... }. def is the type
@@ -779,12 +808,14 @@ func (p *parser) resolveMatch(m *Mapping) {
 	sub := strings.HasSuffix(m.Matching, "_sub")
 	custom := strings.HasPrefix(m.Matching, "custom")
 	switch {
-	case sub && mm.resourceID == 0:
+	case sub && mm.resourceID == 0 && !p.badResourceID:
 		p.fail(line, "match.resource_id", ErrInvalid, "matching %s needs match.resource_id, the resource of the subscription", m.Matching)
 	case !sub && mm.resourceID != 0:
 		p.fail(line, "match.resource_id", ErrInvalid, "match.resource_id is only for the *_sub matching modes, not %s", m.Matching)
 	}
 	switch {
+	case custom && mm.field == "" && p.badMatchField:
+		return
 	case custom && mm.field == "":
 		p.fail(line, "match.field", ErrInvalid, "matching %s needs match.field, the custom field that identifies a profile", m.Matching)
 		return

@@ -2,6 +2,8 @@ package csvio
 
 import (
 	"bytes"
+	"cmp"
+	"errors"
 	"io"
 	"slices"
 	"testing"
@@ -9,7 +11,9 @@ import (
 
 // FuzzReadReject reads arbitrary input, which must never panic, then writes
 // every good row to a reject file and reads that back: the header and the
-// fields must come back the same.
+// fields must come back the same. The seeds beyond these are in
+// testdata/fuzz/FuzzReadReject; choice picks the delimiter, the encoding and
+// the record size limit.
 func FuzzReadReject(f *testing.F) {
 	seeds := []string{
 		"a,b\n1,2\n",
@@ -29,8 +33,14 @@ func FuzzReadReject(f *testing.F) {
 	}
 	delims := []string{",", ";", "\t", "|", "auto"}
 	encs := []string{"utf-8", "windows-1251", "auto"}
+	maxes := []int{0, 40} // 40 bytes: long records in short inputs
 	f.Fuzz(func(t *testing.T, in []byte, choice uint8) {
-		opt := Options{Delimiter: delims[int(choice)%len(delims)], Encoding: encs[int(choice)/len(delims)%len(encs)]}
+		c := int(choice)
+		opt := Options{
+			Delimiter:      delims[c%len(delims)],
+			Encoding:       encs[c/len(delims)%len(encs)],
+			MaxRecordBytes: maxes[c/(len(delims)*len(encs))%len(maxes)],
+		}
 		r, err := NewReader(bytes.NewReader(in), "fuzz.csv", opt)
 		if err != nil {
 			return
@@ -47,6 +57,12 @@ func FuzzReadReject(f *testing.F) {
 			}
 			if rec.Line <= prevLine || (rec.Err == nil) == (rec.Fields == nil) {
 				t.Fatalf("record %+v after line %d", rec, prevLine)
+			}
+			if limit := cmp.Or(opt.MaxRecordBytes, DefaultMaxRecordBytes); errors.Is(rec.Err, ErrRecordTooLong) && len(rec.Raw) > limit {
+				t.Fatalf("record %+v: Raw longer than %d", rec, limit)
+			}
+			if rec.Err == nil && bytes.IndexByte(rec.Raw, 0) >= 0 {
+				t.Fatalf("record %+v: a NUL byte in a good row", rec)
 			}
 			prevLine = rec.Line
 			if rec.Err == nil {

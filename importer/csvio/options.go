@@ -10,18 +10,30 @@ import (
 )
 
 // Options say how to read a CSV file. The zero value reads comma-separated
-// UTF-8.
+// UTF-8 with records of up to 1 MiB.
 type Options struct {
 	// Delimiter separates fields: "" means ","; otherwise one character
 	// ("\t", the two characters `\t` and "tab" all mean a tab), or "auto" to
 	// pick among , ; TAB and | the one that occurs most often outside quotes
-	// in the header line (a tie or none at all picks ",").
+	// in the header line (a tie or none at all picks ","). A first line such
+	// as Excel's "sep=;" overrides it: it sets the delimiter and is not the
+	// header.
 	Delimiter string
 	// Encoding is the file's character encoding: "" or "utf-8" (a leading
 	// byte order mark is skipped), "windows-1251", or "auto": UTF-8 when the
 	// first 64 KiB are valid UTF-8, else windows-1251.
 	Encoding string
+	// MaxRecordBytes is the longest a record may be, in bytes of its text
+	// decoded to UTF-8, line breaks included; 0 means
+	// DefaultMaxRecordBytes. A longer record, most often an unclosed quote
+	// that would swallow the rest of the file, is rejected, and reading goes
+	// on at the line after its first. Memory use follows this limit, not the
+	// longest line of the file.
+	MaxRecordBytes int
 }
+
+// DefaultMaxRecordBytes is the limit when Options.MaxRecordBytes is 0.
+const DefaultMaxRecordBytes = 1 << 20
 
 // The encodings, as Reader.Encoding reports them, and "auto".
 const (
@@ -72,6 +84,28 @@ func parseEncoding(s string) (string, error) {
 		return encAuto, nil
 	}
 	return "", fmt.Errorf("%w: encoding %q: want utf-8, windows-1251 or auto", ErrInvalidOption, s)
+}
+
+// parseMaxRecord returns the record size limit.
+func parseMaxRecord(n int) (int, error) {
+	switch {
+	case n == 0:
+		return DefaultMaxRecordBytes, nil
+	case n < 0:
+		return 0, fmt.Errorf("%w: MaxRecordBytes %d: want 0 (for %s) or more", ErrInvalidOption, n, sizeText(DefaultMaxRecordBytes))
+	}
+	return n, nil
+}
+
+// sizeText writes a byte count the way people read it: "1 MiB", "64 KiB", "100 bytes".
+func sizeText(n int) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // encodable reports whether the delimiter can be written back in enc.

@@ -7,13 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"unicode/utf8"
 
 	"golang.org/x/text/transform"
 )
 
 // Reader reads the records of one CSV file after its header line. Memory
-// stays bounded by the longest record, whatever the file's size.
+// stays bounded by Options.MaxRecordBytes, whatever the file's size.
 type Reader struct {
 	name  string // for messages
 	stdin bool
@@ -23,7 +24,11 @@ type Reader struct {
 	comma rune
 	enc   string
 	bom   bool
+	max   int    // Options.MaxRecordBytes, resolved
+	lines int    // physical lines before the recorder's start
+	sep   []byte // Excel's "sep=" line, decoded, without its terminator; nil if none
 
+	sepEnding    string
 	inHeader     []string // as in the input, reject columns included
 	header       []string
 	headerRaw    []byte
@@ -36,7 +41,9 @@ type Reader struct {
 // NewReader reads the header line of the CSV file r. name is the file's name
 // for messages; "-" is standard input. The errors name the file: no header
 // line (ErrNoHeader), a bad option (ErrInvalidOption), an unreadable header.
-// An empty column name is allowed.
+// An empty column name is allowed. Blank lines and lines of spaces and tabs
+// before the header are skipped, and so is a first line such as Excel's
+// "sep=;", which sets the delimiter.
 func NewReader(r io.Reader, name string, opt Options) (*Reader, error) {
 	rd := &Reader{name: name, stdin: name == "-"}
 	if rd.stdin {
@@ -65,6 +72,9 @@ func (rd *Reader) open(r io.Reader, opt Options) error {
 	if err != nil {
 		return err
 	}
+	if rd.max, err = parseMaxRecord(opt.MaxRecordBytes); err != nil {
+		return err
+	}
 	rd.count.r = r
 	br := bufio.NewReaderSize(&rd.count, sniffLimit)
 	window, err := br.Peek(sniffLimit)
@@ -88,7 +98,19 @@ func (rd *Reader) open(r io.Reader, opt Options) error {
 			return err
 		}
 	}
-	if comma == 0 {
+	sepComma, n, ending, found, err := sepLine(window, enc, whole)
+	switch {
+	case err != nil:
+		return err
+	case found:
+		comma = sepComma
+		rd.sep = decode(window[:n], enc)
+		rd.sepEnding = ending
+		rd.lines = 1
+		if _, err := br.Discard(n + len(ending)); err != nil {
+			return err
+		}
+	case comma == 0:
 		comma = sniffDelimiter(window)
 	}
 	if !encodable(comma, enc) {
@@ -101,28 +123,45 @@ func (rd *Reader) open(r io.Reader, opt Options) error {
 		rd.rec.r = transform.NewReader(br, cp1251Decoder{})
 	}
 	rd.rec.buf = make([]byte, 0, recorderMin)
-	rd.cr = csv.NewReader(&rd.rec)
-	rd.cr.Comma = comma
-	rd.cr.FieldsPerRecord = -1
+	rd.rec.limit = min(rd.max, math.MaxInt-recorderSlack) + recorderSlack
+	rd.newCSV()
+	return rd.readHeader()
+}
 
-	fields, err := rd.cr.Read()
-	switch {
-	case err == io.EOF:
-		return ErrNoHeader
-	case err != nil:
-		return fmt.Errorf("the header: %w", err)
+func (rd *Reader) newCSV() {
+	rd.cr = csv.NewReader(&rd.rec)
+	rd.cr.Comma = rd.comma
+	rd.cr.FieldsPerRecord = -1
+}
+
+func (rd *Reader) readHeader() error {
+	for {
+		s, err := rd.scan()
+		switch {
+		case err == io.EOF:
+			return ErrNoHeader
+		case err != nil:
+			return err
+		case s.long != nil && s.longLine:
+			return problemf(ErrRecordTooLong, "the header line is longer than %s: is this a CSV file?", sizeText(rd.max))
+		case s.long != nil:
+			return problemf(ErrRecordTooLong, "the header is longer than %s — an unclosed quote?", sizeText(rd.max))
+		case s.pe != nil:
+			return fmt.Errorf("the header: %w", s.pe)
+		case s.blank():
+			continue
+		}
+		fields := s.fields
+		if err := rd.checkText(s, fields); err != nil {
+			return fmt.Errorf("the header: %w", err)
+		}
+		rd.inHeader = fields
+		rd.layout = newRejectLayout(fields)
+		rd.header = rd.layout.keep(fields)
+		rd.headerRaw = rd.rawOf(s.body, fields, len(fields), s.csvLine)
+		rd.headerEnding = s.ending
+		return nil
 	}
-	body, ending := splitEnding(trimBlankLines(rd.rec.take(rd.cr.InputOffset())))
-	if enc == encUTF8 && !utf8.Valid(body) {
-		return fmt.Errorf("the header: %w (%s)", ErrInvalidUTF8, utf8Hint)
-	}
-	line, _ := rd.cr.FieldPos(0)
-	rd.inHeader = fields
-	rd.layout = newRejectLayout(fields)
-	rd.header = rd.layout.keep(fields)
-	rd.headerRaw = rd.rawOf(body, fields, line)
-	rd.headerEnding = ending
-	return nil
 }
 
 // Header returns the column names, without the reject columns.
@@ -137,6 +176,10 @@ func (rd *Reader) Encoding() string { return rd.enc }
 // BOM reports whether the input started with a UTF-8 byte order mark.
 func (rd *Reader) BOM() bool { return rd.bom }
 
+// SepLine reports whether the input started with Excel's delimiter line,
+// such as "sep=;". The reject file then starts with it too.
+func (rd *Reader) SepLine() bool { return rd.sep != nil }
+
 // Name returns the file's name as messages show it: "standard input" for "-".
 func (rd *Reader) Name() string { return rd.name }
 
@@ -147,48 +190,246 @@ func (rd *Reader) BytesRead() int64 { return rd.count.n.Load() }
 
 // Read returns the next record, or io.EOF after the last one. Each call
 // returns a new Record the caller may keep. A row that cannot be parsed is a
-// Record with Err set, not an error: reading goes on with the next row. The
-// errors are failures of the whole stream, and they stick.
+// Record with Err set, not an error: reading goes on with the next row. Blank
+// lines and lines of spaces and tabs (other than the delimiter) between rows
+// are skipped. The errors are failures of the whole stream, and they stick.
 func (rd *Reader) Read() (*Record, error) {
-	if rd.err != nil {
-		return nil, rd.err
+	for rd.err == nil {
+		s, err := rd.scan()
+		switch {
+		case err == io.EOF:
+			rd.err = io.EOF
+		case err != nil:
+			rd.err = fmt.Errorf("read %s: %w", rd.where(), err)
+		case !s.blank():
+			return rd.record(s), nil
+		}
 	}
+	return nil, rd.err
+}
+
+// scanned is one record as csv.Reader parsed it, with its place and text.
+type scanned struct {
+	fields []string
+	pe     *csv.ParseError // the record could not be parsed
+	long   error           // the record is too long: only its first line is in body
+	// longLine: the first line alone is too long, and body holds its start.
+	longLine bool
+	line     int    // the physical line where it starts
+	csvLine  int    // the same, as csv.Reader counts
+	body     []byte // its text without the terminator; valid until the next scan
+	ending   string
+}
+
+// blank reports whether s is a line of spaces and tabs only, none of them
+// the delimiter: a blank line to the eye, which a CSV editor may leave.
+func (s *scanned) blank() bool {
+	if len(s.fields) != 1 || s.pe != nil || s.long != nil || len(s.body) == 0 {
+		return false
+	}
+	for _, c := range s.body {
+		if c != ' ' && c != '\t' {
+			return false
+		}
+	}
+	return true
+}
+
+// scan reads the next record with csv.Reader. A record longer than rd.max
+// comes back with long set, and csv.Reader starts again after its first
+// line.
+func (rd *Reader) scan() (scanned, error) {
 	fields, err := rd.cr.Read()
+	if rd.rec.over {
+		return rd.tooLong(nil)
+	}
 	var pe *csv.ParseError
 	switch {
 	case err == io.EOF:
-		rd.err = io.EOF
-		return nil, rd.err
+		return scanned{}, io.EOF
 	case err != nil:
 		if pe = asParseError(err); pe == nil {
-			rd.err = fmt.Errorf("read %s: %w", rd.where(), err)
-			return nil, rd.err
+			return scanned{}, err
 		}
 	}
-	body, ending := splitEnding(trimBlankLines(rd.rec.take(rd.cr.InputOffset())))
-	rec := &Record{Ending: ending}
+	text, blank := rd.rec.take(rd.cr.InputOffset())
+	text, lead := trimBlankLines(text)
+	rd.lines += blank + lead
+	if len(text) > rd.max {
+		return rd.tooLong(text)
+	}
+	s := scanned{fields: fields, pe: pe, line: rd.lines + 1}
+	rd.lines += bytes.Count(text, []byte("\n"))
+	s.body, s.ending = splitEnding(text)
 	if pe != nil {
-		// fields holds the fields before the bad one.
-		rec.Line = pe.StartLine
-		rec.Err = &RowError{Line: rec.Line, Err: fmt.Errorf("%s: %w", rd.fieldName(len(fields)), pe.Err)}
-		rec.Raw = bytes.Clone(rd.layout.stripTail(body, rd.comma))
-		return rec, nil
+		s.csvLine = pe.StartLine
+	} else {
+		s.csvLine, _ = rd.cr.FieldPos(0)
 	}
-	rec.Line, _ = rd.cr.FieldPos(0)
-	rec.Raw = rd.rawOf(body, fields, rec.Line)
-	switch {
-	case rd.enc == encUTF8 && !utf8.Valid(body):
-		i := 0
-		for i < len(fields) && utf8.ValidString(fields[i]) {
-			i++
+	return s, nil
+}
+
+// tooLong makes a record longer than rd.max a row of its first line, cut to
+// rd.max, and starts a new csv.Reader at the line after that. text is the
+// record when csv.Reader read it whole, nil when the recorder cut it short.
+func (rd *Reader) tooLong(text []byte) (scanned, error) {
+	rec := &rd.rec
+	cut := text == nil
+	var after []byte // read past the record, to read again
+	if cut {
+		var lead int
+		text, lead = trimBlankLines(rec.untaken())
+		rd.lines += rec.blank + lead
+	} else {
+		after = rec.untaken()
+	}
+	s := scanned{line: rd.lines + 1}
+	var first []byte
+	switch i := bytes.IndexByte(text, '\n'); {
+	case i >= 0:
+		first, s.ending = splitEnding(text[:i+1])
+		rec.restart(text[i+1:], after)
+	case cut:
+		// The first line goes on past what was read (more than rd.max, so
+		// it is cut below anyway): skip the rest of it.
+		first = text
+		ending, err := rec.skipLine(bytes.HasSuffix(text, []byte("\r")))
+		if err != nil {
+			return scanned{}, err
 		}
-		rec.Err = &RowError{Line: rec.Line, Err: fmt.Errorf("%s: %w (%s)", rd.fieldName(i), ErrInvalidUTF8, utf8Hint)}
-	case len(fields) != rd.layout.width:
-		rec.Err = &RowError{Line: rec.Line, Err: fmt.Errorf("%w: %d, the header has %d", csv.ErrFieldCount, len(fields), rd.layout.width)}
+		s.ending = ending
+		rec.restart()
 	default:
-		rec.Fields = rd.layout.keep(fields)
+		first, s.ending = splitEnding(text) // the last line of the input
+		rec.restart(after)
 	}
-	return rec, nil
+	rd.lines++
+	limit := sizeText(rd.max)
+	if s.longLine = len(first)+len(s.ending) > rd.max; s.longLine {
+		s.long = problemf(ErrRecordTooLong, "line longer than %s; only its first %s is kept", limit, limit)
+		first = first[:runeStart(first, rd.max)]
+	} else {
+		s.long = problemf(ErrRecordTooLong, "row longer than %s — an unclosed quote? Only its first line is rejected; reading goes on at the next line", limit)
+	}
+	s.body = bytes.Clone(first)
+	rd.newCSV()
+	return s, nil
+}
+
+// runeStart returns the largest i <= n that does not cut a UTF-8 sequence of b in two.
+func runeStart(b []byte, n int) int {
+	if n >= len(b) {
+		return len(b)
+	}
+	for i := n; i > n-utf8.UTFMax && i > 0; i-- {
+		if utf8.RuneStart(b[i]) {
+			return i
+		}
+	}
+	return n
+}
+
+// record makes a Record of a scanned record that is not a blank line.
+func (rd *Reader) record(s scanned) *Record {
+	rec := &Record{Line: s.line, Ending: s.ending}
+	fail := func(err error) *Record {
+		rec.Err = &RowError{Line: rec.Line, Err: err}
+		return rec
+	}
+	switch {
+	case s.long != nil:
+		rec.Raw = s.body
+		return fail(s.long)
+	case s.pe != nil:
+		// fields holds the fields before the bad one.
+		rec.Raw = bytes.Clone(rd.layout.stripTail(s.body, rd.comma))
+		return fail(fmt.Errorf("%s: %w", rd.fieldName(len(s.fields)), s.pe.Err))
+	}
+	fields := s.fields
+	if len(fields) > rd.layout.width && allEmpty(fields[rd.layout.width:]) {
+		// A spreadsheet's trailing empty columns: dropped from Raw too, or
+		// the reject columns would not follow the last column.
+		fields = fields[:rd.layout.width]
+	}
+	rec.Raw = rd.rawOf(s.body, fields, len(s.fields), s.csvLine)
+	if err := rd.checkText(s, fields); err != nil {
+		return fail(err)
+	}
+	if len(fields) != rd.layout.width {
+		return fail(fmt.Errorf("%w: %d, the header has %d", csv.ErrFieldCount, len(s.fields), rd.layout.width))
+	}
+	rec.Fields = rd.layout.keep(fields)
+	return rec
+}
+
+// checkText finds a NUL byte, or invalid UTF-8 in a UTF-8 file, in a parsed
+// record, and says where.
+func (rd *Reader) checkText(s scanned, fields []string) error {
+	if i := bytes.IndexByte(s.body, 0); i >= 0 {
+		return fmt.Errorf("%s: %w at %s; %s", rd.fieldName(rd.fieldAt(s, fields, i)), ErrNUL, at(s, i), "is the file UTF-16 or binary? save it as UTF-8 CSV")
+	}
+	if rd.enc == encUTF8 && !utf8.Valid(s.body) {
+		i := invalidUTF8(s.body)
+		return fmt.Errorf("%s: %w at %s (%s)", rd.fieldName(rd.fieldAt(s, fields, i)), ErrInvalidUTF8, at(s, i), utf8Hint)
+	}
+	return nil
+}
+
+// at says where offset i of a record's text is: "byte 5 of the line", or
+// "byte 5 of line 9" for a later line of the record.
+func at(s scanned, i int) string {
+	line, col := position(s.body, i)
+	if line == 0 {
+		return fmt.Sprintf("byte %d of the line", col)
+	}
+	return fmt.Sprintf("byte %d of line %d", col, s.line+line)
+}
+
+// fieldAt returns the index of the field that holds offset i of a record's text.
+func (rd *Reader) fieldAt(s scanned, fields []string, i int) int {
+	line, col := position(s.body, i)
+	f := 0
+	for j := 1; j < len(fields); j++ {
+		fl, fc := rd.cr.FieldPos(j)
+		if fl -= s.csvLine; fl > line || fl == line && fc > col {
+			break
+		}
+		f = j
+	}
+	return f
+}
+
+// invalidUTF8 returns the offset of the first byte of b that is not valid UTF-8.
+func invalidUTF8(b []byte) int {
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size == 1 {
+			return i
+		}
+		i += size
+	}
+	return len(b)
+}
+
+func allEmpty(fields []string) bool {
+	for _, f := range fields {
+		if f != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// decode returns b, in the file's encoding, as UTF-8.
+func decode(b []byte, enc string) []byte {
+	if enc != encCP1251 {
+		return bytes.Clone(b)
+	}
+	out := make([]byte, 0, len(b))
+	for _, c := range b {
+		out = utf8.AppendRune(out, cp1251Runes[c])
+	}
+	return out
 }
 
 // asParseError is errors.As kept out of Read, where its target would cost an
@@ -211,10 +452,16 @@ func (rd *Reader) fieldName(i int) string {
 
 // rawOf returns a copy of a parsed record's text body without the reject
 // columns: cut before them when they are the last columns (as the reject
-// writer puts them), else rebuilt from the kept fields.
-func (rd *Reader) rawOf(body []byte, fields []string, line int) []byte {
+// writer puts them), else rebuilt from the kept fields. fields may be the
+// record's fields cut to the header's width, and then the text is cut there
+// too, so that the reject columns follow the last column; parsed is how
+// many fields csv.Reader found. line is where the record starts as
+// csv.Reader counts.
+func (rd *Reader) rawOf(body []byte, fields []string, parsed, line int) []byte {
 	l := &rd.layout
 	switch {
+	case len(l.drop) == 0 && len(fields) < parsed:
+		return rd.cutBefore(body, len(fields), line)
 	case len(l.drop) == 0:
 		return bytes.Clone(body)
 	case l.trailing == 0:
@@ -224,6 +471,11 @@ func (rd *Reader) rawOf(body []byte, fields []string, line int) []byte {
 	if j <= 0 {
 		return []byte{} // every field is in a reject column
 	}
+	return rd.cutBefore(body, j, line)
+}
+
+// cutBefore returns a copy of body up to the delimiter before field j.
+func (rd *Reader) cutBefore(body []byte, j, line int) []byte {
 	fl, col := rd.cr.FieldPos(j)
 	off := lineOffset(body, fl-line)
 	if off < 0 {

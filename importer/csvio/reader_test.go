@@ -19,17 +19,21 @@ type wantRec struct {
 	Err    error // errors.Is target
 }
 
+// readCase is an input and what Reader must make of it.
+type readCase struct {
+	Name     string
+	In       []byte
+	Opt      Options
+	Header   []string
+	Comma    rune
+	Encoding string
+	BOM      bool
+	Sep      bool // SepLine()
+	Recs     []wantRec
+}
+
 func TestRead(t *testing.T) {
-	tests := []struct {
-		Name     string
-		In       []byte
-		Opt      Options
-		Header   []string
-		Comma    rune
-		Encoding string
-		BOM      bool
-		Recs     []wantRec
-	}{
+	tests := []readCase{
 		{
 			Name: "utf-8 LF", In: []byte("a,b\n1,2\n3,4\n"),
 			Header: []string{"a", "b"}, Comma: ',', Encoding: "utf-8",
@@ -191,49 +195,54 @@ func TestRead(t *testing.T) {
 		},
 	}
 	for _, tt := range tests {
-		t.Run(tt.Name, func(t *testing.T) {
-			for _, chunking := range []struct {
-				name string
-				wrap func(io.Reader) io.Reader
-			}{
-				{"whole", func(r io.Reader) io.Reader { return r }},
-				{"one byte at a time", iotest.OneByteReader},
-			} {
-				t.Run(chunking.name, func(t *testing.T) {
-					r, err := NewReader(chunking.wrap(bytes.NewReader(tt.In)), "in.csv", tt.Opt)
-					if err != nil {
-						t.Fatalf("NewReader: %v", err)
-					}
-					if !slices.Equal(r.Header(), tt.Header) {
-						t.Errorf("Header() = %q, want %q", r.Header(), tt.Header)
-					}
-					if r.Comma() != tt.Comma || r.Encoding() != tt.Encoding || r.BOM() != tt.BOM {
-						t.Errorf("Comma, Encoding, BOM = %q, %q, %v; want %q, %q, %v", r.Comma(), r.Encoding(), r.BOM(), tt.Comma, tt.Encoding, tt.BOM)
-					}
-					got := readAll(t, r)
-					if len(got) != len(tt.Recs) {
-						t.Fatalf("got %d records, want %d: %+v", len(got), len(tt.Recs), got)
-					}
-					for i, g := range got {
-						w := tt.Recs[i]
-						if g.Line != w.Line || !slices.Equal(g.Fields, w.Fields) || string(g.Raw) != w.Raw || g.Ending != w.Ending {
-							t.Errorf("record %d = {%d %q %q %q}, want {%d %q %q %q}", i, g.Line, g.Fields, g.Raw, g.Ending, w.Line, w.Fields, w.Raw, w.Ending)
-						}
-						if w.Err == nil && g.Err != nil || !errors.Is(g.Err, w.Err) {
-							t.Errorf("record %d: Err = %v, want %v", i, g.Err, w.Err)
-						}
-						var re *RowError
-						if g.Err != nil && (!errors.As(g.Err, &re) || re.Line != w.Line || g.Fields != nil) {
-							t.Errorf("record %d: Err = %#v with Fields %q, want a *RowError for line %d and no Fields", i, g.Err, g.Fields, w.Line)
-						}
-					}
-					if _, err := r.Read(); err != io.EOF {
-						t.Errorf("Read after the end = %v, want io.EOF", err)
-					}
-					if n := r.BytesRead(); n != int64(len(tt.In)) {
-						t.Errorf("BytesRead() = %d, want %d", n, len(tt.In))
-					}
-				})
+		t.Run(tt.Name, func(t *testing.T) { checkRead(t, tt) })
+	}
+}
+
+// checkRead reads tt.In whole and one byte at a time, and checks the header,
+// the format found and every record.
+func checkRead(t *testing.T, tt readCase) {
+	t.Helper()
+	for _, chunking := range []struct {
+		name string
+		wrap func(io.Reader) io.Reader
+	}{
+		{"whole", func(r io.Reader) io.Reader { return r }},
+		{"one byte at a time", iotest.OneByteReader},
+	} {
+		t.Run(chunking.name, func(t *testing.T) {
+			r, err := NewReader(chunking.wrap(bytes.NewReader(tt.In)), "in.csv", tt.Opt)
+			if err != nil {
+				t.Fatalf("NewReader: %v", err)
+			}
+			if !slices.Equal(r.Header(), tt.Header) {
+				t.Errorf("Header() = %q, want %q", r.Header(), tt.Header)
+			}
+			if r.Comma() != tt.Comma || r.Encoding() != tt.Encoding || r.BOM() != tt.BOM || r.SepLine() != tt.Sep {
+				t.Errorf("Comma, Encoding, BOM, SepLine = %q, %q, %v, %v; want %q, %q, %v, %v", r.Comma(), r.Encoding(), r.BOM(), r.SepLine(), tt.Comma, tt.Encoding, tt.BOM, tt.Sep)
+			}
+			got := readAll(t, r)
+			if len(got) != len(tt.Recs) {
+				t.Fatalf("got %d records, want %d: %+v", len(got), len(tt.Recs), got)
+			}
+			for i, g := range got {
+				w := tt.Recs[i]
+				if g.Line != w.Line || !slices.Equal(g.Fields, w.Fields) || string(g.Raw) != w.Raw || g.Ending != w.Ending {
+					t.Errorf("record %d = {%d %q %q %q}, want {%d %q %q %q}", i, g.Line, g.Fields, g.Raw, g.Ending, w.Line, w.Fields, w.Raw, w.Ending)
+				}
+				if w.Err == nil && g.Err != nil || !errors.Is(g.Err, w.Err) {
+					t.Errorf("record %d: Err = %v, want %v", i, g.Err, w.Err)
+				}
+				var re *RowError
+				if g.Err != nil && (!errors.As(g.Err, &re) || re.Line != w.Line || g.Fields != nil) {
+					t.Errorf("record %d: Err = %#v with Fields %q, want a *RowError for line %d and no Fields", i, g.Err, g.Fields, w.Line)
+				}
+			}
+			if _, err := r.Read(); err != io.EOF {
+				t.Errorf("Read after the end = %v, want io.EOF", err)
+			}
+			if n := r.BytesRead(); n != int64(len(tt.In)) {
+				t.Errorf("BytesRead() = %d, want %d", n, len(tt.In))
 			}
 		})
 	}
@@ -251,13 +260,18 @@ func TestRowErrorMessage(t *testing.T) {
 		{"quote after quoted field", "a,b\n\"1\"x,2\n", `line 2: field 1 "a": extraneous or missing " in quoted-field`},
 		{"unterminated quote", "a,b\n1,\"2\n\n", `line 2: field 2 "b": extraneous or missing " in quoted-field`},
 		{"field beyond the header", "a\n1,x\"\n", `line 2: field 2: bare " in non-quoted-field`},
-		{"invalid UTF-8", "a,b\n1,\xFF\n", `line 2: field 2 "b": invalid UTF-8 (` + utf8Hint + ")"},
+		{"invalid UTF-8", "a,b\n1,\xFF\n", `line 2: field 2 "b": invalid UTF-8 at byte 3 of the line (` + utf8Hint + ")"},
+		{"invalid UTF-8 on a later line of the record", "a,b\n1,\"x\ny\xFF\"\n", `line 2: field 2 "b": invalid UTF-8 at byte 2 of line 3 (` + utf8Hint + ")"},
+		{"NUL byte", "a,b,Phone\n1,2,+7\x00\n", `line 2: field 3 "Phone": NUL byte at byte 7 of the line; is the file UTF-16 or binary? save it as UTF-8 CSV`},
+		{"NUL byte in a quoted field", "a,b\n\"1\",\"\x00\"\n", `line 2: field 2 "b": NUL byte at byte 6 of the line; is the file UTF-16 or binary? save it as UTF-8 CSV`},
+		{"unclosed quote past the limit", "a,b\n1,\"2\n" + strings.Repeat("3,4\n", 300_000), "line 2: row longer than 1 MiB — an unclosed quote? Only its first line is rejected; reading goes on at the next line"},
+		{"line past the limit", "a\n" + strings.Repeat("x", 2<<20) + "\n", "line 2: line longer than 1 MiB; only its first 1 MiB is kept"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.Name, func(t *testing.T) {
 			recs := readAll(t, mustReader(t, []byte(tt.In), Options{}))
-			if len(recs) != 1 || recs[0].Err == nil {
-				t.Fatalf("got %+v, want one record with an error", recs)
+			if len(recs) == 0 || recs[0].Err == nil {
+				t.Fatalf("got %+v, want a first record with an error", recs)
 			}
 			if got := recs[0].Err.Error(); got != tt.Want {
 				t.Errorf("Err.Error() = %q, want %q", got, tt.Want)
@@ -384,7 +398,7 @@ func TestRecorderShrinksAfterHugeRecord(t *testing.T) {
 	for range 100_000 {
 		b.WriteString("2,y\n")
 	}
-	r := mustReader(t, b.Bytes(), Options{})
+	r := mustReader(t, b.Bytes(), Options{MaxRecordBytes: 8 << 20})
 	recs := readAll(t, r)
 	if len(recs) != 100_001 || len(recs[0].Fields[1]) != 4<<20 {
 		t.Fatalf("got %d records", len(recs))

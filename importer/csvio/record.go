@@ -9,13 +9,17 @@ import (
 // quoted field holds line breaks).
 type Record struct {
 	// Line is the physical line number, 1-based, where the record starts; the
-	// header is line 1 unless blank lines come before it.
+	// header is line 1 unless blank lines or Excel's "sep=" line come before
+	// it.
 	Line int
 	// Fields are the record's values in the order of the reader's Header,
 	// without the reject columns. Nil when Err is set.
 	Fields []string
 	// Raw is the record's text exactly as read, decoded to UTF-8, without its
-	// line terminator and without the reject columns if the input had them.
+	// line terminator, without the reject columns if the input had them, and
+	// without empty fields beyond the header's last column.
+	// For a record longer than Options.MaxRecordBytes it is the record's
+	// first line only, cut to MaxRecordBytes.
 	Raw []byte
 	// Ending is the record's line terminator as read: "\r\n", "\n", or "" for
 	// a last line with none.
@@ -28,10 +32,9 @@ type Record struct {
 // row; the row itself goes to the reject file.
 type RowError struct {
 	Line int   // where the record starts, as Record.Line
-	Err  error // wraps csv.ErrFieldCount, csv.ErrBareQuote, csv.ErrQuote or ErrInvalidUTF8
+	Err  error // wraps csv.ErrFieldCount, csv.ErrBareQuote, csv.ErrQuote, ErrInvalidUTF8, ErrNUL or ErrRecordTooLong
 }
 
-// Error says where and what: "line 7: wrong number of fields: 9, the header has 8".
 // Error says where and what, as in
 // "line 7: wrong number of fields: 9, the header has 8" or
 // "line 7: field 3 \"Phone\": bare \" in non-quoted-field".
@@ -43,11 +46,31 @@ func (e *RowError) Unwrap() error { return e.Err }
 var (
 	// ErrNoHeader is wrapped by NewReader's error for an input without a
 	// header line: an empty file or one of blank lines only.
-	ErrNoHeader = errors.New("no header line (the file is empty)")
+	ErrNoHeader = errors.New("no header line (the file is empty or blank)")
 	// ErrInvalidUTF8 is wrapped by the RowError of a row, or NewReader's error
 	// for a header, that is not valid UTF-8 in a file read as UTF-8.
 	ErrInvalidUTF8 = errors.New("invalid UTF-8")
+	// ErrNUL is wrapped by the RowError of a row, or NewReader's error for a
+	// header, that holds a NUL byte: no CSV text does, but UTF-16 and binary
+	// files are full of them.
+	ErrNUL = errors.New("NUL byte")
+	// ErrRecordTooLong is wrapped by the RowError of a record longer than
+	// Options.MaxRecordBytes, or NewReader's error for such a header.
+	ErrRecordTooLong = errors.New("record too long")
 )
 
 // utf8Hint is what to do about ErrInvalidUTF8.
 const utf8Hint = "if the file is in windows-1251, set the encoding to windows-1251 or auto"
+
+// problem is a message of our own that still matches its sentinel with errors.Is.
+type problem struct {
+	kind error
+	msg  string
+}
+
+func (p *problem) Error() string { return p.msg }
+func (p *problem) Unwrap() error { return p.kind }
+
+func problemf(kind error, format string, args ...any) error {
+	return &problem{kind: kind, msg: fmt.Sprintf(format, args...)}
+}

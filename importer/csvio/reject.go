@@ -9,8 +9,8 @@ import (
 	"unicode/utf8"
 )
 
-// RejectWriter writes a reject file: the input's header and each rejected
-// row as it was read, in the input's encoding and delimiter, followed by
+// RejectWriter writes a reject file: the input's BOM and Excel "sep=" line
+// if it had them, its header, and each rejected row as it was read, in the input's encoding and delimiter, followed by
 // the RejectColumns. A write error sticks: every later call returns it. It is
 // not safe for concurrent use: one goroutine owns it.
 type RejectWriter struct {
@@ -83,6 +83,16 @@ func (w *RejectWriter) start() error {
 		if _, err := w.bw.Write(utf8BOM); err != nil {
 			w.err = fmt.Errorf("write the reject file: %w", err)
 			return w.err
+		}
+	}
+	if w.r.sep != nil {
+		// Read back, the reject file must split its fields as the input did.
+		line := append(append([]byte(nil), w.r.sep...), w.r.sepEnding...)
+		if w.r.sepEnding == "" {
+			line = append(line, w.ending()...)
+		}
+		if err := w.write(line); err != nil {
+			return err
 		}
 	}
 	line := append([]byte(nil), w.r.headerRaw...)

@@ -101,6 +101,20 @@ func TestRejectRoundTrip(t *testing.T) {
 			Want: "a,b,reject_line,reject_code,reject_reason\n3,\"4\n5,6,3,csv,\"line 3: field 2 \"\"b\"\": extraneous or missing \"\" in quoted-field\"\n",
 		},
 		{
+			Name:   "Excel sep line",
+			In:     []byte("\xEF\xBB\xBFsep=;\r\na;b\r\n1;2\r\n3\r\n"),
+			Opt:    Options{Delimiter: ","},
+			Reject: func(*Record) bool { return true },
+			Want: "\xEF\xBB\xBFsep=;\r\na;b;reject_line;reject_code;reject_reason\r\n" +
+				"1;2;3;api_1;Invalid data: 1\r\n" +
+				"3;4;csv;line 4: wrong number of fields: 1, the header has 2\r\n",
+		},
+		{
+			Name: "NUL byte",
+			In:   []byte("a,b\n1,\x002\n3,4\n"),
+			Want: "a,b,reject_line,reject_code,reject_reason\n1,\x002,2,csv,\"line 2: field 2 \"\"b\"\": NUL byte at byte 3 of the line; is the file UTF-16 or binary? save it as UTF-8 CSV\"\n",
+		},
+		{
 			Name:   "delimiter inside the reject column names",
 			In:     []byte("a_b_c\n1_2_3\n"),
 			Opt:    Options{Delimiter: "_"},

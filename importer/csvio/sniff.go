@@ -29,20 +29,16 @@ func looksUTF8(window []byte, whole bool) bool {
 }
 
 // sniffDelimiter picks the delimiter of the header line at the start of b
-// (blank lines before it skipped): the candidate seen most often outside
-// quotes, "," on a tie or when there is none. Every candidate is ASCII, so b
-// may be UTF-8 or windows-1251 bytes alike.
+// (blank lines and lines of spaces and tabs before it skipped): the candidate
+// seen most often outside quotes, "," on a tie or when there is none. Every
+// candidate is ASCII, so b may be UTF-8 or windows-1251 bytes alike.
 func sniffDelimiter(b []byte) rune {
 	for {
-		switch {
-		case bytes.HasPrefix(b, []byte("\n")):
-			b = b[1:]
-			continue
-		case bytes.HasPrefix(b, []byte("\r\n")):
-			b = b[2:]
-			continue
+		line, rest, found := bytes.Cut(b, []byte("\n"))
+		if !found || len(bytes.Trim(line, " \t\r")) > 0 {
+			break
 		}
-		break
+		b = rest
 	}
 	var counts [len(delimCandidates)]int
 	quoted := false

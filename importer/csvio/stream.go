@@ -2,6 +2,7 @@ package csvio
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"sync/atomic"
 )
@@ -22,21 +23,51 @@ func (c *countingReader) Read(p []byte) (int, error) {
 const (
 	recorderMin    = 16 << 10
 	recorderShrink = 1 << 20
+	// recorderSlack is how far past Options.MaxRecordBytes the recorder
+	// lets a record's text run before failing csv.Reader: more than
+	// csv.Reader's own read-ahead (a 4 KiB bufio.Reader), so that when it
+	// fails, the record being read is surely longer than the limit.
+	recorderSlack = 8 << 10
+	skipChunk     = 32 << 10
 )
+
+// errTooLong is what the recorder makes csv.Reader fail with once a
+// record's text outgrows the limit. It never reaches the caller: Reader.Read
+// turns it into a row error and starts a new csv.Reader.
+var errTooLong = errors.New("record too long")
 
 // recorder sits between the decoder and csv.Reader and keeps the decoded
 // bytes csv.Reader has taken since the end of the last record, so that each
 // record's text can be cut out by csv.Reader.InputOffset. It holds one
-// record plus csv.Reader's read-ahead, never the whole file.
+// record plus csv.Reader's read-ahead, never the whole file, and never more
+// than limit bytes.
 type recorder struct {
-	r     io.Reader
-	buf   []byte
-	start int   // index in buf where the next record's text begins
-	base  int64 // stream offset of buf[0]
+	r       io.Reader
+	pending []byte // read again before r: the input after a too-long record's first line
+	buf     []byte
+	start   int   // index in buf where the next record's text begins
+	base    int64 // offset of buf[0] in what this recorder has passed on
+	limit   int   // most bytes from start that Read passes on
+	blank   int   // blank lines dropped from the start of buf, not yet taken
+	over    bool  // Read has failed with errTooLong; it sticks
 }
 
 func (rec *recorder) Read(p []byte) (int, error) {
-	n, err := rec.r.Read(p)
+	if rec.over {
+		return 0, errTooLong
+	}
+	room := rec.limit - (len(rec.buf) - rec.start)
+	if room <= 0 {
+		rec.dropBlankLines()
+		if room = rec.limit - (len(rec.buf) - rec.start); room <= 0 {
+			rec.over = true
+			return 0, errTooLong
+		}
+	}
+	if len(p) > room {
+		p = p[:room]
+	}
+	n, err := rec.source(p)
 	if n > 0 {
 		if rec.start > 0 && len(rec.buf)+n > cap(rec.buf) {
 			rec.compact()
@@ -44,6 +75,25 @@ func (rec *recorder) Read(p []byte) (int, error) {
 		rec.buf = append(rec.buf, p[:n]...)
 	}
 	return n, err
+}
+
+// source reads the pending bytes, then the decoded input.
+func (rec *recorder) source(p []byte) (int, error) {
+	if len(rec.pending) > 0 {
+		n := copy(p, rec.pending)
+		rec.pending = rec.pending[n:]
+		return n, nil
+	}
+	return rec.r.Read(p)
+}
+
+// dropBlankLines lets go of the blank lines at the start of the next record,
+// which csv.Reader skips: a million blank lines must not count as a record
+// of a megabyte.
+func (rec *recorder) dropBlankLines() {
+	rest, n := trimBlankLines(rec.buf[rec.start:])
+	rec.start = len(rec.buf) - len(rest)
+	rec.blank += n
 }
 
 // compact drops the text of records already taken. Compacting only when the
@@ -60,16 +110,67 @@ func (rec *recorder) compact() {
 }
 
 // take returns the text from the end of the previous record to end, an
-// offset in the decoded stream. The slice is valid until the next Read.
-func (rec *recorder) take(end int64) []byte {
+// offset in what csv.Reader has read, and the number of blank lines dropped
+// before it. The slice is valid until the next Read.
+func (rec *recorder) take(end int64) (text []byte, blank int) {
 	i := int(end - rec.base)
-	b := rec.buf[rec.start:i]
+	text = rec.buf[rec.start:i]
 	rec.start = i
-	return b
+	blank, rec.blank = rec.blank, 0
+	return text, blank
 }
 
-// trimBlankLines drops the blank lines encoding/csv skipped before a record.
-func trimBlankLines(b []byte) []byte {
+// untaken returns what csv.Reader has read past the last record taken.
+func (rec *recorder) untaken() []byte { return rec.buf[rec.start:] }
+
+// restart makes the recorder pass on rest, then the rest of the input, to a
+// new csv.Reader. rest may alias the recorder's buffers.
+func (rec *recorder) restart(rest ...[]byte) {
+	var pending []byte
+	for _, b := range rest {
+		pending = append(pending, b...)
+	}
+	pending = append(pending, rec.pending...)
+	rec.pending = pending
+	if cap(rec.buf) > recorderShrink {
+		rec.buf = make([]byte, 0, recorderMin)
+	}
+	rec.buf = rec.buf[:0]
+	rec.start, rec.base, rec.blank, rec.over = 0, 0, 0, false
+}
+
+// skipLine reads and drops the input up to the end of the current line
+// without keeping it, and returns the line's terminator ("" at the end of
+// the input). What follows the line break becomes pending. cr says whether
+// the line, as far as it was read, ends in "\r".
+func (rec *recorder) skipLine(cr bool) (ending string, err error) {
+	scratch := make([]byte, skipChunk)
+	for {
+		n, err := rec.source(scratch)
+		if i := bytes.IndexByte(scratch[:n], '\n'); i >= 0 {
+			ending = "\n"
+			if i > 0 && scratch[i-1] == '\r' || i == 0 && cr {
+				ending = "\r\n"
+			}
+			rec.pending = append(bytes.Clone(scratch[i+1:n]), rec.pending...)
+			return ending, nil
+		}
+		if n > 0 {
+			cr = scratch[n-1] == '\r'
+		}
+		switch {
+		case err == io.EOF:
+			return "", nil
+		case err != nil:
+			return "", err
+		}
+	}
+}
+
+// trimBlankLines drops the blank lines encoding/csv skips before a record
+// and returns how many there were.
+func trimBlankLines(b []byte) ([]byte, int) {
+	n := 0
 	for {
 		switch {
 		case bytes.HasPrefix(b, []byte("\n")):
@@ -77,8 +178,9 @@ func trimBlankLines(b []byte) []byte {
 		case bytes.HasPrefix(b, []byte("\r\n")):
 			b = b[2:]
 		default:
-			return b
+			return b, n
 		}
+		n++
 	}
 }
 
@@ -109,4 +211,11 @@ func lineOffset(b []byte, n int) int {
 		off += i + 1
 	}
 	return off
+}
+
+// position returns the line (0 for b's first) and the 1-based byte column
+// of offset off in b.
+func position(b []byte, off int) (line, col int) {
+	line = bytes.Count(b[:off], []byte("\n"))
+	return line, off - (bytes.LastIndexByte(b[:off], '\n') + 1) + 1
 }
