@@ -241,7 +241,7 @@ func (s *scanned) blank() bool {
 func (rd *Reader) scan() (scanned, error) {
 	fields, err := rd.cr.Read()
 	if rd.rec.over {
-		return rd.tooLong(nil)
+		return rd.tooLong(nil, false)
 	}
 	var pe *csv.ParseError
 	switch {
@@ -256,7 +256,13 @@ func (rd *Reader) scan() (scanned, error) {
 	text, lead := trimBlankLines(text)
 	rd.lines += blank + lead
 	if len(text) > rd.max {
-		return rd.tooLong(text)
+		return rd.tooLong(text, false)
+	}
+	if pe != nil && errors.Is(pe.Err, csv.ErrQuote) && rd.rec.drained() &&
+		bytes.IndexByte(bytes.TrimRight(text, "\r\n"), '\n') >= 0 {
+		// A quote opened and never closed: csv.Reader took every line after
+		// it into this record. Reject its first line and read the rest again.
+		return rd.tooLong(text, true)
 	}
 	s := scanned{fields: fields, pe: pe, line: rd.lines + 1}
 	rd.lines += bytes.Count(text, []byte("\n"))
@@ -269,10 +275,11 @@ func (rd *Reader) scan() (scanned, error) {
 	return s, nil
 }
 
-// tooLong makes a record longer than rd.max a row of its first line, cut to
-// rd.max, and starts a new csv.Reader at the line after that. text is the
-// record when csv.Reader read it whole, nil when the recorder cut it short.
-func (rd *Reader) tooLong(text []byte) (scanned, error) {
+// tooLong makes a record longer than rd.max — or, when unclosed, one whose
+// quote never closes before the end of the input — a row of its first line,
+// cut to rd.max, and starts a new csv.Reader at the line after that. text is
+// the record when csv.Reader read it whole, nil when the recorder cut it short.
+func (rd *Reader) tooLong(text []byte, unclosed bool) (scanned, error) {
 	rec := &rd.rec
 	cut := text == nil
 	var after []byte // read past the record, to read again
@@ -308,6 +315,8 @@ func (rd *Reader) tooLong(text []byte) (scanned, error) {
 	if s.longLine = len(first)+len(s.ending) > rd.max; s.longLine {
 		s.long = problemf(ErrRecordTooLong, "line longer than %s; only its first %s is kept", limit, limit)
 		first = first[:runeStart(first, rd.max)]
+	} else if unclosed {
+		s.long = problemf(csv.ErrQuote, "a quote opened on this line never closes; only this line is rejected, reading goes on at the next line")
 	} else {
 		s.long = problemf(ErrRecordTooLong, "row longer than %s — an unclosed quote? Only its first line is rejected; reading goes on at the next line", limit)
 	}

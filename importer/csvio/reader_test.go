@@ -157,9 +157,16 @@ func TestRead(t *testing.T) {
 			Recs: []wantRec{{2, nil, "\"1\"x,2", "\n", csv.ErrQuote}, {3, []string{"3", "4"}, "3,4", "\n", nil}},
 		},
 		{
+			// The rest of the file must not vanish into one reject: only the
+			// line that opens the quote is rejected.
 			Name: "unterminated quote at EOF", In: []byte("a,b\n1,2\n3,\"4\n5,6\n"),
 			Header: []string{"a", "b"}, Comma: ',', Encoding: "utf-8",
-			Recs: []wantRec{{2, []string{"1", "2"}, "1,2", "\n", nil}, {3, nil, "3,\"4\n5,6", "\n", csv.ErrQuote}},
+			Recs: []wantRec{{2, []string{"1", "2"}, "1,2", "\n", nil}, {3, nil, "3,\"4", "\n", csv.ErrQuote}, {4, []string{"5", "6"}, "5,6", "\n", nil}},
+		},
+		{
+			Name: "unterminated quote on the last line", In: []byte("a,b\n1,2\n3,\"4\n"),
+			Header: []string{"a", "b"}, Comma: ',', Encoding: "utf-8",
+			Recs: []wantRec{{2, []string{"1", "2"}, "1,2", "\n", nil}, {3, nil, "3,\"4", "\n", csv.ErrQuote}},
 		},
 		{
 			Name: "invalid UTF-8 row, next row read", In: []byte("a,b\n1,\xE9t\xE9\n3,4\n"),

@@ -98,7 +98,7 @@ func TestRejectRoundTrip(t *testing.T) {
 		{
 			Name: "unterminated quote",
 			In:   []byte("a,b\n1,2\n3,\"4\n5,6\n"),
-			Want: "a,b,reject_line,reject_code,reject_reason\n3,\"4\n5,6,3,csv,\"line 3: field 2 \"\"b\"\": extraneous or missing \"\" in quoted-field\"\n",
+			Want: "a,b,reject_line,reject_code,reject_reason\n3,\"4,3,csv,\"line 3: a quote opened on this line never closes; only this line is rejected, reading goes on at the next line\"\n",
 		},
 		{
 			Name:   "Excel sep line",

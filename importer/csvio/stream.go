@@ -50,6 +50,7 @@ type recorder struct {
 	limit   int   // most bytes from start that Read passes on
 	blank   int   // blank lines dropped from the start of buf, not yet taken
 	over    bool  // Read has failed with errTooLong; it sticks
+	eof     bool  // the input is exhausted
 }
 
 func (rec *recorder) Read(p []byte) (int, error) {
@@ -84,7 +85,16 @@ func (rec *recorder) source(p []byte) (int, error) {
 		rec.pending = rec.pending[n:]
 		return n, nil
 	}
-	return rec.r.Read(p)
+	n, err := rec.r.Read(p)
+	if err == io.EOF {
+		rec.eof = true
+	}
+	return n, err
+}
+
+// drained reports whether everything the input held has been taken.
+func (rec *recorder) drained() bool {
+	return rec.eof && len(rec.pending) == 0 && len(rec.untaken()) == 0
 }
 
 // dropBlankLines lets go of the blank lines at the start of the next record,
