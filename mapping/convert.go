@@ -16,7 +16,7 @@ const (
 
 // appendCell appends the JSON of cell (a list when s.list). When the cell is not OK, dst comes back
 // unchanged; a bad cell also returns the failing value (the cell or the list item) and the reason.
-func (s *source) appendCell(dst []byte, cell string, memo *phoneMemo) ([]byte, cellStatus, string, string) {
+func (s *source) appendCell(dst []byte, cell string, memo *rowMemo) ([]byte, cellStatus, string, string) {
 	if strings.TrimSpace(cell) == "" {
 		return dst, cellEmpty, "", ""
 	}
@@ -86,7 +86,7 @@ func (b *Binder) Convert(dst []byte, record []string) (body []byte, key string, 
 	}
 	start := len(dst)
 	var cells []CellError
-	var memo phoneMemo
+	var memo rowMemo
 	dst = append(dst, b.head...)
 
 	// The matching key(s), at the top level.
@@ -226,7 +226,7 @@ func (b *Binder) missingKey(record []string) CellError {
 
 // append appends the subscription object. ok is false when it is left out: its contact is empty or a
 // cell failed (the failure is added to cells).
-func (s *boundSub) append(dst []byte, record []string, cells []CellError, memo *phoneMemo) (out []byte, ok bool, _ []CellError) {
+func (s *boundSub) append(dst []byte, record []string, cells []CellError, memo *rowMemo) (out []byte, ok bool, _ []CellError) {
 	start := len(dst)
 	bad := false
 	if s.contact != nil && s.contact.col >= 0 && strings.TrimSpace(record[s.contact.col]) == "" {

@@ -62,7 +62,7 @@ var (
 
 // appendValue appends the JSON of the cell value s, which is not blank. On failure it returns dst
 // unchanged and the reason, which completes `"<value>" is ...`.
-func (c *converter) appendValue(dst []byte, s string, memo *phoneMemo) ([]byte, string) {
+func (c *converter) appendValue(dst []byte, s string, memo *rowMemo) ([]byte, string) {
 	if c.kind != kindString {
 		s = strings.TrimSpace(s)
 	}
@@ -70,7 +70,7 @@ func (c *converter) appendValue(dst []byte, s string, memo *phoneMemo) ([]byte, 
 	case kindString:
 		return appendString(dst, s), ""
 	case kindEmail:
-		if !plausibleEmail(s) {
+		if !memo.plausibleEmail(s) {
 			return dst, "not a valid email address"
 		}
 		return appendString(dst, s), ""
@@ -153,35 +153,78 @@ func plausibleEmail(s string) bool {
 	if dot := strings.IndexByte(domain, '.'); dot <= 0 || domain[len(domain)-1] == '.' || strings.Contains(domain, "..") {
 		return false
 	}
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f || r == ',' || r == '<' || r == '>' || r == ';' || r == utf8.RuneError || unicode.IsSpace(r) {
+	for i := 0; i < len(s); {
+		if b := s[i]; b < utf8.RuneSelf {
+			if emailBadASCII[b] {
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError || unicode.IsSpace(r) {
 			return false
 		}
+		i += size
 	}
 	return true
 }
 
-// phoneMemo remembers the last phone number normalised while converting one row: parsing a phone is
-// by far the dearest conversion, and the same cell often feeds both phones and an sms subscription.
-type phoneMemo struct {
-	in, region, out string
-	ok, set         bool
+// emailBadASCII are the ASCII bytes an address may not hold: controls, spaces and the separators
+// of address lists.
+var emailBadASCII = func() (t [utf8.RuneSelf]bool) {
+	for b := range t {
+		r := rune(b)
+		t[b] = r < 0x20 || r == 0x7f || r == ',' || r == '<' || r == '>' || r == ';' || unicode.IsSpace(r)
+	}
+	return t
+}()
+
+// rowMemo remembers the last email checked and the last phone number normalised while converting
+// one row: the same cell often feeds the matching key, a field and a subscription, and a phone is
+// the dearest conversion there is.
+type rowMemo struct {
+	phoneIn, phoneRegion, phoneOut string
+	phoneOK, phoneSet              bool
+
+	email             string
+	emailOK, emailSet bool
 }
 
 // normalise is normalisePhone through the memo; a nil memo remembers nothing.
-func (m *phoneMemo) normalise(s, region string) (string, bool) {
+func (m *rowMemo) normalise(s, region string) (string, bool) {
 	if m == nil {
 		return normalisePhone(s, region)
 	}
-	if !m.set || m.in != s || m.region != region {
-		m.out, m.ok = normalisePhone(s, region)
-		m.in, m.region, m.set = s, region, true
+	if !m.phoneSet || m.phoneIn != s || m.phoneRegion != region {
+		m.phoneOut, m.phoneOK = normalisePhone(s, region)
+		m.phoneIn, m.phoneRegion, m.phoneSet = s, region, true
 	}
-	return m.out, m.ok
+	return m.phoneOut, m.phoneOK
 }
 
-// normalisePhone returns the number in E.164 form.
+// plausibleEmail is plausibleEmail through the memo; a nil memo remembers nothing.
+func (m *rowMemo) plausibleEmail(s string) bool {
+	if m == nil {
+		return plausibleEmail(s)
+	}
+	if !m.emailSet || m.email != s {
+		m.email, m.emailOK, m.emailSet = s, plausibleEmail(s), true
+	}
+	return m.emailOK
+}
+
+// normalisePhone returns the number in E.164 form: through the fast path for the common shapes,
+// through the full parser for the rest.
 func normalisePhone(s, region string) (string, bool) {
+	if e164, ok, decided := fastPhone(s, region); decided {
+		return e164, ok
+	}
+	return normalisePhoneSlow(s, region)
+}
+
+// normalisePhoneSlow is normalisePhone through phonenumbers.Parse alone.
+func normalisePhoneSlow(s, region string) (string, bool) {
 	num, err := phonenumbers.Parse(s, region)
 	if err != nil || !phonenumbers.IsPossibleNumber(num) {
 		return "", false

@@ -1,0 +1,228 @@
+#!/usr/bin/env bash
+# bench/compare.sh — measures acimport against the targets of its performance issue and prints a
+# table: figure, acimport, peer, ratio, target, met or not.
+#
+#   bench/compare.sh [--reps N] [--check-rows N] [--mem-rows N] [--import-mem-rows N]
+#                    [--send-rows N] [--send-seconds N] [--port N] [--work DIR]
+#
+# It builds acimport and the helpers under bench/, installs the peers if they are missing (vegeta
+# with `go install`, Miller and GNU time with apt-get), generates the data files with bench/gen,
+# and runs each comparison A/B/A/B… --reps times, taking the median of each side. Everything runs
+# on 127.0.0.1; import figures use a sandbox in a separate process, so its memory is not counted.
+#
+# --import-mem-rows is the size of the import whose peak RSS is measured (the target speaks of
+# 10,000,000 rows; sending that many through a loopback sandbox takes longer than this script's
+# ten-minute budget on two cores, so the default is smaller and the table says which size ran).
+set -euo pipefail
+
+reps=3
+check_rows=1000000
+mem_rows=10000000
+import_mem_rows=1000000
+send_rows=150000
+send_seconds=6
+port=18765
+work=""
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--reps) reps=$2; shift 2 ;;
+	--check-rows) check_rows=$2; shift 2 ;;
+	--mem-rows) mem_rows=$2; shift 2 ;;
+	--import-mem-rows) import_mem_rows=$2; shift 2 ;;
+	--send-rows) send_rows=$2; shift 2 ;;
+	--send-seconds) send_seconds=$2; shift 2 ;;
+	--port) port=$2; shift 2 ;;
+	--work) work=$2; shift 2 ;;
+	-h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+	*) echo "compare.sh: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+
+start_all=$(date +%s.%N)
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+if [ -z "$work" ]; then
+	work=$(mktemp -d "${TMPDIR:-/tmp}/acimport-bench.XXXXXX")
+fi
+mkdir -p "$work"
+log() { printf '%s\n' "$*" >&2; }
+
+# --- tools -------------------------------------------------------------------------------------
+export PATH="$PATH:$(go env GOPATH)/bin"
+if ! command -v vegeta >/dev/null; then
+	log "installing vegeta"
+	go install github.com/tsenart/vegeta/v12@v12.13.0
+fi
+apt_updated=""
+need_apt() {
+	if [ -z "$apt_updated" ]; then
+		apt-get update -qq >&2
+		apt_updated=1
+	fi
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2
+}
+command -v mlr >/dev/null || { log "installing miller"; need_apt miller; }
+[ -x /usr/bin/time ] || { log "installing time"; need_apt time; }
+
+log "building into $work"
+go build -o "$work/acimport" ./cmd/acimport
+go build -o "$work/gen" ./bench/gen
+go build -o "$work/pace" ./bench/pace
+go build -o "$work/mkstate" ./bench/mkstate
+bin="$work/acimport"
+mapping="$root/bench/customers.yaml"
+
+# --- data ----------------------------------------------------------------------------------------
+gen() { # gen ROWS FILE [args]
+	[ -s "$2" ] || "$work/gen" -rows "$1" -out "$2" -mapping "$mapping" "${@:3}"
+}
+log "generating data"
+gen "$check_rows" "$work/check.csv" -body "$work/body.json"
+gen "$((check_rows + 1))" "$work/resume.csv"
+gen "$send_rows" "$work/send.csv"
+gen 10000 "$work/pace.csv"
+gen 100000 "$work/mem-small.csv"
+gen "$mem_rows" "$work/mem-big.csv"
+gen "$import_mem_rows" "$work/import-big.csv"
+
+# --- helpers -------------------------------------------------------------------------------------
+sandbox_pid=""
+sandbox_start() { # a fresh sandbox for each run: a store grown by an earlier run would skew the next
+	"$bin" sandbox --listen "127.0.0.1:$port" "$@" >"$work/sandbox.log" 2>&1 &
+	sandbox_pid=$!
+	for _ in $(seq 50); do
+		curl -s -o /dev/null "http://127.0.0.1:$port/sandbox/stats" && return 0
+		sleep 0.1
+	done
+	log "the sandbox did not start"; cat "$work/sandbox.log" >&2; exit 1
+}
+sandbox_stop() {
+	if [ -n "$sandbox_pid" ]; then
+		kill "$sandbox_pid" 2>/dev/null || true
+		wait "$sandbox_pid" 2>/dev/null || true
+		sandbox_pid=""
+	fi
+}
+trap sandbox_stop EXIT
+now() { date +%s.%N; }
+calc() { awk "BEGIN { printf \"%.${2:-2}f\", $1 }"; }
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+rm_outputs() { rm -f "${1%.csv}".rejects.csv "${1%.csv}".rejects.state; }
+import_run() { # import_run FILE [flags]: imports FILE into the sandbox, prints the seconds it took
+	local file=$1; shift
+	rm_outputs "$file"
+	local t0; t0=$(now)
+	ALTCRAFT_TOKEN=bench "$bin" import --url "http://127.0.0.1:$port" --no-progress -m "$mapping" "$@" "$file" \
+		>/dev/null 2>"$work/import.log" || { log "import failed:"; tail -5 "$work/import.log" >&2; exit 1; }
+	calc "$(now) - $t0" 3
+}
+rss_mib() { # rss_mib CMD...: peak RSS of CMD in MiB (its exit code is ignored)
+	/usr/bin/time -f '%M' -o "$work/rss" "$@" >/dev/null 2>"$work/rss.log" || true
+	calc "$(tail -1 "$work/rss") / 1024" 1
+}
+
+rows=()
+row() { rows+=("$(printf '%s|%s|%s|%s|%s|%s' "$@")"); }
+met() { if awk "BEGIN { exit !($1) }"; then echo yes; else echo NO; fi; }
+
+# --- 1. sending ------------------------------------------------------------------------------------
+log "sending: acimport --workers 32 --rate 0 vs vegeta -rate 0 -max-workers 32 ($reps × A/B)"
+targets="$work/targets.txt"
+printf 'POST http://127.0.0.1:%s/api/v1.1/profiles/import\nContent-Type: application/json\nAccept: application/json\nAuthorization: Bearer bench\n@%s\n' \
+	"$port" "$work/body.json" >"$targets"
+a=(); b=()
+for _ in $(seq "$reps"); do
+	sandbox_start
+	secs=$(import_run "$work/send.csv" --workers 32 --rate 0)
+	sandbox_stop
+	a+=("$(calc "$send_rows / $secs" 0)")
+	sandbox_start
+	vegeta attack -rate 0 -max-workers 32 -duration "${send_seconds}s" -targets "$targets" >"$work/vegeta.bin"
+	sandbox_stop
+	vegeta report -type json "$work/vegeta.bin" >"$work/vegeta.json"
+	ok=$(grep -o '"success":[0-9.]*' "$work/vegeta.json" | cut -d: -f2)
+	[ "$(met "$ok >= 0.999")" = yes ] || { log "vegeta's requests failed: $(cat "$work/vegeta.json")"; exit 1; }
+	b+=("$(grep -o '"throughput":[0-9.e+]*' "$work/vegeta.json" | cut -d: -f2 | xargs printf '%.0f')")
+	log "  acimport ${a[-1]} rows/s, vegeta ${b[-1]} req/s"
+done
+ma=$(printf '%s\n' "${a[@]}" | median); mb=$(printf '%s\n' "${b[@]}" | median)
+ratio=$(calc "$ma / $mb")
+row "sending, rows/s (32 workers, no limit; vegeta: req/s)" "$(calc "$ma" 0)" "$(calc "$mb" 0) (vegeta)" "${ratio}×" "≥ 1.0×" "$(met "$ratio >= 1.0")"
+
+# --- 2. checking -----------------------------------------------------------------------------------
+log "checking $check_rows rows: acimport check vs mlr --icsv --ojsonl cat ($reps × A/B)"
+a=(); b=()
+for _ in $(seq "$reps"); do
+	t0=$(now); "$bin" check -m "$mapping" "$work/check.csv" >/dev/null || { log "check found invalid rows"; exit 1; }
+	a+=("$(calc "$(now) - $t0" 3)")
+	t0=$(now); mlr --icsv --ojsonl cat "$work/check.csv" >/dev/null
+	b+=("$(calc "$(now) - $t0" 3)")
+	log "  acimport ${a[-1]} s, mlr ${b[-1]} s"
+done
+ma=$(printf '%s\n' "${a[@]}" | median); mb=$(printf '%s\n' "${b[@]}" | median)
+check_secs=$ma
+ratio=$(calc "$mb / $ma")
+row "check, rows/s ($check_rows rows, 8 columns)" "$(calc "$check_rows / $ma" 0)" "$(calc "$check_rows / $mb" 0) (mlr)" "${ratio}×" "≥ 2.0×" "$(met "$ratio >= 2.0")"
+
+# --- 3. memory -------------------------------------------------------------------------------------
+log "memory: peak RSS of check and import, 100,000 rows vs more"
+small=$(rss_mib "$bin" check -m "$mapping" "$work/mem-small.csv")
+big=$(rss_mib "$bin" check -m "$mapping" "$work/mem-big.csv")
+ratio=$(calc "$big / $small")
+row "check, peak RSS MiB ($mem_rows rows; peer: 100,000 rows)" "$big" "$small" "${ratio}×" "≤ 64 MiB, ≤ 1.2×" "$(met "$big <= 64 && $ratio <= 1.2")"
+sandbox_start
+rm_outputs "$work/mem-small.csv"
+small=$(ALTCRAFT_TOKEN=bench rss_mib "$bin" import --url "http://127.0.0.1:$port" --rate 0 --no-progress -m "$mapping" "$work/mem-small.csv")
+sandbox_stop
+sandbox_start
+rm_outputs "$work/import-big.csv"
+t0=$(now)
+big=$(ALTCRAFT_TOKEN=bench rss_mib "$bin" import --url "http://127.0.0.1:$port" --rate 0 --no-progress -m "$mapping" "$work/import-big.csv")
+log "  import of $import_mem_rows rows took $(calc "$(now) - $t0" 1) s"
+sandbox_stop
+ratio=$(calc "$big / $small")
+label="import, peak RSS MiB ($import_mem_rows rows; peer: 100,000 rows)"
+if [ "$import_mem_rows" -lt 10000000 ]; then
+	label="$label — target is 10,000,000 rows: run with --import-mem-rows 10000000"
+fi
+row "$label" "$big" "$small" "${ratio}×" "≤ 64 MiB, ≤ 1.2×" "$(met "$big <= 64 && $ratio <= 1.2")"
+
+# --- 4. pacing ---------------------------------------------------------------------------------------
+log "pacing: --rate 500 against a sandbox with 5 ms latency, 20 s"
+out=$("$work/pace" -bin "$bin" -mapping "$mapping" -csv "$work/pace.csv" -rate 500 -latency 5ms)
+log "  $out"
+rate=$(sed -n 's/.* rate=\([0-9.]*\).*/\1/p' <<<"$out")
+most=$(sed -n 's/.*max_per_second=\([0-9]*\).*/\1/p' <<<"$out")
+row "pacing, achieved rate at --rate 500 (5 ms latency, 20 s)" "$rate" "500" "$(calc "$rate / 500" 4)" "within 1%" "$(met "$rate >= 495 && $rate <= 505")"
+row "pacing, most requests in any 1 s window" "$most" "505" "$(calc "$most / 505" 3)" "≤ 505" "$(met "$most <= 505")"
+
+# --- 5. resume ---------------------------------------------------------------------------------------
+log "resume: skipping $check_rows finished rows vs checking them ($reps × A/B)"
+rm_outputs "$work/resume.csv"
+"$work/mkstate" -mapping "$mapping" -rows "$check_rows" "$work/resume.csv" >&2
+# The sandbox refuses the token (403), so the first row sent after the skip stops the run at once and the
+# state file stays for the next repetition: the run is the skip and one request.
+sandbox_start --token right-token
+a=(); b=()
+for _ in $(seq "$reps"); do
+	t0=$(now)
+	ALTCRAFT_TOKEN=wrong-token "$bin" import --resume --url "http://127.0.0.1:$port" --no-progress -m "$mapping" "$work/resume.csv" \
+		>/dev/null 2>"$work/resume.log" && { log "the resumed run should have stopped on the 401"; exit 1; }
+	a+=("$(calc "$(now) - $t0" 3)")
+	grep -q "Invalid token" "$work/resume.log" || { log "resume failed:"; cat "$work/resume.log" >&2; exit 1; }
+	t0=$(now); "$bin" check -m "$mapping" "$work/check.csv" >/dev/null
+	b+=("$(calc "$(now) - $t0" 3)")
+	log "  resume ${a[-1]} s, check ${b[-1]} s"
+done
+sandbox_stop
+ma=$(printf '%s\n' "${a[@]}" | median); mb=$(printf '%s\n' "${b[@]}" | median)
+ratio=$(calc "$mb / $ma")
+row "resume, seconds to skip $check_rows finished rows (peer: check of them)" "$ma" "$mb (check)" "${ratio}×" "≥ 4.0× (< ¼ of check)" "$(met "$ratio >= 4.0")"
+
+# --- table -------------------------------------------------------------------------------------------
+printf '\n| figure | acimport | peer | ratio | target | met |\n|---|---|---|---|---|---|\n'
+for r in "${rows[@]}"; do
+	printf '| %s |\n' "${r//|/ | }"
+done
+printf '\n%s, %s cores, Go %s; %s repetitions; %.0f s in all.\n' "$(uname -sm)" "$(nproc)" \
+	"$(go env GOVERSION | sed 's/^go//')" "$reps" "$(calc "$(now) - $start_all" 0)"

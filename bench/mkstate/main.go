@@ -1,0 +1,99 @@
+// Command mkstate leaves the state file of an import interrupted after its first -rows rows, as
+// `acimport import --resume` finds it, without sending anything: it runs the import of a file made
+// by bench/gen with a client transport that answers success to the rows before row -rows (it reads
+// the row's number from its email, customerN@) and 401 to the others, which stops the run. Rows are
+// sent in file order and those in flight at the stop still finish, so exactly the first -rows rows
+// are finished: the transport holds back the 401s until then.
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/acimport/acimport/importer"
+	"github.com/acimport/acimport/mapping"
+)
+
+func main() {
+	mappingPath := flag.String("mapping", "bench/customers.yaml", "the mapping")
+	rows := flag.Int64("rows", 1_000_000, "rows to leave finished")
+	flag.Parse()
+	if flag.NArg() != 1 {
+		fmt.Fprintln(os.Stderr, "usage: mkstate [-mapping M] [-rows N] FILE")
+		os.Exit(2)
+	}
+	if err := run(*mappingPath, *rows, flag.Arg(0)); err != nil {
+		fmt.Fprintln(os.Stderr, "mkstate:", err)
+		os.Exit(1)
+	}
+}
+
+func run(mappingPath string, rows int64, file string) error {
+	data, err := os.ReadFile(mappingPath)
+	if err != nil {
+		return err
+	}
+	m, err := mapping.Parse(bytes.NewReader(data), mappingPath)
+	if err != nil {
+		return err
+	}
+	tr := &answerer{okFor: rows, all: make(chan struct{})}
+	sum, err := importer.Import(context.Background(), importer.Config{
+		Mapping: m, MappingData: data, Files: []string{file}, URL: "http://127.0.0.1:1", Token: "mkstate",
+		Workers: 32, Rate: 0, Retries: 0, MaxRejects: -1, HTTPClient: &http.Client{Transport: tr},
+	})
+	var apiErr *importer.APIError
+	if !errors.As(err, &apiErr) {
+		return fmt.Errorf("the run should stop at row %d with the 401, it ended with %v", rows+1, err)
+	}
+	if sum.Imported != rows {
+		return fmt.Errorf("%d rows finished, want %d", sum.Imported, rows)
+	}
+	fmt.Printf("state of %s: %d rows finished; the state file is %s\n", file, sum.Imported, sum.StateFile)
+	return nil
+}
+
+// answerer answers success to the rows before okFor, and 401 to the others once every row before
+// okFor has its answer: the stop must not strand any of them.
+type answerer struct {
+	okFor int64
+	ok    atomic.Int64
+	all   chan struct{} // closed once okFor rows are answered
+}
+
+func (a *answerer) RoundTrip(req *http.Request) (*http.Response, error) {
+	var row int64 = -1
+	if req.Body != nil {
+		data, _ := io.ReadAll(req.Body)
+		req.Body.Close()
+		if _, rest, ok := bytes.Cut(data, []byte(`"email":"customer`)); ok {
+			end := bytes.IndexByte(rest, '@')
+			if n, err := strconv.ParseInt(string(rest[:max(end, 0)]), 10, 64); err == nil {
+				row = n
+			}
+		}
+	}
+	status, body := http.StatusOK, `{"error":0,"error_text":"","profile_id":"p"}`
+	if row >= 0 && row < a.okFor {
+		if a.ok.Add(1) == a.okFor {
+			close(a.all)
+		}
+	} else {
+		select {
+		case <-a.all:
+		case <-time.After(time.Minute):
+		}
+		status, body = http.StatusUnauthorized, `{"error":401,"error_text":"Invalid token"}`
+	}
+	return &http.Response{StatusCode: status, Header: http.Header{"Content-Type": {"application/json"}},
+		Body: io.NopCloser(bytes.NewBufferString(body)), Request: req}, nil
+}

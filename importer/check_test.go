@@ -1,0 +1,97 @@
+package importer
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/acimport/acimport/mapping"
+)
+
+// TestCheckReportDeterministic: the report is the same byte for byte whatever the number of
+// converters, with problems, examples and sample bodies in file order across many batches and files.
+func TestCheckReportDeterministic(t *testing.T) {
+	dir := t.TempDir()
+	var files []string
+	for f := range 2 {
+		var in bytes.Buffer
+		in.WriteString("Email;Name;Id\n")
+		for i := range 3*checkBatch + 17 {
+			switch {
+			case i%97 == 0:
+				fmt.Fprintf(&in, ";Имя %d;%d\n", i, i) // missing key
+			case i%89 == 0:
+				fmt.Fprintf(&in, "user%d@example;Имя %d;x%d\n", i, i, i) // bad email and int
+			case i == 3*checkBatch+16:
+				fmt.Fprintf(&in, "user%d@example.com;\"Имя %d\n", i, i) // broken quote, to the end of the file
+			case i%79 == 0:
+				fmt.Fprintf(&in, "user%d@example.com;Имя %d\n", i, i) // too few fields
+			default:
+				fmt.Fprintf(&in, "user%d.%d@example.com;Имя %d;%d\n", f, i, i, i)
+			}
+		}
+		path := filepath.Join(dir, fmt.Sprintf("in%d.csv", f))
+		if err := os.WriteFile(path, in.Bytes(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, path)
+	}
+	m, err := mapping.Parse(strings.NewReader(testMapping), "m.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want string
+	for _, workers := range []int{1, 2, 3, 8} {
+		var out bytes.Buffer
+		rep, err := check(context.Background(), m, files, nil, &out, workers)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Rows != int64(2*(3*checkBatch+17)) || rep.Valid+rep.Invalid != rep.Rows || rep.Invalid == 0 {
+			t.Fatalf("workers %d: report %+v", workers, rep)
+		}
+		if workers == 1 {
+			want = out.String()
+			for _, s := range []string{"rows without a matching key", `column "Email"`, `column "Id"`, "rows that cannot be parsed", "request 3:"} {
+				if !strings.Contains(want, s) {
+					t.Fatalf("the report lacks %q:\n%s", s, want)
+				}
+			}
+			continue
+		}
+		if out.String() != want {
+			t.Errorf("workers %d: the report differs from the serial one:\n%s\nwant:\n%s", workers, out.String(), want)
+		}
+	}
+}
+
+// TestCheckInterrupted: a cancelled check stops with ErrInterrupted and writes no report.
+func TestCheckInterrupted(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "in.csv")
+	var in bytes.Buffer
+	in.WriteString("Email;Name;Id\n")
+	for i := range 5000 {
+		fmt.Fprintf(&in, "user%d@example.com;Имя;%d\n", i, i)
+	}
+	if err := os.WriteFile(path, in.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m, err := mapping.Parse(strings.NewReader(testMapping), "m.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out bytes.Buffer
+	if _, err := check(ctx, m, []string{path}, nil, &out, 2); err != ErrInterrupted {
+		t.Fatalf("err = %v, want ErrInterrupted", err)
+	}
+	if strings.Contains(out.String(), "rows:") {
+		t.Errorf("an interrupted check wrote a report:\n%s", out.String())
+	}
+}
