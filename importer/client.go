@@ -15,7 +15,9 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // importPath is the profile import method, relative to the platform's base URL.
@@ -29,8 +31,14 @@ const maxAnswerBytes = 1 << 20
 type Client struct {
 	endpoint string
 	token    string
+	auth     []string // the Authorization header's value, built once
 	http     *http.Client
 }
+
+var jsonType = []string{"application/json"}
+
+// answerBufs recycles the buffers answers are read into.
+var answerBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // NewClient returns a client for the platform at baseURL. workers sizes the
 // connection pool so that every worker keeps its keep-alive connection; roots,
@@ -46,7 +54,7 @@ func NewClient(baseURL, token string, workers int, timeout time.Duration, roots 
 		}
 	}
 	hc.Timeout = timeout
-	return &Client{endpoint: strings.TrimRight(baseURL, "/") + importPath, token: token, http: hc}
+	return &Client{endpoint: strings.TrimRight(baseURL, "/") + importPath, token: token, auth: []string{"Bearer " + token}, http: hc}
 }
 
 func newTransport(workers int, roots *x509.CertPool) *http.Transport {
@@ -159,9 +167,8 @@ func (c *Client) Send(ctx context.Context, body []byte) Answer {
 	if err != nil {
 		return Answer{Kind: Fatal, Err: fmt.Errorf("build request: %w", err)}
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("Authorization", "Bearer "+c.token)
+	// Canonical keys, values shared by every request: the transport only reads them.
+	req.Header = http.Header{"Content-Type": jsonType, "Accept": jsonType, "Authorization": c.auth}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		if tlsErr := certificateError(err); tlsErr != nil {
@@ -173,13 +180,21 @@ func (c *Client) Send(ctx context.Context, body []byte) Answer {
 		return Answer{Kind: Transient, Code: "network", Reason: networkReason(err)}
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes))
+	buf := answerBufs.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 64<<10 { // a huge answer's buffer is not worth keeping
+			buf.Reset()
+			answerBufs.Put(buf)
+		}
+	}()
+	buf.Reset()
+	_, err = buf.ReadFrom(io.LimitReader(resp.Body, maxAnswerBytes))
 	// Drain what is left so the connection can be reused.
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4*maxAnswerBytes))
 	if err != nil {
 		return Answer{Kind: Transient, Code: "network", Reason: "reading the answer: " + networkReason(err)}
 	}
-	return c.redact(classify(resp.StatusCode, resp.Header.Get("Retry-After"), raw))
+	return c.redact(classify(resp.StatusCode, resp.Header.Get("Retry-After"), buf.Bytes()))
 }
 
 // redact keeps the token out of reasons and errors even when a server or proxy
@@ -238,6 +253,11 @@ func classify(status int, retryAfter string, raw []byte) Answer {
 	if status == http.StatusTooManyRequests || status >= 500 {
 		return Answer{Kind: Transient, Code: httpCode, Reason: httpReason(status, raw), RetryAfter: parseRetryAfter(retryAfter)}
 	}
+	if status == http.StatusOK {
+		if id, ok := plainSuccess(raw); ok {
+			return Answer{Kind: OK, ProfileID: id}
+		}
+	}
 	var ab answerBody
 	jsonErr := json.Unmarshal(raw, &ab)
 	if jsonErr == nil && ab.Error != nil {
@@ -263,6 +283,47 @@ func classify(status int, retryAfter string, raw []byte) Answer {
 	default:
 		return Answer{Kind: Rejected, Code: httpCode, Reason: httpReason(status, raw)}
 	}
+}
+
+// successPrefix starts the API's usual success answer.
+var successPrefix = []byte(`{"error":0,"error_text":"`)
+
+// plainSuccess reads the API's usual success answer,
+// {"error":0,"error_text":"…","profile_id":"…"}, without a JSON decoder: it is
+// most answers of a run. Anything else (other spacing or order, escapes)
+// answers false and goes through encoding/json.
+func plainSuccess(raw []byte) (profileID string, ok bool) {
+	rest, found := bytes.CutPrefix(raw, successPrefix)
+	if !found {
+		return "", false
+	}
+	i := bytes.IndexByte(rest, '"')
+	if i < 0 || !plainString(rest[:i]) {
+		return "", false
+	}
+	rest, found = bytes.CutPrefix(rest[i+1:], []byte(`,"profile_id":"`))
+	if !found {
+		return "", false
+	}
+	j := bytes.IndexByte(rest, '"')
+	if j < 0 || !plainString(rest[:j]) {
+		return "", false
+	}
+	if tail := bytes.TrimSpace(rest[j+1:]); len(tail) != 1 || tail[0] != '}' {
+		return "", false
+	}
+	return string(rest[:j]), true
+}
+
+// plainString: the bytes of a JSON string that decodes to itself — no escapes,
+// no control characters, valid UTF-8.
+func plainString(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c == '\\' {
+			return false
+		}
+	}
+	return utf8.Valid(b)
 }
 
 // isRunWide tells the answers that doom every row alike: no token, no rights,

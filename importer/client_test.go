@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -51,4 +52,52 @@ func TestClassify(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestPlainSuccess(t *testing.T) {
+	tests := []struct {
+		Name string
+		Body string
+		ID   string
+		OK   bool
+	}{
+		{Name: "the usual answer", Body: `{"error":0,"error_text":"Successful operation","profile_id":"5f4fa1a5ce9448665fef548e"}`, ID: "5f4fa1a5ce9448665fef548e", OK: true},
+		{Name: "trailing newline", Body: "{\"error\":0,\"error_text\":\"ok\",\"profile_id\":\"abc\"}\n", ID: "abc", OK: true},
+		{Name: "spaces: left to encoding/json", Body: `{"error": 0, "error_text": "ok", "profile_id": "abc"}`},
+		{Name: "other order", Body: `{"error":0,"profile_id":"abc","error_text":"ok"}`},
+		{Name: "escape in the text", Body: `{"error":0,"error_text":"a\"b","profile_id":"abc"}`},
+		{Name: "escape in the id", Body: `{"error":0,"error_text":"ok","profile_id":"a\u0062c"}`},
+		{Name: "more keys", Body: `{"error":0,"error_text":"ok","profile_id":"abc","x":1}`},
+		{Name: "an error", Body: `{"error":400,"error_text":"bad","profile_id":""}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.Name, func(t *testing.T) {
+			id, ok := plainSuccess([]byte(tc.Body))
+			if id != tc.ID || ok != tc.OK {
+				t.Errorf("plainSuccess = %q, %v; want %q, %v", id, ok, tc.ID, tc.OK)
+			}
+			// Whatever the fast path does, classify agrees with encoding/json.
+			var ab answerBody
+			if json.Unmarshal([]byte(tc.Body), &ab) == nil && ab.Error != nil && *ab.Error == 0 {
+				if a := classify(200, "", []byte(tc.Body)); a.Kind != OK || a.ProfileID != ab.ProfileID {
+					t.Errorf("classify = %+v, want OK with %q", a, ab.ProfileID)
+				}
+			}
+		})
+	}
+}
+
+func FuzzPlainSuccess(f *testing.F) {
+	f.Add(`{"error":0,"error_text":"Successful operation","profile_id":"5f4fa1a5ce9448665fef548e"}`)
+	f.Add(`{"error":0,"error_text":"","profile_id":""}`)
+	f.Fuzz(func(t *testing.T, body string) {
+		id, ok := plainSuccess([]byte(body))
+		if !ok {
+			return
+		}
+		var ab answerBody
+		if err := json.Unmarshal([]byte(body), &ab); err != nil || ab.Error == nil || *ab.Error != 0 || ab.ProfileID != id {
+			t.Fatalf("plainSuccess(%q) = %q, but encoding/json says %+v, %v", body, id, ab, err)
+		}
+	})
 }

@@ -93,6 +93,7 @@ type rejectSink struct {
 	first   *csvio.Reader // the input whose header and encoding the file has
 	dirty   bool          // rows written since the last checkpoint
 	flushed bool          // the header is out
+	size    int64         // length at the last checkpoint
 }
 
 // rejectPaths are the reject files of a run, in input order, without repeats.
@@ -139,7 +140,7 @@ func openRejects(ins []*input, shared string, cp *checkpoint) ([]*rejectSink, er
 		s := &rejectSink{path: path, file: f, w: csvio.NewRejectWriter(f, in.reader), first: in.reader}
 		if size > 0 {
 			s.w.SkipHeader()
-			s.flushed = true
+			s.flushed, s.size = true, size
 		}
 		return s, nil
 	}

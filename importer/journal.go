@@ -5,12 +5,16 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"time"
 )
 
-// checkpointBatch bounds how many outcomes one checkpoint may cover. The
-// journal checkpoints whenever no outcome is waiting, so under light load every
-// row is durable at once and under heavy load fsyncs are shared by a batch.
-const checkpointBatch = 256
+// A checkpoint covers at most checkpointBatch outcomes and waits at most
+// checkpointEvery: under load an fsync is shared by a batch of rows, and a
+// crash can cost at most a batch of rows sent again.
+const (
+	checkpointBatch = 256
+	checkpointEvery = 10 * time.Millisecond
+)
 
 // journal is the one goroutine that writes the run's output files: reject
 // files, the results log and the state file. A row counts as finished in the
@@ -46,26 +50,30 @@ func newJournal(ins []*input, sinks []*rejectSink, results *resultsFile, state *
 // run records outcomes until the channel closes, checkpointing as it goes,
 // and returns the first write error.
 func (j *journal) run(outcomes <-chan outcome) error {
-	for o := range outcomes {
-		j.record(o)
-		n := 1
-	drain:
-		for n < checkpointBatch {
-			select {
-			case o, ok := <-outcomes:
-				if !ok {
-					break drain
-				}
-				j.record(o)
-				n++
-			default:
-				break drain
+	timer := time.NewTimer(checkpointEvery)
+	timer.Stop()
+	defer timer.Stop()
+	pending := 0
+	for {
+		select {
+		case o, ok := <-outcomes:
+			if !ok {
+				j.checkpoint()
+				return j.err
 			}
+			j.record(o)
+			if pending++; pending == 1 {
+				timer.Reset(checkpointEvery)
+			}
+			if pending < checkpointBatch {
+				continue
+			}
+			timer.Stop()
+		case <-timer.C:
 		}
 		j.checkpoint()
+		pending = 0
 	}
-	j.checkpoint()
-	return j.err
 }
 
 func (j *journal) record(o outcome) {
@@ -116,32 +124,38 @@ func (j *journal) checkpoint() {
 	}
 	durable := j.state != nil
 	outputs := map[string]int64{}
-	if j.results != nil {
-		if err := j.results.flush(); err != nil {
-			j.fail(err)
-			return
+	if r := j.results; r != nil {
+		if len(r.batch) > 0 || r.empty {
+			if err := r.flush(); err != nil {
+				j.fail(err)
+				return
+			}
+			size, err := syncedSize(r.f, durable)
+			if err != nil {
+				j.fail(fmt.Errorf("results file %s: %w", r.path, err))
+				return
+			}
+			r.size = size
 		}
-		size, err := syncedSize(j.results.f, durable)
-		if err != nil {
-			j.fail(fmt.Errorf("results file %s: %w", j.results.path, err))
-			return
-		}
-		outputs[j.results.path] = size
+		outputs[r.path] = r.size
 	}
 	for _, s := range j.sinks {
+		// Only a file that changed is flushed and synced: most batches of a
+		// healthy run reject nothing, and an fsync costs.
 		if s.dirty || !s.flushed {
 			if err := s.w.Flush(); err != nil {
 				j.fail(fmt.Errorf("write reject file %s: %w", s.path, err))
 				return
 			}
 			s.dirty, s.flushed = false, true
+			size, err := syncedSize(s.file, durable)
+			if err != nil {
+				j.fail(fmt.Errorf("reject file %s: %w", s.path, err))
+				return
+			}
+			s.size = size
 		}
-		size, err := syncedSize(s.file, durable)
-		if err != nil {
-			j.fail(fmt.Errorf("reject file %s: %w", s.path, err))
-			return
-		}
-		outputs[s.path] = size
+		outputs[s.path] = s.size
 	}
 	if !durable {
 		return

@@ -25,7 +25,8 @@ type resultsFile struct {
 	f     *os.File
 	w     *gocsv.SafeCSVWriter
 	batch []resultRow
-	empty bool // no header yet
+	empty bool  // no header yet
+	size  int64 // length at the last checkpoint
 }
 
 // openResults creates the log, or for a resumed run cuts it back to the length
@@ -35,7 +36,7 @@ func openResults(path string, size int64) (*resultsFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: results file: %w", ErrInput, err)
 	}
-	return &resultsFile{path: path, f: f, w: gocsv.DefaultCSVWriter(f), empty: size <= 0}, nil
+	return &resultsFile{path: path, f: f, w: gocsv.DefaultCSVWriter(f), empty: size <= 0, size: max(size, 0)}, nil
 }
 
 func (r *resultsFile) add(row resultRow) { r.batch = append(r.batch, row) }
