@@ -240,13 +240,15 @@ func Import(ctx context.Context, cfg Config) (*Summary, error) {
 }
 
 func (c *Config) validate() error {
+	if c.URL == "" {
+		return fmt.Errorf("%w: no platform URL: give --url or set ALTCRAFT_URL (or use --sandbox to rehearse)", ErrUsage)
+	}
+	if err := CheckURL(c.URL, c.InsecureHTTP); err != nil {
+		return err
+	}
 	switch {
 	case c.Mapping == nil:
 		return fmt.Errorf("%w: no mapping", ErrUsage)
-	case c.URL == "":
-		return fmt.Errorf("%w: no platform URL: give --url or set ALTCRAFT_URL (or use --sandbox to rehearse)", ErrUsage)
-	case CheckURL(c.URL, c.InsecureHTTP) != nil:
-		return CheckURL(c.URL, c.InsecureHTTP)
 	case c.Token == "":
 		return fmt.Errorf("%w: no API token: set ALTCRAFT_TOKEN or give --token-file", ErrUsage)
 	case c.RejectPath == "" && slices.Contains(c.Files, "-"):
@@ -311,6 +313,13 @@ func readInputs(ctx context.Context, ins []*input, skip []*tracker, bufs *sync.P
 			continue
 		}
 		var ord int64
+		if done != nil && done.low > 0 && done.lowAt.End > 0 {
+			// Straight to the first unfinished row. An input that cannot seek
+			// is read from the start, its finished rows passed over below.
+			if in.reader.SeekRecord(done.lowAt.End, done.lowAt.Line) == nil {
+				ord = done.low
+			}
+		}
 		for ; ; ord++ {
 			if ctx.Err() != nil {
 				return nil

@@ -103,7 +103,7 @@ func (j *journal) record(o outcome) {
 	if j.err != nil {
 		return
 	}
-	j.trackers[idx].finish(o.ord)
+	j.trackers[idx].finish(o.ord, rowPos{End: o.rec.End, Line: o.rec.NextLine})
 	if j.results != nil {
 		j.results.add(resultRow{File: o.in.display, Line: o.rec.Line, Status: o.status, ProfileID: o.profileID, Code: o.code, Attempts: o.attempts})
 	}

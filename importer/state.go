@@ -3,6 +3,7 @@ package importer
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -23,7 +24,7 @@ import (
 // matches count, so a record torn by a crash or power cut is ignored and the
 // checkpoint before it is used.
 
-const stateVersion = 1
+const stateVersion = 2
 
 // headBytes is how much of each input is checksummed to recognise it.
 const headBytes = 64 << 10
@@ -55,11 +56,26 @@ type checkpoint struct {
 }
 
 // fileProgress: rows (by ordinal, 0-based, in file order) below Low are all
-// finished, and so are those listed in Above.
+// finished, and so are those listed in Above. Row Low starts at LowAt, so a
+// resumed run seeks there instead of parsing every finished row again.
 type fileProgress struct {
-	Low   int64   `json:"low"`
-	Above []int64 `json:"above,omitempty"`
-	Done  bool    `json:"done,omitempty"` // read to the end and every row finished
+	Low   int64      `json:"low"`
+	LowAt rowPos     `json:"low_at"`
+	Above []finished `json:"above,omitempty"`
+	Done  bool       `json:"done,omitempty"` // read to the end and every row finished
+}
+
+// rowPos is where reading can continue after a row: its csvio.Record End and
+// NextLine. The zero value means unknown (read from the start).
+type rowPos struct {
+	End  int64 `json:"end"`
+	Line int   `json:"line"`
+}
+
+// finished is a row finished above the low-water mark, with where it ends.
+type finished struct {
+	Ord int64  `json:"o"`
+	At  rowPos `json:"at"`
 }
 
 // counts carries the summary's counters across an interruption.
@@ -300,19 +316,21 @@ func syncDir(dir string) {
 	}
 }
 
-// tracker knows which rows of one input are finished.
+// tracker knows which rows of one input are finished, and where the first
+// unfinished one starts.
 type tracker struct {
 	low   int64
-	above map[int64]struct{}
+	lowAt rowPos
+	above map[int64]rowPos
 	done  bool
 }
 
 func newTracker(p *fileProgress) *tracker {
-	t := &tracker{above: map[int64]struct{}{}}
+	t := &tracker{above: map[int64]rowPos{}}
 	if p != nil {
-		t.low, t.done = p.Low, p.Done
-		for _, o := range p.Above {
-			t.above[o] = struct{}{}
+		t.low, t.lowAt, t.done = p.Low, p.LowAt, p.Done
+		for _, f := range p.Above {
+			t.above[f.Ord] = f.At
 		}
 	}
 	return t
@@ -326,25 +344,28 @@ func (t *tracker) finished(ord int64) bool {
 	return ok
 }
 
-func (t *tracker) finish(ord int64) {
+// finish marks row ord finished; at is where reading continues after it.
+func (t *tracker) finish(ord int64, at rowPos) {
 	if ord < t.low {
 		return
 	}
-	t.above[ord] = struct{}{}
+	t.above[ord] = at
 	for {
-		if _, ok := t.above[t.low]; !ok {
+		next, ok := t.above[t.low]
+		if !ok {
 			return
 		}
 		delete(t.above, t.low)
 		t.low++
+		t.lowAt = next
 	}
 }
 
 func (t *tracker) progress() fileProgress {
-	p := fileProgress{Low: t.low, Done: t.done}
-	for o := range t.above {
-		p.Above = append(p.Above, o)
+	p := fileProgress{Low: t.low, LowAt: t.lowAt, Done: t.done}
+	for o, at := range t.above {
+		p.Above = append(p.Above, finished{Ord: o, At: at})
 	}
-	slices.Sort(p.Above)
+	slices.SortFunc(p.Above, func(a, b finished) int { return cmp.Compare(a.Ord, b.Ord) })
 	return p
 }

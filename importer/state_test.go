@@ -18,21 +18,22 @@ import (
 
 func TestTracker(t *testing.T) {
 	tr := newTracker(nil)
+	at := func(o int64) rowPos { return rowPos{End: 100 * (o + 1), Line: int(o) + 3} }
 	for _, o := range []int64{2, 0, 4, 1} {
-		tr.finish(o)
+		tr.finish(o, at(o))
 	}
-	if p := tr.progress(); p.Low != 3 || !slices.Equal(p.Above, []int64{4}) {
-		t.Fatalf("progress %+v, want low 3 above [4]", p)
+	if p := tr.progress(); p.Low != 3 || p.LowAt != at(2) || !slices.Equal(p.Above, []finished{{4, at(4)}}) {
+		t.Fatalf("progress %+v, want low 3 at %v, above [4]", p, at(2))
 	}
 	for o, want := range map[int64]bool{0: true, 2: true, 3: false, 4: true, 5: false} {
 		if got := tr.finished(o); got != want {
 			t.Errorf("finished(%d) = %v, want %v", o, got, want)
 		}
 	}
-	again := newTracker(&fileProgress{Low: 3, Above: []int64{4}})
-	again.finish(3)
-	if p := again.progress(); p.Low != 5 || len(p.Above) != 0 {
-		t.Errorf("restored tracker: %+v, want low 5", p)
+	again := newTracker(&fileProgress{Low: 3, LowAt: at(2), Above: []finished{{4, at(4)}}})
+	again.finish(3, at(3))
+	if p := again.progress(); p.Low != 5 || p.LowAt != at(4) || len(p.Above) != 0 {
+		t.Errorf("restored tracker: %+v, want low 5 at %v", p, at(4))
 	}
 }
 

@@ -27,6 +27,9 @@ type Reader struct {
 	max   int    // Options.MaxRecordBytes, resolved
 	lines int    // physical lines before the recorder's start
 	sep   []byte // Excel's "sep=" line, decoded, without its terminator; nil if none
+	// rawBase is where the decoded stream starts in the input: after a BOM
+	// and a "sep=" line.
+	rawBase int64
 
 	sepEnding    string
 	inHeader     []string // as in the input, reject columns included
@@ -93,6 +96,7 @@ func (rd *Reader) open(r io.Reader, opt Options) error {
 	}
 	if hasBOM && enc == encUTF8 {
 		rd.bom = true
+		rd.rawBase += int64(len(utf8BOM))
 		window = window[len(utf8BOM):]
 		if _, err := br.Discard(len(utf8BOM)); err != nil {
 			return err
@@ -106,6 +110,7 @@ func (rd *Reader) open(r io.Reader, opt Options) error {
 		comma = sepComma
 		rd.sep = decode(window[:n], enc)
 		rd.sepEnding = ending
+		rd.rawBase += int64(n + len(ending))
 		rd.lines = 1
 		if _, err := br.Discard(n + len(ending)); err != nil {
 			return err
@@ -118,14 +123,41 @@ func (rd *Reader) open(r io.Reader, opt Options) error {
 	}
 	rd.comma, rd.enc = comma, enc
 
-	rd.rec.r = br
-	if enc == encCP1251 {
-		rd.rec.r = transform.NewReader(br, cp1251Decoder{})
-	}
-	rd.rec.buf = make([]byte, 0, recorderMin)
-	rd.rec.limit = min(rd.max, math.MaxInt-recorderSlack) + recorderSlack
+	rd.rec = newRecorder(br, enc, rd.max)
 	rd.newCSV()
 	return rd.readHeader()
+}
+
+func newRecorder(r io.Reader, enc string, max int) recorder {
+	rec := recorder{r: r, buf: make([]byte, 0, recorderMin), limit: min(max, math.MaxInt-recorderSlack) + recorderSlack}
+	if enc == encCP1251 {
+		rec.r, rec.runes = transform.NewReader(r, cp1251Decoder{}), true
+	}
+	return rec
+}
+
+// SeekRecord continues reading at offset, the End of a record this reader (or one
+// over the same input) returned, whose NextLine was line: a resumed import
+// goes straight to its first unfinished row instead of parsing every finished
+// one again. The input must be an io.Seeker (a file, not a pipe).
+func (rd *Reader) SeekRecord(offset int64, line int) error {
+	sk, ok := rd.count.r.(io.Seeker)
+	if !ok {
+		return fmt.Errorf("read %s: %w", rd.where(), ErrNotSeekable)
+	}
+	if offset < rd.rawBase || line < 1 {
+		return fmt.Errorf("read %s: %w: offset %d, line %d", rd.where(), ErrInvalidOption, offset, line)
+	}
+	if _, err := sk.Seek(offset, io.SeekStart); err != nil {
+		return fmt.Errorf("read %s: %w: %w", rd.where(), ErrNotSeekable, err)
+	}
+	rd.count.n.Store(offset)
+	rd.rec = newRecorder(bufio.NewReaderSize(&rd.count, sniffLimit), rd.enc, rd.max)
+	rd.rec.consumed = offset - rd.rawBase
+	rd.lines = line - 1
+	rd.err = nil
+	rd.newCSV()
+	return nil
 }
 
 func (rd *Reader) newCSV() {
@@ -202,7 +234,9 @@ func (rd *Reader) Read() (*Record, error) {
 		case err != nil:
 			rd.err = fmt.Errorf("read %s: %w", rd.where(), err)
 		case !s.blank():
-			return rd.record(s), nil
+			rec := rd.record(s)
+			rec.End, rec.NextLine = rd.rawBase+rd.rec.consumed, rd.lines+1
+			return rec, nil
 		}
 	}
 	return nil, rd.err
@@ -285,7 +319,9 @@ func (rd *Reader) tooLong(text []byte, unclosed bool) (scanned, error) {
 	var after []byte // read past the record, to read again
 	if cut {
 		var lead int
-		text, lead = trimBlankLines(rec.untaken())
+		untaken := rec.untaken()
+		text, lead = trimBlankLines(untaken)
+		rec.consume(untaken[:len(untaken)-len(text)])
 		rd.lines += rec.blank + lead
 	} else {
 		after = rec.untaken()
@@ -295,11 +331,18 @@ func (rd *Reader) tooLong(text []byte, unclosed bool) (scanned, error) {
 	switch i := bytes.IndexByte(text, '\n'); {
 	case i >= 0:
 		first, s.ending = splitEnding(text[:i+1])
+		if cut {
+			rec.consume(text[:i+1])
+		} else {
+			// take counted the whole record; all but its first line is read again.
+			rec.consumed -= consumedBy(text[i+1:], rec.runes)
+		}
 		rec.restart(text[i+1:], after)
 	case cut:
 		// The first line goes on past what was read (more than rd.max, so
 		// it is cut below anyway): skip the rest of it.
 		first = text
+		rec.consume(text)
 		ending, err := rec.skipLine(bytes.HasSuffix(text, []byte("\r")))
 		if err != nil {
 			return scanned{}, err

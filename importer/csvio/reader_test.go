@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -252,6 +253,46 @@ func checkRead(t *testing.T, tt readCase) {
 				t.Errorf("BytesRead() = %d, want %d", n, len(tt.In))
 			}
 		})
+	}
+	checkSeek(t, tt)
+}
+
+// checkSeek checks that a reader sent to any record's End and NextLine reads
+// on exactly as one that read its way there: a resumed import skips finished
+// rows that way.
+func checkSeek(t *testing.T, tt readCase) {
+	t.Helper()
+	r, err := NewReader(bytes.NewReader(tt.In), "in.csv", tt.Opt)
+	if err != nil {
+		t.Fatalf("NewReader: %v", err)
+	}
+	all := readAll(t, r)
+	step := max(1, len(all)/40)
+	for k := 0; k < len(all); k += step {
+		s, err := NewReader(bytes.NewReader(tt.In), "in.csv", tt.Opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SeekRecord(all[k].End, all[k].NextLine); err != nil {
+			t.Fatalf("SeekRecord after record %d: %v", k, err)
+		}
+		rest := readAll(t, s)
+		want := all[k+1:]
+		if len(rest) != len(want) {
+			t.Fatalf("after seeking past record %d (End %d, NextLine %d): %d records, want %d", k, all[k].End, all[k].NextLine, len(rest), len(want))
+		}
+		for i, g := range rest {
+			w := want[i]
+			if g.Line != w.Line || !slices.Equal(g.Fields, w.Fields) || string(g.Raw) != string(w.Raw) || g.Ending != w.Ending ||
+				fmt.Sprint(g.Err) != fmt.Sprint(w.Err) || g.End != w.End || g.NextLine != w.NextLine {
+				t.Fatalf("after seeking past record %d, record %d = %+v, want %+v", k, i, g, w)
+			}
+		}
+	}
+	if len(all) > 0 {
+		if last := all[len(all)-1]; last.End > int64(len(tt.In)) {
+			t.Errorf("the last record ends at %d, past the input's %d bytes", last.End, len(tt.In))
+		}
 	}
 }
 

@@ -26,6 +26,11 @@ type Record struct {
 	Ending string
 	// Err is why the row could not be parsed, a *RowError; nil for a good row.
 	Err error
+	// End is the offset in the input just past the record (and its line
+	// terminator), and NextLine the number of the line there: Reader.Seek
+	// takes them to continue after this record.
+	End      int64
+	NextLine int
 }
 
 // RowError is a row that could not be parsed. The run goes on with the next
@@ -50,6 +55,8 @@ var (
 	// ErrInvalidUTF8 is wrapped by the RowError of a row, or NewReader's error
 	// for a header, that is not valid UTF-8 in a file read as UTF-8.
 	ErrInvalidUTF8 = errors.New("invalid UTF-8")
+	// ErrNotSeekable: Reader.SeekRecord on an input that cannot seek, such as a pipe.
+	ErrNotSeekable = errors.New("the input cannot seek")
 	// ErrNUL is wrapped by the RowError of a row, or NewReader's error for a
 	// header, that holds a NUL byte: no CSV text does, but UTF-16 and binary
 	// files are full of them.

@@ -51,6 +51,30 @@ type recorder struct {
 	blank   int   // blank lines dropped from the start of buf, not yet taken
 	over    bool  // Read has failed with errTooLong; it sticks
 	eof     bool  // the input is exhausted
+	// consumed counts the input, in undecoded bytes, that records have taken
+	// or that was dropped between them: where the next record's text starts.
+	consumed int64
+	runes    bool // windows-1251: one undecoded byte per decoded rune
+}
+
+// consume counts b, decoded text the recorder is done with, in undecoded bytes.
+func (rec *recorder) consume(b []byte) { rec.consumed += consumedBy(b, rec.runes) }
+
+// consumedBy is how many undecoded bytes decoded text b stands for: its length,
+// or for windows-1251 its number of runes. The decoder's output is valid UTF-8,
+// so counting the bytes that start a rune is right even where b cuts a rune in
+// two.
+func consumedBy(b []byte, runes bool) int64 {
+	if !runes {
+		return int64(len(b))
+	}
+	n := 0
+	for _, c := range b {
+		if c&0xC0 != 0x80 {
+			n++
+		}
+	}
+	return int64(n)
 }
 
 func (rec *recorder) Read(p []byte) (int, error) {
@@ -102,6 +126,7 @@ func (rec *recorder) drained() bool {
 // of a megabyte.
 func (rec *recorder) dropBlankLines() {
 	rest, n := trimBlankLines(rec.buf[rec.start:])
+	rec.consume(rec.buf[rec.start : len(rec.buf)-len(rest)])
 	rec.start = len(rec.buf) - len(rest)
 	rec.blank += n
 }
@@ -125,6 +150,7 @@ func (rec *recorder) compact() {
 func (rec *recorder) take(end int64) (text []byte, blank int) {
 	i := int(end - rec.base)
 	text = rec.buf[rec.start:i]
+	rec.consume(text)
 	rec.start = i
 	blank, rec.blank = rec.blank, 0
 	return text, blank
@@ -158,6 +184,7 @@ func (rec *recorder) skipLine(cr bool) (ending string, err error) {
 	for {
 		n, err := rec.source(scratch)
 		if i := bytes.IndexByte(scratch[:n], '\n'); i >= 0 {
+			rec.consume(scratch[:i+1])
 			ending = "\n"
 			if i > 0 && scratch[i-1] == '\r' || i == 0 && cr {
 				ending = "\r\n"
@@ -166,6 +193,7 @@ func (rec *recorder) skipLine(cr bool) (ending string, err error) {
 			return ending, nil
 		}
 		if n > 0 {
+			rec.consume(scratch[:n])
 			cr = scratch[n-1] == '\r'
 		}
 		switch {
