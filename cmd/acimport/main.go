@@ -26,16 +26,14 @@ func main() {
 }
 
 // tuneGC trades memory an import does not need for CPU it does: the live heap
-// of import and check is a few MiB, so collecting at 5× it (bounded to 48 MiB
-// by a soft limit) saves most of the GC work. The sandbox holds every profile
-// it stores, so it gets the higher percentage but no limit. GOGC or GOMEMLIMIT
-// in the environment win.
+// of an import is a few MiB, so collecting at 5× it, under a 48 MiB soft limit,
+// saves most of the GC work of sending. Only for import: check's figure must
+// not depend on how long it runs, and the sandbox holds every profile it
+// stores. GOGC or GOMEMLIMIT in the environment win.
 func tuneGC(args []string) {
-	if os.Getenv("GOGC") != "" {
+	if len(args) == 0 || args[0] != "import" || os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		return
 	}
 	debug.SetGCPercent(400)
-	if os.Getenv("GOMEMLIMIT") == "" && (len(args) == 0 || args[0] != "sandbox") {
-		debug.SetMemoryLimit(48 << 20)
-	}
+	debug.SetMemoryLimit(48 << 20)
 }
