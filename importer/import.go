@@ -193,7 +193,7 @@ func Import(ctx context.Context, cfg Config) (*Summary, error) {
 	}()
 	go func() {
 		defer wg.Done()
-		st.unsent.Add(p.run(stopCtx, rows, outcomes))
+		p.run(stopCtx, rows, outcomes)
 	}()
 	outDone := make(chan error, 1)
 	go func() { outDone <- jr.run(outcomes) }()

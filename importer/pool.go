@@ -70,80 +70,88 @@ type pool struct {
 // key is in flight; past it, reading pauses (memory must not grow with input).
 const maxWaiting = 4096
 
-// run dispatches rows until rows is closed or stopCtx ends, sending outcomes to
-// out. It returns once every worker has finished; rows it never dispatched are
-// counted in unsent.
-func (p *pool) run(stopCtx context.Context, rows <-chan *job, out chan<- outcome) (unsent int64) {
-	jobs := make(chan *job)
-	done := make(chan *job, p.workers)
+// keys serialises rows that share a matching key. A worker that takes a row
+// whose key is in flight queues it behind that key; the worker that owns the
+// key sends its queue in order before taking new rows. Taking a row and
+// claiming or queueing its key happen under one lock (take), so rows of one
+// key are claimed in file order.
+type keys struct {
+	take sync.Mutex // held while receiving a row and claiming its key
+	mu   sync.Mutex // guards queues and held
+	// queues holds, for each key in flight, the rows waiting behind it.
+	queues map[string][]*job
+	held   int
+	room   *sync.Cond // signalled when held drops
+}
+
+// run sends rows until rows is closed, with p.workers workers, and returns
+// once every worker has finished. Every row becomes an outcome: after a stop,
+// rows still coming are answered "not sent" at once.
+func (p *pool) run(stopCtx context.Context, rows <-chan *job, out chan<- outcome) {
+	k := &keys{queues: map[string][]*job{}}
+	k.room = sync.NewCond(&k.mu)
 	var wg sync.WaitGroup
 	for range p.workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for j := range jobs {
-				out <- p.process(stopCtx, j)
-				done <- j
+			for {
+				j, ok := k.next(rows)
+				if !ok {
+					return
+				}
+				for j != nil {
+					out <- p.process(stopCtx, j)
+					j = k.done(j.key)
+				}
 			}
 		}()
 	}
-
-	inFlight := map[string][]*job{} // key → rows waiting behind the one in flight
-	var ready []*job
-	waiting, active := 0, 0
-	for rows != nil || active > 0 || len(ready)+waiting > 0 {
-		var sendCh chan *job
-		var next *job
-		if len(ready) > 0 && stopCtx.Err() == nil {
-			sendCh, next = jobs, ready[0]
-		}
-		in := rows
-		if waiting+len(ready) >= maxWaiting {
-			in = nil
-		}
-		var stopped <-chan struct{}
-		if len(ready)+waiting > 0 {
-			stopped = stopCtx.Done()
-		}
-		select {
-		case j, ok := <-in:
-			if !ok {
-				rows = nil
-				continue
-			}
-			if stopCtx.Err() != nil {
-				unsent++
-				continue
-			}
-			if q, busy := inFlight[j.key]; busy {
-				inFlight[j.key] = append(q, j)
-				waiting++
-				continue
-			}
-			inFlight[j.key] = nil
-			ready = append(ready, j)
-		case sendCh <- next:
-			ready[0] = nil
-			ready = ready[1:]
-			active++
-		case j := <-done:
-			active--
-			if q := inFlight[j.key]; len(q) > 0 {
-				ready = append(ready, q[0])
-				inFlight[j.key] = q[1:]
-				waiting--
-			} else {
-				delete(inFlight, j.key)
-			}
-		case <-stopped:
-			unsent += int64(len(ready) + waiting)
-			ready, waiting = nil, 0
-			clear(inFlight)
-		}
-	}
-	close(jobs)
 	wg.Wait()
-	return unsent
+}
+
+// next returns a row whose key this worker now owns; false when rows is closed.
+func (k *keys) next(rows <-chan *job) (*job, bool) {
+	k.take.Lock()
+	defer k.take.Unlock()
+	for {
+		j, ok := <-rows
+		if !ok {
+			return nil, false
+		}
+		k.mu.Lock()
+		if q, busy := k.queues[j.key]; busy {
+			k.queues[j.key] = append(q, j)
+			k.held++
+			// Hold take while the queues are full: nobody reads more rows.
+			for k.held >= maxWaiting {
+				k.room.Wait()
+			}
+			k.mu.Unlock()
+			continue
+		}
+		k.queues[j.key] = nil
+		k.mu.Unlock()
+		return j, true
+	}
+}
+
+// done releases key after its row is settled and returns the next row queued
+// behind it, which the caller now owns; nil when none is.
+func (k *keys) done(key string) *job {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	q := k.queues[key]
+	if len(q) == 0 {
+		delete(k.queues, key)
+		return nil
+	}
+	next := q[0]
+	q[0] = nil
+	k.queues[key] = q[1:]
+	k.held--
+	k.room.Signal()
+	return next
 }
 
 // process sends one row, retrying transient failures, and says what became of it.
