@@ -349,6 +349,7 @@ func readInputs(ctx context.Context, ins []*input, skip []*tracker, bufs *sync.P
 			select {
 			case rows <- &job{in: in, rec: rec, ord: ord, body: body, key: key}:
 			case <-ctx.Done():
+				bufs.Put(bp)
 				st.unsent.Add(1)
 				return nil
 			}

@@ -199,38 +199,28 @@ func (d *database) customIndex(field string) map[string]*profile {
 
 func (d *database) index(p *profile) {
 	d.byID[p.id] = p
-	if e, ok := p.data["email"].(string); ok {
-		claim(d.byEmail, strings.ToLower(e), p)
-	}
-	if phones, ok := p.data["phones"].([]any); ok {
-		for _, ph := range phones {
-			if s, ok := ph.(string); ok {
-				claim(d.byPhone, s, p)
-			}
-		}
-	}
-	for field, idx := range d.custom {
-		if t := scalarText(p.data[field]); t != "" {
-			claim(idx, t, p)
-		}
-	}
+	d.eachKey(p, claim)
 }
 
 // unindex removes p's keys before its data changes; index adds them back.
-func (d *database) unindex(p *profile) {
+func (d *database) unindex(p *profile) { d.eachKey(p, release) }
+
+// eachKey calls f with each index p belongs in and its key there: its email,
+// each of its phones, and each indexed custom field it has.
+func (d *database) eachKey(p *profile, f func(idx map[string]*profile, key string, p *profile)) {
 	if e, ok := p.data["email"].(string); ok {
-		release(d.byEmail, strings.ToLower(e), p)
+		f(d.byEmail, strings.ToLower(e), p)
 	}
 	if phones, ok := p.data["phones"].([]any); ok {
 		for _, ph := range phones {
 			if s, ok := ph.(string); ok {
-				release(d.byPhone, s, p)
+				f(d.byPhone, s, p)
 			}
 		}
 	}
 	for field, idx := range d.custom {
 		if t := scalarText(p.data[field]); t != "" {
-			release(idx, t, p)
+			f(idx, t, p)
 		}
 	}
 }
