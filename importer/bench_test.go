@@ -2,19 +2,19 @@ package importer
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/acimport/acimport/importer/sandbox"
 	"github.com/acimport/acimport/mapping"
+	"github.com/valyala/fasthttp"
 )
 
 // benchMapping is bench/customers.yaml: 8 columns, with email, phone, date, enum and int fields.
@@ -108,12 +108,12 @@ func BenchmarkPipeline(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	run := func(b *testing.B, url string, hc *http.Client) {
+	run := func(b *testing.B, url string, doer Doer) {
 		dir := b.TempDir()
 		perRow(b, rows, func() {
 			sum, err := Import(context.Background(), Config{
 				Mapping: m, Files: []string{path}, URL: url, Token: "t", Workers: 32,
-				RejectPath: filepath.Join(dir, "rejects.csv"), MaxRejects: -1, HTTPClient: hc,
+				RejectPath: filepath.Join(dir, "rejects.csv"), MaxRejects: -1, Doer: doer,
 			})
 			if err != nil || sum.Imported != rows {
 				b.Fatalf("%+v %v", sum, err)
@@ -129,22 +129,18 @@ func BenchmarkPipeline(b *testing.B) {
 		run(b, sb.URL, nil)
 	})
 	b.Run("stub", func(b *testing.B) {
-		run(b, "http://127.0.0.1:1", &http.Client{Transport: stubTransport{}})
+		run(b, "http://127.0.0.1:1", stubDoer{})
 	})
 }
 
-// stubTransport answers every request with success, without a network.
-type stubTransport struct{}
+// stubDoer answers every request with success, without a network.
+type stubDoer struct{}
 
-func (stubTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Body != nil {
-		io.Copy(io.Discard, req.Body)
-		req.Body.Close()
-	}
-	return &http.Response{
-		StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}},
-		Body: io.NopCloser(bytes.NewReader(stubAnswer)), Request: req,
-	}, nil
+func (stubDoer) DoTimeout(req *fasthttp.Request, resp *fasthttp.Response, _ time.Duration) error {
+	resp.SetStatusCode(fasthttp.StatusOK)
+	resp.Header.SetContentType("application/json")
+	resp.SetBodyRaw(stubAnswer)
+	return nil
 }
 
 var stubAnswer = []byte(`{"error":0,"error_text":"","profile_id":"p1"}`)

@@ -195,3 +195,38 @@ func TestOutputFilesArePrivate(t *testing.T) {
 		t.Error("the token is in the state file")
 	}
 }
+
+// A server that closes each connection right after answering, without saying
+// "Connection: close", leaves the client a kept-alive connection that is dead.
+// The request sent on it goes again on a new connection at once: no row fails,
+// even with no retries allowed.
+func TestDeadKeptAliveConnection(t *testing.T) {
+	var conns atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		conn, buf, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		conns.Add(1)
+		answer := `{"error":0,"error_text":"Successful operation","profile_id":"p"}`
+		fmt.Fprintf(buf, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(answer), answer)
+		buf.Flush()
+		time.Sleep(10 * time.Millisecond) // the client has the answer and keeps the connection
+		conn.Close()
+	}))
+	defer srv.Close()
+	const rows = 5
+	csv := "Email;Name;Id\n"
+	for i := range rows {
+		csv += fmt.Sprintf("r%d@example.com;R;%d\n", i, i)
+	}
+	sum, err, _ := runImport(t, srv.URL, csv, func(c *Config) { c.Workers = 1; c.Retries = 0 })
+	if err != nil || sum.Imported != rows || sum.Rejected != 0 {
+		t.Fatalf("err %v, summary %+v: every row should be imported", err, sum)
+	}
+	if conns.Load() != rows {
+		t.Errorf("%d connections answered, want %d", conns.Load(), rows)
+	}
+}

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"slices"
 	"sync"
@@ -53,8 +52,8 @@ type Config struct {
 	// RootCAs, when not nil, replace the system's trusted CAs (see LoadCAFile).
 	RootCAs *x509.CertPool
 
-	// HTTPClient replaces the default client (tests); its Timeout is set from Timeout.
-	HTTPClient *http.Client
+	// Doer replaces the HTTP client (tests and benchmarks).
+	Doer Doer
 
 	backoff backoff // zero: defaultBackoff (tests shorten it)
 	downRun int     // zero: default; consecutive transient failures that stop the run
@@ -97,6 +96,10 @@ func Import(ctx context.Context, cfg Config) (*Summary, error) {
 		return nil, err
 	}
 	res, err := prepareResume(cfg)
+	if err != nil {
+		return nil, err
+	}
+	client, err := NewClient(cfg.URL, cfg.Token, cfg.Workers, cfg.Timeout, cfg.RootCAs, cfg.Doer)
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +151,7 @@ func Import(ctx context.Context, cfg Config) (*Summary, error) {
 	}
 
 	p := &pool{
-		client:   NewClient(cfg.URL, cfg.Token, cfg.Workers, cfg.Timeout, cfg.RootCAs, cfg.HTTPClient),
+		client:   client,
 		pacer:    newPacer(cfg.Rate, nil),
 		workers:  cfg.Workers,
 		retries:  cfg.Retries,

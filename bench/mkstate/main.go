@@ -12,7 +12,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"strconv"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/acimport/acimport/importer"
 	"github.com/acimport/acimport/mapping"
+	"github.com/valyala/fasthttp"
 )
 
 func main() {
@@ -49,7 +49,7 @@ func run(mappingPath string, rows int64, file string) error {
 	tr := &answerer{okFor: rows, all: make(chan struct{})}
 	sum, err := importer.Import(context.Background(), importer.Config{
 		Mapping: m, MappingData: data, Files: []string{file}, URL: "http://127.0.0.1:1", Token: "mkstate",
-		Workers: 32, Rate: 0, Retries: 0, MaxRejects: -1, HTTPClient: &http.Client{Transport: tr},
+		Workers: 32, Rate: 0, Retries: 0, MaxRejects: -1, Doer: tr,
 	})
 	var apiErr *importer.APIError
 	if !errors.As(err, &apiErr) {
@@ -70,16 +70,12 @@ type answerer struct {
 	all   chan struct{} // closed once okFor rows are answered
 }
 
-func (a *answerer) RoundTrip(req *http.Request) (*http.Response, error) {
+func (a *answerer) DoTimeout(req *fasthttp.Request, resp *fasthttp.Response, _ time.Duration) error {
 	var row int64 = -1
-	if req.Body != nil {
-		data, _ := io.ReadAll(req.Body)
-		req.Body.Close()
-		if _, rest, ok := bytes.Cut(data, []byte(`"email":"customer`)); ok {
-			end := bytes.IndexByte(rest, '@')
-			if n, err := strconv.ParseInt(string(rest[:max(end, 0)]), 10, 64); err == nil {
-				row = n
-			}
+	if _, rest, ok := bytes.Cut(req.Body(), []byte(`"email":"customer`)); ok {
+		end := bytes.IndexByte(rest, '@')
+		if n, err := strconv.ParseInt(string(rest[:max(end, 0)]), 10, 64); err == nil {
+			row = n
 		}
 	}
 	status, body := http.StatusOK, `{"error":0,"error_text":"","profile_id":"p"}`
@@ -94,6 +90,8 @@ func (a *answerer) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		status, body = http.StatusUnauthorized, `{"error":401,"error_text":"Invalid token"}`
 	}
-	return &http.Response{StatusCode: status, Header: http.Header{"Content-Type": {"application/json"}},
-		Body: io.NopCloser(bytes.NewBufferString(body)), Request: req}, nil
+	resp.SetStatusCode(status)
+	resp.Header.SetContentType("application/json")
+	resp.SetBodyString(body)
+	return nil
 }
