@@ -162,7 +162,10 @@ const sandboxUsage = `Usage: acimport sandbox [--listen ADDR] [flags]
 
 Serves POST /api/v1.1/profiles/import like the Altcraft API, into memory, for
 rehearsals: point "acimport import --url http://ADDR" at it. Inspect what it holds
-with GET /sandbox/profiles and GET /sandbox/stats. Stop it with Ctrl-C.`
+with GET /sandbox/profiles and GET /sandbox/stats. Stop it with Ctrl-C.
+
+It keeps every profile in memory (about 2.5 KiB each); for load tests of millions
+of rows, --discard checks and answers every request the same way but keeps nothing.`
 
 func cmdSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := pflag.NewFlagSet("sandbox", pflag.ContinueOnError)
@@ -186,6 +189,9 @@ func cmdSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.Float64Var(&dropRate, "drop-rate", 0, "fraction of requests whose connection is closed without an answer")
 	fs.Float64Var(&limitRPS, "limit-rps", 0, "answer HTTP 429 with Retry-After above this many requests per second (0 = no limit)")
 	fs.Int64Var(&seed, "seed", 1, "seed of the fault injection, for reproducible rehearsals")
+	fs.BoolVar(&cfg.Discard, "discard", false, "keep no profiles, so memory stays flat in load tests: every valid import is answered as a\n"+
+		"newly created profile (the id it would get without --discard) and counted as created;\n"+
+		"matching by profile_id answers \"Profile not found\"; /sandbox/profiles stays empty")
 	if err := parseFlags(fs, args, stdout, sandboxUsage); err != nil {
 		return err
 	}
@@ -210,6 +216,9 @@ func cmdSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return fmt.Errorf("start the sandbox: %w", err)
 	}
 	fmt.Fprintf(stderr, "sandbox listening on %s (POST /api/v1.1/profiles/import; GET /sandbox/profiles, /sandbox/stats); Ctrl-C to stop\n", inst.URL)
+	if cfg.Discard {
+		fmt.Fprintln(stderr, "sandbox: --discard: profiles are checked and answered but not kept; /sandbox/profiles stays empty")
+	}
 	<-ctx.Done()
 	st := inst.Server.Stats()
 	fmt.Fprintf(stderr, "sandbox: %d requests, %d created, %d updated, %d rejected, %d faults\n", st.Requests, st.Created, st.Updated, st.Rejected, st.Faults)

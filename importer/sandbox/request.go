@@ -59,8 +59,9 @@ func (s *Server) readBody(r *http.Request, buf *bytes.Buffer) *apiError {
 }
 
 // importProfile runs one import request through the checks in the order the
-// platform answers them and stores the profile. It returns the profile id and
-// whether the profile was created.
+// platform answers them and stores the profile (or, with Config.Discard,
+// only answers as if it did). It returns the profile id and whether the
+// profile was created.
 func (s *Server) importProfile(r *http.Request, body []byte) (string, bool, *apiError) {
 	if !jsonContent(r.Header["Content-Type"]) {
 		return "", false, badRequest("Content-Type must be application/json")
@@ -102,6 +103,9 @@ func (s *Server) importProfile(r *http.Request, body []byte) (string, bool, *api
 	subs, e := s.validateSubscriptions(rawSubs, req.SkipInvalidSubscriptions)
 	if e != nil {
 		return "", false, e
+	}
+	if s.discard {
+		return discard(*req.DBID, m)
 	}
 	return s.store.upsert(*req.DBID, m, req.Data, subs, setSubs)
 }

@@ -55,6 +55,15 @@ type Config struct {
 	Seed int64
 	// MaxBodyBytes limits the request body; 0 means 1 MiB.
 	MaxBodyBytes int64
+	// Discard keeps no profiles, so that memory stays flat however many
+	// rows a load test sends. Every request is checked and answered as
+	// without it (token, databases, resources, matching, fields, faults),
+	// but a valid import always answers a newly created profile, with the id
+	// an empty store would give its key, and counts in Stats.Created: the
+	// same key twice is created twice, with the same id. Matching by
+	// profile_id always answers 404 "Profile not found", and Profiles and
+	// GET /sandbox/profiles return an empty list.
+	Discard bool
 }
 
 // Stats counts import requests. Requests counts every POST to the import
@@ -76,6 +85,7 @@ type Server struct {
 	resources map[int]bool // nil: every positive id exists
 	latency   time.Duration
 	maxBody   int64
+	discard   bool
 
 	store  *store
 	faults *faults
@@ -91,6 +101,7 @@ func New(cfg Config) *Server {
 		resources: idSet(cfg.Resources),
 		latency:   cfg.Latency,
 		maxBody:   cfg.MaxBodyBytes,
+		discard:   cfg.Discard,
 		store:     newStore(),
 		faults:    newFaults(cfg),
 	}
@@ -164,7 +175,8 @@ func recoverPanic(w http.ResponseWriter) {
 	writeJSONError(w, http.StatusInternalServerError, fmt.Sprintf("sandbox internal error: %v", v))
 }
 
-// Profiles returns a copy of every stored profile, in creation order.
+// Profiles returns a copy of every stored profile, in creation order; none
+// when Config.Discard is set.
 func (s *Server) Profiles() []Profile { return s.store.snapshot() }
 
 // Stats returns the request counters so far.

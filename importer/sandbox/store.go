@@ -137,6 +137,16 @@ func (st *store) upsert(dbID int, m *match, data map[string]any, subs []map[stri
 	return p.id, created, nil
 }
 
+// discard answers a valid import the way upsert would answer it on an empty
+// store, and keeps nothing: a profile_id never matches, and any other key
+// creates a profile with the id newID would derive for it.
+func discard(dbID int, m *match) (id string, created bool, e *apiError) {
+	if m.kind == matchProfileID {
+		return "", false, notFound("Profile not found")
+	}
+	return hashID(dbID, m, 0), true, nil
+}
+
 // storeKey writes the matching key into a new profile's data, so that the
 // next request with the same key finds it.
 func storeKey(data map[string]any, m *match) {
@@ -241,6 +251,18 @@ func release(idx map[string]*profile, key string, p *profile) {
 // same input gives the same ids whatever order concurrent requests arrive in.
 // A collision (or a key-less creation) falls back to salting with a counter.
 func (d *database) newID(m *match) string {
+	for salt := 0; ; salt++ {
+		id := hashID(d.id, m, salt)
+		if _, taken := d.byID[id]; !taken {
+			return id
+		}
+	}
+}
+
+// hashID is the id of m's key in database dbID with the given salt: 24 hex
+// digits. Discard mode answers salt 0, the id newID gives when no stored id
+// collides with it.
+func hashID(dbID int, m *match, salt int) string {
 	var key string
 	switch {
 	case m.kind == matchCustom:
@@ -250,23 +272,18 @@ func (d *database) newID(m *match) string {
 	default:
 		key = "p\x00" + m.phone
 	}
-	for salt := 0; ; salt++ {
-		h := fnv.New64a()
-		h.Write([]byte(strconv.Itoa(d.id) + "\x00" + key + "\x00" + strconv.Itoa(salt)))
-		a := mix64(h.Sum64())
-		b := mix64(a ^ 0x9e3779b97f4a7c15)
-		var raw [12]byte
-		for i := range 8 {
-			raw[i] = byte(a >> (56 - 8*i))
-		}
-		for i := range 4 {
-			raw[8+i] = byte(b >> (56 - 8*i))
-		}
-		id := hex.EncodeToString(raw[:])
-		if _, taken := d.byID[id]; !taken {
-			return id
-		}
+	h := fnv.New64a()
+	h.Write([]byte(strconv.Itoa(dbID) + "\x00" + key + "\x00" + strconv.Itoa(salt)))
+	a := mix64(h.Sum64())
+	b := mix64(a ^ 0x9e3779b97f4a7c15)
+	var raw [12]byte
+	for i := range 8 {
+		raw[i] = byte(a >> (56 - 8*i))
 	}
+	for i := range 4 {
+		raw[8+i] = byte(b >> (56 - 8*i))
+	}
+	return hex.EncodeToString(raw[:])
 }
 
 // mix64 is the splitmix64 finaliser: it spreads FNV's weak low bits.
