@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"encoding/hex"
-	"hash/fnv"
 	"slices"
 	"strconv"
 	"strings"
@@ -96,7 +95,8 @@ func (st *store) db(id int) *database {
 // upsert finds the profile m points to in database dbID and merges data and
 // subs into it, creating it unless m matches by profile_id. setSubs tells
 // whether the request carried a subscriptions list (possibly emptied by
-// skip_invalid_subscriptions).
+// skip_invalid_subscriptions). data belongs to the request and is spent: a
+// new profile keeps it as its own, sparing a copy.
 func (st *store) upsert(dbID int, m *match, data map[string]any, subs []map[string]any, setSubs bool) (id string, created bool, e *apiError) {
 	d := st.db(dbID)
 	d.mu.Lock()
@@ -107,24 +107,29 @@ func (st *store) upsert(dbID int, m *match, data map[string]any, subs []map[stri
 		if m.kind == matchProfileID {
 			return "", false, notFound("Profile not found")
 		}
-		p = &profile{
-			id:   d.newID(m),
-			seq:  st.seq.Add(1),
-			data: make(map[string]any, len(data)+1),
+		if data == nil {
+			data = make(map[string]any, 2)
 		}
+		// Absent and null are alike in a new profile; subscriptions are
+		// set below from subs.
+		for k, v := range data {
+			if v == nil || k == "subscriptions" {
+				delete(data, k)
+			}
+		}
+		p = &profile{id: d.newID(m), seq: st.seq.Add(1), data: data}
 		d.list = append(d.list, p)
 		created = true
 	} else {
 		d.unindex(p)
-	}
-
-	for k, v := range data {
-		switch {
-		case k == "subscriptions" && v != nil:
-		case v == nil:
-			delete(p.data, k)
-		default:
-			p.data[k] = v
+		for k, v := range data {
+			switch {
+			case k == "subscriptions" && v != nil:
+			case v == nil:
+				delete(p.data, k)
+			default:
+				p.data[k] = v
+			}
 		}
 	}
 	if setSubs {
@@ -263,18 +268,21 @@ func (d *database) newID(m *match) string {
 // digits. Discard mode answers salt 0, the id newID gives when no stored id
 // collides with it.
 func hashID(dbID int, m *match, salt int) string {
-	var key string
+	// FNV-1a of "<db>\x00<kind>\x00<key>\x00<salt>", fed piece by piece
+	// rather than concatenated: ids are made once per new profile.
+	var num [20]byte
+	h := fnv1a(fnvOffset, strconv.AppendInt(num[:0], int64(dbID), 10))
 	switch {
 	case m.kind == matchCustom:
-		key = "c\x00" + m.field + "\x00" + m.valueText
+		h = fnv1a(fnv1a(fnv1a(h, "\x00c\x00"), m.field), "\x00")
+		h = fnv1a(h, m.valueText)
 	case m.email != "":
-		key = "e\x00" + strings.ToLower(m.email)
+		h = fnv1a(fnv1a(h, "\x00e\x00"), strings.ToLower(m.email))
 	default:
-		key = "p\x00" + m.phone
+		h = fnv1a(fnv1a(h, "\x00p\x00"), m.phone)
 	}
-	h := fnv.New64a()
-	h.Write([]byte(strconv.Itoa(dbID) + "\x00" + key + "\x00" + strconv.Itoa(salt)))
-	a := mix64(h.Sum64())
+	h = fnv1a(fnv1a(h, "\x00"), strconv.AppendInt(num[:0], int64(salt), 10))
+	a := mix64(h)
 	b := mix64(a ^ 0x9e3779b97f4a7c15)
 	var raw [12]byte
 	for i := range 8 {
@@ -283,7 +291,23 @@ func hashID(dbID int, m *match, salt int) string {
 	for i := range 4 {
 		raw[8+i] = byte(b >> (56 - 8*i))
 	}
-	return hex.EncodeToString(raw[:])
+	var out [24]byte
+	hex.Encode(out[:], raw[:])
+	return string(out[:])
+}
+
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+// fnv1a continues a 64-bit FNV-1a hash over s.
+func fnv1a[T string | []byte](h uint64, s T) uint64 {
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= fnvPrime
+	}
+	return h
 }
 
 // mix64 is the splitmix64 finaliser: it spreads FNV's weak low bits.
