@@ -1,10 +1,12 @@
 package importer
 
 import (
+	"bufio"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -228,5 +230,59 @@ func TestDeadKeptAliveConnection(t *testing.T) {
 	}
 	if conns.Load() != rows {
 		t.Errorf("%d connections answered, want %d", conns.Load(), rows)
+	}
+}
+
+// Behind a proxy, HTTP_PROXY (and HTTPS_PROXY) are honoured as other tools
+// honour them: the request travels through a CONNECT tunnel of the proxy. The
+// platform's name is under .invalid, which no resolver answers: only the test's
+// proxy, which tunnels to the test server, can reach it.
+func TestProxyFromEnvironment(t *testing.T) {
+	api := newAPIServer(t, nil)
+	var tunnels atomic.Int64
+	var connectTo atomic.Value
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				req, err := http.ReadRequest(bufio.NewReader(c))
+				if err != nil || req.Method != http.MethodConnect {
+					fmt.Fprint(c, "HTTP/1.1 405 Method Not Allowed\r\n\r\n")
+					return
+				}
+				connectTo.Store(req.Host)
+				up, err := net.Dial("tcp", api.Listener.Addr().String())
+				if err != nil {
+					fmt.Fprint(c, "HTTP/1.1 502 Bad Gateway\r\n\r\n")
+					return
+				}
+				defer up.Close()
+				tunnels.Add(1)
+				fmt.Fprint(c, "HTTP/1.1 200 Connection established\r\n\r\n")
+				go io.Copy(up, c)
+				io.Copy(c, up)
+			}()
+		}
+	}()
+	t.Setenv("HTTP_PROXY", "http://"+ln.Addr().String())
+	t.Setenv("NO_PROXY", "")
+	sum, err, _ := runImport(t, "http://altcraft.invalid", oneRow, func(c *Config) { c.InsecureHTTP = true })
+	if err != nil || sum.Imported != 1 {
+		t.Fatalf("through the proxy: err %v, summary %+v", err, sum)
+	}
+	if tunnels.Load() == 0 || connectTo.Load() != "altcraft.invalid:80" {
+		t.Errorf("tunnels %d to %v; want the request through a CONNECT to altcraft.invalid:80", tunnels.Load(), connectTo.Load())
+	}
+	if got := api.got(); len(got) != 1 || got[0].Auth != "Bearer "+testToken {
+		t.Errorf("the API got %+v", got)
 	}
 }
