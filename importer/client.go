@@ -30,6 +30,9 @@ const importPath = "/api/v1.1/profiles/import"
 // hundred bytes, and a proxy's error page must not be buffered whole.
 const maxAnswerBytes = 1 << 20
 
+// maxHeaderBytes bounds an answer's headers, a buffer per connection.
+const maxHeaderBytes = 32 << 10
+
 // Doer sends one HTTP request within a timeout. *fasthttp.HostClient is the
 // real one; tests and benchmarks give their own.
 type Doer interface {
@@ -103,6 +106,9 @@ func newHostClient(u *url.URL, workers int, timeout time.Duration, roots *x509.C
 		ReadTimeout:         timeout,
 		WriteTimeout:        timeout,
 		MaxResponseBodySize: maxAnswerBytes,
+		// Headers must fit the read buffer; fasthttp's 4 KiB default is short
+		// of what a proxy or CDN may send (cookies), net/http takes far more.
+		ReadBufferSize: maxHeaderBytes,
 		// A POST is sent again only when a kept-alive connection turns out to be
 		// closed before any byte of an answer, as net/http does; every other
 		// failure goes back to the pool, which paces and counts its retries.
@@ -266,8 +272,11 @@ func networkReason(err error) string {
 		return "timeout: no answer in time"
 	case errors.Is(err, io.EOF) || errors.Is(err, fasthttp.ErrConnectionClosed):
 		return "the server closed the connection without an answer"
+	case errors.Is(err, fasthttp.ErrSmallReadBuffer) || strings.Contains(err.Error(), "small read buffer"):
+		// fasthttp reports it wrapped without %w when reading headers.
+		return fmt.Sprintf("the answer's headers are longer than %d KiB", maxHeaderBytes>>10)
 	}
-	return strings.TrimPrefix(err.Error(), "fasthttp: ")
+	return snippet([]byte(strings.ReplaceAll(err.Error(), "fasthttp: ", "")))
 }
 
 // certificateError is a failed TLS verification: retrying cannot fix it, so

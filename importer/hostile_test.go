@@ -52,6 +52,18 @@ func TestHostileAnswers(t *testing.T) {
 			}
 		}, Code: "network", Reason: "timeout"},
 		{Name: "an empty 200", Handler: func(w http.ResponseWriter, r *http.Request) {}, Code: "http_200_invalid"},
+		{Name: "a proxy's answer with 12 KB of headers is read", Handler: func(w http.ResponseWriter, r *http.Request) {
+			for i := range 12 {
+				w.Header().Add("Set-Cookie", fmt.Sprintf("c%d=%s", i, strings.Repeat("v", 1000)))
+			}
+			w.WriteHeader(502)
+		}, Code: "http_502", Reason: "502 Bad Gateway"},
+		{Name: "headers past the limit: a short reason, no dump", Handler: func(w http.ResponseWriter, r *http.Request) {
+			for i := range 40 {
+				w.Header().Add("Set-Cookie", fmt.Sprintf("c%d=%s", i, strings.Repeat("v", 1000)))
+			}
+			w.WriteHeader(200)
+		}, Code: "network", Reason: "headers are longer than 32 KiB"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.Name, func(t *testing.T) {
