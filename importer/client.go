@@ -109,8 +109,8 @@ func newHostClient(u *url.URL, workers int, timeout time.Duration, roots *x509.C
 		// Headers must fit the read buffer; fasthttp's 4 KiB default is short
 		// of what a proxy or CDN may send (cookies), net/http takes far more.
 		ReadBufferSize: maxHeaderBytes,
-		// A POST is sent again only when a kept-alive connection turns out to be
-		// closed before any byte of an answer, as net/http does; every other
+		// A POST is sent again at once only when its connection turns out to be
+		// closed before any byte of an answer (see retryClosedConn); every other
 		// failure goes back to the pool, which paces and counts its retries.
 		MaxIdemponentCallAttempts: 2,
 		RetryIfErr:                retryClosedConn,
@@ -120,8 +120,10 @@ func newHostClient(u *url.URL, workers int, timeout time.Duration, roots *x509.C
 
 // retryClosedConn: the connection was closed or reset before a byte of an
 // answer, the mark of a kept-alive connection the server had already given up
-// on (net/http sees that coming with a read it keeps on idle connections;
-// fasthttp finds out when it sends).
+// on. net/http sees that coming with a read it keeps on idle connections;
+// fasthttp finds out only when it sends, so the request goes once more on a
+// new connection. Should the server have imported the row before it closed,
+// the second import of the same values is harmless: an import is an upsert.
 func retryClosedConn(_ *fasthttp.Request, attempts int, err error) (resetTimeout, retry bool) {
 	closed := errors.Is(err, io.EOF) || errors.Is(err, fasthttp.ErrConnectionClosed) ||
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
