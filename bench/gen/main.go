@@ -29,14 +29,15 @@ func main() {
 	seed := flag.Uint64("seed", 1, "random seed")
 	body := flag.String("body", "", "also write the request body of the first row to this file")
 	mappingPath := flag.String("mapping", "bench/customers.yaml", "the mapping, for -body")
+	customers := flag.Int("customers", 0, "distinct customers: row i is customer i mod N, so the API updates\nmore than it creates (0: every row a new customer)")
 	flag.Parse()
-	if err := run(*rows, *out, *seed, *body, *mappingPath); err != nil {
+	if err := run(*rows, *customers, *out, *seed, *body, *mappingPath); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
 	}
 }
 
-func run(rows int, out string, seed uint64, bodyPath, mappingPath string) error {
+func run(rows, customers int, out string, seed uint64, bodyPath, mappingPath string) error {
 	f, err := os.Create(out)
 	if err != nil {
 		return err
@@ -49,6 +50,10 @@ func run(rows int, out string, seed uint64, bodyPath, mappingPath string) error 
 	rec := make([]string, len(header))
 	for i := range rows {
 		row(rng, i, rec)
+		if customers > 0 {
+			c := i % customers
+			rec[0] = "customer" + strconv.Itoa(c) + "@" + domains[c%len(domains)]
+		}
 		if i == 0 {
 			first = append([]string(nil), rec...)
 		}
