@@ -62,6 +62,10 @@ type batch struct {
 	err     error // a failure of the whole input, after recs; ends the check
 }
 
+// checkConvertHook, when set (tests), is called by a converter before it
+// works on a batch.
+var checkConvertHook func(seq int64)
+
 // badRow is an invalid row: a csv error, or the conversion error.
 type badRow struct {
 	rec *csvio.Record
@@ -78,8 +82,12 @@ func check(ctx context.Context, m *mapping.Mapping, files []string, stdin io.Rea
 
 	// The reader feeds batches to the converters in order; the tally takes
 	// them back in the same order, whatever order the converters finish in.
+	// window bounds the batches between the reader and the tally: without
+	// it, a converter the OS leaves waiting would let the others pile up
+	// finished batches behind it, and memory would grow with the wait.
 	todo := make(chan *batch, workers)
 	done := make(chan *batch, workers)
+	window := make(chan struct{}, 4*workers)
 	free := sync.Pool{New: func() any { return &batch{recs: make([]*csvio.Record, 0, checkBatch)} }}
 	stop := make(chan struct{})
 	defer close(stop)
@@ -89,6 +97,11 @@ func check(ctx context.Context, m *mapping.Mapping, files []string, stdin io.Rea
 		send := func(b *batch) bool {
 			b.seq = seq
 			seq++
+			select {
+			case window <- struct{}{}:
+			case <-stop:
+				return false
+			}
 			select {
 			case todo <- b:
 				return true
@@ -133,6 +146,9 @@ func check(ctx context.Context, m *mapping.Mapping, files []string, stdin io.Rea
 			defer wg.Done()
 			var buf []byte
 			for b := range todo {
+				if checkConvertHook != nil {
+					checkConvertHook(b.seq)
+				}
 				for _, rec := range b.recs {
 					if rec.Err != nil {
 						b.bad = append(b.bad, badRow{rec: rec, err: rec.Err})
@@ -174,6 +190,7 @@ func check(ctx context.Context, m *mapping.Mapping, files []string, stdin io.Rea
 			}
 			delete(pending, next)
 			next++
+			<-window
 			t.add(b)
 			runErr = b.err
 			clear(b.recs)

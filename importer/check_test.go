@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/acimport/acimport/mapping"
 )
@@ -93,5 +96,50 @@ func TestCheckInterrupted(t *testing.T) {
 	}
 	if strings.Contains(out.String(), "rows:") {
 		t.Errorf("an interrupted check wrote a report:\n%s", out.String())
+	}
+}
+
+// While one converter waits (the OS has other work for its core), the other may run
+// ahead only within a fixed window of batches: finished batches waiting for the late
+// one would otherwise pile up, and memory would grow with the wait and the file.
+func TestCheckBoundsBatchesInFlight(t *testing.T) {
+	const workers, batches = 2, 40
+	var in bytes.Buffer
+	in.WriteString("Email;Name;Id\n")
+	for i := range batches * checkBatch {
+		fmt.Fprintf(&in, "user%d@example.com;Имя;%d\n", i, i)
+	}
+	path := filepath.Join(t.TempDir(), "in.csv")
+	if err := os.WriteFile(path, in.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m, err := mapping.Parse(strings.NewReader(testMapping), "m.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ahead, most atomic.Int64
+	checkConvertHook = func(seq int64) {
+		if seq != 0 {
+			ahead.Add(1)
+			return
+		}
+		// Hold the first batch until the others stop moving (or clearly overrun).
+		for last := int64(-1); ; {
+			time.Sleep(50 * time.Millisecond)
+			n := ahead.Load()
+			if n == last || n > 4*workers {
+				most.Store(n)
+				return
+			}
+			last = n
+		}
+	}
+	defer func() { checkConvertHook = nil }()
+	rep, err := check(context.Background(), m, []string{path}, nil, io.Discard, workers)
+	if err != nil || rep.Valid != batches*checkBatch {
+		t.Fatalf("report %+v, err %v", rep, err)
+	}
+	if most.Load() > 4*workers {
+		t.Errorf("%d batches converted while the first waited; the window is %d", most.Load(), 4*workers)
 	}
 }
