@@ -56,6 +56,9 @@ type phoneRegion struct {
 	np        *regexp.Regexp
 	transform string
 	nnp       *regexp.Regexp // the national number pattern, whole-string
+	// nnpLengths: the lengths nnp can match (see patternLengths), when known.
+	nnpLengths      uint64
+	nnpLengthsKnown bool
 }
 
 type phoneTables struct {
@@ -114,7 +117,9 @@ func (r *phoneRegion) compile() {
 				r.np = regexp.MustCompile("^(?:" + np + ")")
 			}
 		}
-		r.nnp = regexp.MustCompile("^(?:" + r.md.GetGeneralDesc().GetNationalNumberPattern() + ")$")
+		nnp := r.md.GetGeneralDesc().GetNationalNumberPattern()
+		r.nnp = regexp.MustCompile("^(?:" + nnp + ")$")
+		r.nnpLengths, r.nnpLengthsKnown = patternLengths(nnp)
 	})
 }
 
@@ -165,7 +170,7 @@ func (r *phoneRegion) stripNationalPrefix(digits []byte) []byte {
 			return digits
 		}
 		rest := digits[len(r.npText):]
-		if r.nnp.Match(digits) && !r.nnp.Match(rest) {
+		if r.matchNNP(digits) && !r.matchNNP(rest) {
 			return digits
 		}
 		return rest
@@ -174,20 +179,29 @@ func (r *phoneRegion) stripNationalPrefix(digits []byte) []byte {
 	if groups == nil {
 		return digits
 	}
-	viable := r.nnp.Match(digits)
+	viable := r.matchNNP(digits)
 	last := len(groups)/2 - 1
 	if r.transform == "" || groups[last*2] < 0 {
 		rest := digits[groups[1]:]
-		if viable && !r.nnp.Match(rest) {
+		if viable && !r.matchNNP(rest) {
 			return digits
 		}
 		return rest
 	}
 	transformed := []byte(r.np.ReplaceAllString(string(digits), r.transform))
-	if viable && !r.nnp.Match(transformed) {
+	if viable && !r.matchNNP(transformed) {
 		return digits
 	}
 	return transformed
+}
+
+// matchNNP is nnp.Match, answered from the length when no string of that
+// length can match.
+func (r *phoneRegion) matchNNP(b []byte) bool {
+	if r.nnpLengthsKnown && (len(b) > 63 || r.nnpLengths&(1<<len(b)) == 0) {
+		return false
+	}
+	return r.nnp.Match(b)
 }
 
 func hasPrefix(b []byte, prefix string) bool {
@@ -268,8 +282,8 @@ func fastPhone(s, region string) (e164 string, ok, decided bool) {
 		}
 	case hasPrefix(digits, def.ccText):
 		potential := def.stripNationalPrefix(digits[len(def.ccText):])
-		fullValid := def.nnp.Match(digits)
-		nationalValid := def.nnp.Match(potential)
+		fullValid := def.matchNNP(digits)
+		nationalValid := def.matchNNP(potential)
 		if (!fullValid && nationalValid) || def.testLength(len(digits)) == lengthTooLong {
 			cc, nat = def.cc, potential
 		}
