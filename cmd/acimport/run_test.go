@@ -139,3 +139,23 @@ func TestTokenSources(t *testing.T) {
 		t.Fatalf("wrong token from file: exit %d, want 1 with the 403 named and the token not shown\n%s", code, stderr)
 	}
 }
+
+func TestWantsGCTuning(t *testing.T) {
+	tests := []struct {
+		Args []string
+		Want bool
+	}{
+		{Args: []string{"import", "-m", "m.yaml", "in.csv"}, Want: true},
+		{Args: []string{"import", "--sandbox", "-m", "m.yaml", "in.csv"}, Want: false},
+		{Args: []string{"import", "-m", "m.yaml", "--sandbox=true", "in.csv"}, Want: false},
+		{Args: []string{"import", "-m", "m.yaml", "--", "--sandbox"}, Want: true}, // a file named --sandbox
+		{Args: []string{"check", "-m", "m.yaml", "in.csv"}, Want: false},
+		{Args: []string{"sandbox"}, Want: false},
+		{Args: nil, Want: false},
+	}
+	for _, tc := range tests {
+		if got := wantsGCTuning(tc.Args); got != tc.Want {
+			t.Errorf("wantsGCTuning(%q) = %v, want %v", tc.Args, got, tc.Want)
+		}
+	}
+}
