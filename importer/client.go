@@ -46,12 +46,20 @@ type Doer interface {
 // a request), and on a machine that also runs the server, that CPU is rows per
 // second. fasthttp never follows a redirect from Do, which is what the token needs.
 type Client struct {
-	endpoint string
+	endpoint *fasthttp.URI // parsed once, copied into each request
 	token    string
-	auth     string // the Authorization header's value, built once
+	auth     []byte // the Authorization header's value, built once
 	timeout  time.Duration
 	doer     Doer
 }
+
+// Header names and values every request carries, in canonical form so that
+// fasthttp need not normalise them again for each row.
+var (
+	headerAccept        = []byte("Accept")
+	headerAuthorization = []byte("Authorization")
+	jsonType            = []byte("application/json")
+)
 
 // NewClient returns a client for the platform at baseURL (already accepted by
 // CheckURL). workers sizes the connection pool so that every worker keeps its
@@ -67,10 +75,14 @@ func NewClient(baseURL, token string, workers int, timeout time.Duration, roots 
 			return nil, err
 		}
 	}
+	endpoint := fasthttp.AcquireURI()
+	if err := endpoint.Parse(nil, []byte(strings.TrimRight(baseURL, "/")+importPath)); err != nil {
+		return nil, fmt.Errorf("%w: --url %q is not a base URL such as https://example.com", ErrUsage, baseURL)
+	}
 	return &Client{
-		endpoint: strings.TrimRight(baseURL, "/") + importPath,
+		endpoint: endpoint,
 		token:    token,
-		auth:     "Bearer " + token,
+		auth:     []byte("Bearer " + token),
 		timeout:  timeout,
 		doer:     doer,
 	}, nil
@@ -228,11 +240,11 @@ func (c *Client) Send(ctx context.Context, body []byte) Answer {
 	resp := fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseRequest(req)
 	defer fasthttp.ReleaseResponse(resp)
-	req.SetRequestURI(c.endpoint)
+	req.SetURI(c.endpoint)
 	req.Header.SetMethod(fasthttp.MethodPost)
-	req.Header.SetContentType("application/json")
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("Authorization", c.auth)
+	req.Header.SetContentTypeBytes(jsonType)
+	req.Header.SetCanonical(headerAccept, jsonType)
+	req.Header.SetCanonical(headerAuthorization, c.auth)
 	req.SetBodyRaw(body)
 	err := c.doer.DoTimeout(req, resp, c.timeout)
 	if errors.Is(err, fasthttp.ErrBodyTooLarge) {

@@ -90,7 +90,7 @@ func lengthsOf(re *syntax.Regexp) (uint64, bool) {
 
 // shift is the set {n + k : n in set}, or false past length 63.
 func shift(set uint64, k int) (uint64, bool) {
-	if k > 63 || set>>(64-k) != 0 && k > 0 {
+	if k > 63 || k > 0 && set>>(64-k) != 0 {
 		return 0, false
 	}
 	return set << k, true

@@ -222,6 +222,7 @@ func parseMatch(req *importRequest) (*match, *apiError) {
 	if m.email != "" && !validEmail(m.email) {
 		return nil, invalidValue("email", m.email)
 	}
+	m.emailKey = strings.ToLower(m.email)
 	if m.phone != "" && !validPhone(m.phone) {
 		return nil, invalidValue("phone", m.phone)
 	}

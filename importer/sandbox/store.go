@@ -33,6 +33,7 @@ const (
 type match struct {
 	kind      matchKind
 	email     string
+	emailKey  string // email lowered: what profiles are looked up by
 	phone     string
 	profileID string
 	field     string // custom: the field's name
@@ -172,7 +173,7 @@ func storeKey(data map[string]any, m *match) {
 func (d *database) find(m *match) *profile {
 	switch m.kind {
 	case matchEmail:
-		return d.byEmail[strings.ToLower(m.email)]
+		return d.byEmail[m.emailKey]
 	case matchPhone:
 		return d.byPhone[m.phone]
 	case matchProfileID:
@@ -181,7 +182,7 @@ func (d *database) find(m *match) *profile {
 		return d.customIndex(m.field)[m.valueText]
 	case matchEmailPhone:
 		if m.email != "" {
-			if p := d.byEmail[strings.ToLower(m.email)]; p != nil {
+			if p := d.byEmail[m.emailKey]; p != nil {
 				return p
 			}
 		}
@@ -277,7 +278,7 @@ func hashID(dbID int, m *match, salt int) string {
 		h = fnv1a(fnv1a(fnv1a(h, "\x00c\x00"), m.field), "\x00")
 		h = fnv1a(h, m.valueText)
 	case m.email != "":
-		h = fnv1a(fnv1a(h, "\x00e\x00"), strings.ToLower(m.email))
+		h = fnv1a(fnv1a(h, "\x00e\x00"), m.emailKey)
 	default:
 		h = fnv1a(fnv1a(h, "\x00p\x00"), m.phone)
 	}
