@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/acimport/acimport/importer/csvio"
+	"github.com/acimport/acimport/importer/resume"
 	"github.com/acimport/acimport/mapping"
 )
 
@@ -40,12 +41,9 @@ type Config struct {
 
 	Progress ProgressMode
 
-	// Resume continues the interrupted run of the same inputs and mapping from
-	// its state file, sending only the rows it had not finished.
+	// Resume continues the interrupted run of the same inputs and mapping
+	// (Mapping.Digest) from its state file, sending only the rows it had not finished.
 	Resume bool
-	// MappingData is the mapping file's bytes; a state file records their hash so
-	// that a resume with a changed mapping is refused.
-	MappingData []byte
 
 	// InsecureHTTP allows a plain http URL to a host other than this machine.
 	InsecureHTTP bool
@@ -90,68 +88,116 @@ func (c *Config) defaults() {
 // Unless an input is standard input, the run keeps a state file beside its
 // (first) reject file; with cfg.Resume it continues the interrupted run that
 // left it, sending only the rows not yet finished.
+//
+// A run has three phases: open (check everything and open every file, before
+// the first request), execute (read, send, record), finish (settle the state
+// file and account for the run).
 func Import(ctx context.Context, cfg Config) (*Summary, error) {
 	cfg.defaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	res, err := prepareResume(cfg)
+	r, err := open(cfg)
 	if err != nil {
 		return nil, err
 	}
-	client, err := NewClient(cfg.URL, cfg.Token, cfg.Workers, cfg.Timeout, cfg.RootCAs, cfg.Doer)
-	if err != nil {
+	defer r.close()
+	ex := r.execute(ctx)
+	return r.finish(ctx, ex)
+}
+
+// run is one import between its phases: what open prepared.
+type run struct {
+	cfg     Config
+	res     resumeInfo
+	client  *Client
+	ins     []*input
+	sinks   []*rejectSink
+	results *resultsFile // nil without --results
+	state   *resume.Log  // nil when the run keeps no state (stdin)
+}
+
+// open checks the run against its state file and opens the inputs and outputs.
+func open(cfg Config) (_ *run, err error) {
+	r := &run{cfg: cfg}
+	defer func() {
+		if err != nil {
+			r.close()
+		}
+	}()
+	if r.res, err = prepareResume(cfg); err != nil {
 		return nil, err
 	}
-	ins, err := openInputs(cfg.Files, cfg.Stdin, cfg.Mapping)
-	if err != nil {
+	if r.client, err = NewClient(cfg.URL, cfg.Token, cfg.Workers, cfg.Timeout, cfg.RootCAs, cfg.Doer); err != nil {
 		return nil, err
 	}
-	defer closeInputs(ins)
-	noticeFormats(cfg.Stderr, ins, cfg.Mapping.CSV)
-	sinks, err := openRejects(ins, cfg.RejectPath, res.cp)
-	if err != nil {
+	if r.ins, err = openInputs(cfg.Files, cfg.Stdin, cfg.Mapping); err != nil {
 		return nil, err
 	}
-	defer closeSinks(sinks)
-	var results *resultsFile
+	noticeFormats(cfg.Stderr, r.ins, cfg.Mapping.CSV)
+	if r.sinks, err = openRejects(r.ins, cfg.RejectPath, r.res.cp); err != nil {
+		return nil, err
+	}
 	if cfg.ResultsPath != "" {
 		size := int64(-1)
-		if res.cp != nil {
-			size = res.cp.Outputs[cfg.ResultsPath]
+		if r.res.cp != nil {
+			size = r.res.cp.Outputs[cfg.ResultsPath]
 		}
-		if results, err = openResults(cfg.ResultsPath, size); err != nil {
+		if r.results, err = openResults(cfg.ResultsPath, size); err != nil {
 			return nil, err
 		}
-		defer results.f.Close()
 	}
-	var state *stateFile
-	if res.path != "" {
-		if res.cp != nil || cfg.Resume {
-			state, err = openState(res.path, res.id, res.cp)
+	if r.res.path != "" {
+		if r.res.cp != nil || cfg.Resume {
+			r.state, err = resume.Continue(r.res.path, r.res.id, r.res.cp)
 		} else {
-			state, err = createState(res.path, res.id)
+			r.state, err = resume.Create(r.res.path, r.res.id)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrInput, err)
 		}
 	}
+	return r, nil
+}
 
+// close closes what open opened; the state file is settled by finish.
+func (r *run) close() {
+	closeInputs(r.ins)
+	closeSinks(r.sinks)
+	if r.results != nil {
+		r.results.f.Close()
+	}
+}
+
+// executed is what the execute phase leaves for finish.
+type executed struct {
+	st      *stats
+	p       *pool
+	elapsed time.Duration
+	outErr  error // writing the output files
+	readErr error // reading the inputs
+	runErr  error // what stopped the run: an API error, too many rejects, ...
+}
+
+// execute reads, sends and records until every row is settled or the run stops.
+// The reader, the pool and the journal each run in their own goroutines; the
+// journal alone writes the output files.
+func (r *run) execute(ctx context.Context) executed {
+	cfg, cp := r.cfg, r.res.cp
 	start := time.Now()
-	st := newStats()
-	if res.cp != nil {
-		st.restore(res.cp.Counts)
+	ex := executed{st: newStats()}
+	if cp != nil {
+		ex.st.restore(cp.Counts)
 	}
 	stopCtx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	var stopOnce sync.Once
-	var runErr error
 	halt := func(err error) {
-		stopOnce.Do(func() { runErr = err; stop(err) })
+		stopOnce.Do(func() { ex.runErr = err; stop(err) })
 	}
 
 	p := &pool{
-		client:   client,
+		client:   r.client,
 		pacer:    newPacer(cfg.Rate, nil),
 		workers:  cfg.Workers,
 		retries:  cfg.Retries,
@@ -161,18 +207,19 @@ func Import(ctx context.Context, cfg Config) (*Summary, error) {
 		bodyPool: &sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }},
 		send:     context.WithoutCancel(ctx),
 	}
-	if res.cp != nil {
-		p.retriesDone.Store(res.cp.Counts.Retries)
+	ex.p = p
+	if cp != nil {
+		p.retriesDone.Store(cp.Counts.Retries)
 	}
-	jr := newJournal(ins, sinks, results, state, res.cp, st)
+	jr := newJournal(r.ins, r.sinks, r.results, r.state, cp, ex.st)
 	jr.maxRejects, jr.halt, jr.retries = cfg.MaxRejects, halt, p.retriesDone.Load
-	skip := make([]*tracker, len(ins)) // read-only copies: the journal owns its own trackers
-	for i := range ins {
-		if res.cp != nil && i < len(res.cp.Files) {
-			skip[i] = newTracker(&res.cp.Files[i])
+	skip := make([]*resume.Tracker, len(r.ins)) // read-only copies: the journal owns its own trackers
+	for i := range r.ins {
+		if cp != nil && i < len(cp.Files) {
+			skip[i] = resume.NewTracker(&cp.Files[i])
 		}
 	}
-	prog := startProgress(cfg.Progress, cfg.Stderr, ins, st, p.pacer)
+	prog := startProgress(cfg.Progress, cfg.Stderr, r.ins, ex.st, p.pacer)
 	go func() {
 		select {
 		case <-ctx.Done():
@@ -183,14 +230,13 @@ func Import(ctx context.Context, cfg Config) (*Summary, error) {
 
 	rows := make(chan *job, cfg.Workers)
 	outcomes := make(chan outcome, 4*cfg.Workers)
-	var readErr error
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		defer close(rows)
-		if err := readInputs(stopCtx, ins, skip, p.bodyPool, rows, outcomes, st); err != nil {
-			readErr = err
+		if err := readInputs(stopCtx, r.ins, skip, p.bodyPool, rows, outcomes, ex.st); err != nil {
+			ex.readErr = err
 			halt(err)
 		}
 	}()
@@ -202,32 +248,41 @@ func Import(ctx context.Context, cfg Config) (*Summary, error) {
 	go func() { outDone <- jr.run(outcomes) }()
 	wg.Wait()
 	close(outcomes)
-	outErr := <-outDone
+	ex.outErr = <-outDone
 	prog.stop()
+	ex.elapsed = time.Since(start)
+	return ex
+}
 
-	sum := st.summary(ins, sinks, time.Since(start), p)
+// finish settles the state file (removed when the run finished, kept for
+// --resume when it did not), then prints and writes the summary.
+func (r *run) finish(ctx context.Context, ex executed) (*Summary, error) {
+	cfg := r.cfg
+	sum := ex.st.summary(r.ins, r.sinks, ex.elapsed, ex.p)
+	outErr := ex.outErr
 	if lost := sum.RowsRead - sum.Imported - sum.Rejected - sum.NotSent; lost != 0 && outErr == nil {
 		// Never expected; if it happens the user must know rather than trust the run.
 		outErr = fmt.Errorf("internal error: %d rows read but neither imported, rejected nor left unsent", lost)
 	}
+	var err error
 	switch {
 	case outErr != nil:
 		err = outErr
-	case readErr != nil:
-		err = readErr
-	case runErr != nil:
-		err = runErr
+	case ex.readErr != nil:
+		err = ex.readErr
+	case ex.runErr != nil:
+		err = ex.runErr
 	case ctx.Err() != nil:
 		err = ErrInterrupted
 	}
-	if state != nil {
+	if r.state != nil {
 		if err == nil {
-			if rerr := state.remove(); rerr != nil {
+			if rerr := r.state.Remove(); rerr != nil {
 				err = rerr
 			}
 		} else {
-			state.close()
-			sum.StateFile = state.path
+			r.state.Close()
+			sum.StateFile = r.state.Path()
 		}
 	}
 	if err != nil {
@@ -264,9 +319,9 @@ func (c *Config) validate() error {
 
 // resumeInfo is what a run knows about its state file before it starts.
 type resumeInfo struct {
-	path string       // "" when the run keeps no state (stdin)
-	id   *runIdentity // this run's inputs and mapping
-	cp   *checkpoint  // the interrupted run's last checkpoint; nil for a fresh run
+	path string             // "" when the run keeps no state (stdin)
+	id   *resume.Identity   // this run's inputs and mapping
+	cp   *resume.Checkpoint // the interrupted run's last checkpoint; nil for a fresh run
 }
 
 // prepareResume finds the run's state file and decides: a fresh run refuses to
@@ -275,10 +330,10 @@ func prepareResume(cfg Config) (resumeInfo, error) {
 	if slices.Contains(cfg.Files, "-") {
 		return resumeInfo{}, nil
 	}
-	res := resumeInfo{path: statePath(rejectPaths(cfg.Files, cfg.RejectPath)[0])}
-	id, err := identify(cfg.Files, cfg.MappingData)
+	res := resumeInfo{path: resume.StatePath(rejectPaths(cfg.Files, cfg.RejectPath)[0])}
+	id, err := resume.Identify(cfg.Files, cfg.Mapping.Digest())
 	if err != nil {
-		return res, err
+		return res, fmt.Errorf("%w: %w", ErrInput, err)
 	}
 	res.id = id
 	_, statErr := os.Stat(res.path)
@@ -291,17 +346,17 @@ func prepareResume(cfg Config) (resumeInfo, error) {
 	case !exists:
 		return res, nil
 	}
-	saved, cp, err := loadState(res.path)
+	saved, cp, err := resume.Load(res.path)
 	if err != nil {
 		return res, fmt.Errorf("%w: %w", ErrInput, err)
 	}
-	if why := saved.mismatch(id); why != "" {
+	if why := saved.Mismatch(id); why != "" {
 		return res, fmt.Errorf("%w: cannot resume from %s: %s; delete it to start over", ErrResumeMismatch, res.path, why)
 	}
 	res.cp = cp
 	if cp == nil {
 		// Interrupted before its first checkpoint: nothing was finished.
-		res.cp = &checkpoint{Outputs: map[string]int64{}}
+		res.cp = &resume.Checkpoint{Outputs: map[string]int64{}}
 	}
 	return res, nil
 }
@@ -309,18 +364,18 @@ func prepareResume(cfg Config) (resumeInfo, error) {
 // readInputs reads every input in turn: rows that cannot be parsed or converted
 // go straight to the output as rejects, the rest to the pool. Rows an
 // interrupted run finished (skip) are passed over without converting them.
-func readInputs(ctx context.Context, ins []*input, skip []*tracker, bufs *sync.Pool, rows chan<- *job, out chan<- outcome, st *stats) error {
+func readInputs(ctx context.Context, ins []*input, skip []*resume.Tracker, bufs *sync.Pool, rows chan<- *job, out chan<- outcome, st *stats) error {
 	for i, in := range ins {
 		done := skip[i]
-		if done != nil && done.done {
+		if done != nil && done.Done() {
 			continue
 		}
 		var ord int64
-		if done != nil && done.low > 0 && done.lowAt.End > 0 {
+		if done != nil {
 			// Straight to the first unfinished row. An input that cannot seek
 			// is read from the start, its finished rows passed over below.
-			if in.reader.SeekRecord(done.lowAt.End, done.lowAt.Line) == nil {
-				ord = done.low
+			if low, at := done.Low(); low > 0 && at.End > 0 && in.reader.SeekRecord(at.End, at.Line) == nil {
+				ord = low
 			}
 		}
 		for ; ; ord++ {
@@ -334,7 +389,7 @@ func readInputs(ctx context.Context, ins []*input, skip []*tracker, bufs *sync.P
 			if err != nil {
 				return fmt.Errorf("%w: read %s: %w", ErrInput, in.display, err)
 			}
-			if done != nil && done.finished(ord) {
+			if done != nil && done.Finished(ord) {
 				continue
 			}
 			st.read.Add(1)

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/acimport/acimport/importer/csvio"
+	"github.com/acimport/acimport/importer/resume"
 	"github.com/acimport/acimport/mapping"
 )
 
@@ -111,7 +112,7 @@ func rejectPaths(files []string, shared string) []string {
 // openRejects gives every input its reject file: one shared file when the user
 // named one, else one beside each input. A resumed run (cp != nil) appends to
 // the files of the interrupted one, cut back to their length at its last checkpoint.
-func openRejects(ins []*input, shared string, cp *checkpoint) ([]*rejectSink, error) {
+func openRejects(ins []*input, shared string, cp *resume.Checkpoint) ([]*rejectSink, error) {
 	var sinks []*rejectSink
 	fail := func(err error) ([]*rejectSink, error) {
 		closeSinks(sinks)
@@ -133,7 +134,7 @@ func openRejects(ins []*input, shared string, cp *checkpoint) ([]*rejectSink, er
 		if cp != nil {
 			size = cp.Outputs[path] // 0 when the interrupted run never wrote it
 		}
-		f, err := openOutput(path, size)
+		f, err := resume.OpenOutput(path, size)
 		if err != nil {
 			return nil, fmt.Errorf("%w: reject file: %w", ErrInput, err)
 		}

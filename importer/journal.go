@@ -6,6 +6,8 @@ import (
 	"io"
 	"maps"
 	"time"
+
+	"github.com/acimport/acimport/importer/resume"
 )
 
 // A checkpoint covers at most checkpointBatch outcomes and waits at most
@@ -24,8 +26,8 @@ type journal struct {
 	ins        []*input
 	sinks      []*rejectSink
 	results    *resultsFile // nil without --results
-	state      *stateFile   // nil when the run cannot be resumed (stdin)
-	trackers   []*tracker
+	state      *resume.Log  // nil when the run cannot be resumed (stdin)
+	trackers   []*resume.Tracker
 	totals     []int64 // rows in each input; -1 until it is read to the end
 	st         *stats
 	maxRejects int
@@ -34,14 +36,14 @@ type journal struct {
 	err        error // the first write error; afterwards rows are no longer marked finished
 }
 
-func newJournal(ins []*input, sinks []*rejectSink, results *resultsFile, state *stateFile, cp *checkpoint, st *stats) *journal {
+func newJournal(ins []*input, sinks []*rejectSink, results *resultsFile, state *resume.Log, cp *resume.Checkpoint, st *stats) *journal {
 	j := &journal{ins: ins, sinks: sinks, results: results, state: state, st: st}
 	for i := range ins {
-		var p *fileProgress
+		var p *resume.FileProgress
 		if cp != nil && i < len(cp.Files) {
 			p = &cp.Files[i]
 		}
-		j.trackers = append(j.trackers, newTracker(p))
+		j.trackers = append(j.trackers, resume.NewTracker(p))
 		j.totals = append(j.totals, -1)
 	}
 	return j
@@ -103,7 +105,7 @@ func (j *journal) record(o outcome) {
 	if j.err != nil {
 		return
 	}
-	j.trackers[idx].finish(o.ord, rowPos{End: o.rec.End, Line: o.rec.NextLine})
+	j.trackers[idx].Finish(o.ord, resume.RowPos{End: o.rec.End, Line: o.rec.NextLine})
 	if j.results != nil {
 		j.results.add(resultRow{File: o.in.display, Line: o.rec.Line, Status: o.status, ProfileID: o.profileID, Code: o.code, Attempts: o.attempts})
 	}
@@ -160,21 +162,19 @@ func (j *journal) checkpoint() {
 	if !durable {
 		return
 	}
-	cp := &checkpoint{Outputs: outputs, Counts: j.counts()}
+	cp := &resume.Checkpoint{Outputs: outputs, Counts: j.counts()}
 	for i, t := range j.trackers {
-		if j.totals[i] >= 0 && t.low >= j.totals[i] {
-			t.done = true
-		}
-		cp.Files = append(cp.Files, t.progress())
+		t.MarkDone(j.totals[i])
+		cp.Files = append(cp.Files, t.Progress())
 	}
-	if err := j.state.save(cp); err != nil {
+	if err := j.state.Save(cp); err != nil {
 		j.fail(err)
 	}
 }
 
 // counts are the finished rows' counters, for the summary of a resumed run.
-func (j *journal) counts() counts {
-	c := counts{
+func (j *journal) counts() resume.Counts {
+	c := resume.Counts{
 		Imported: j.st.imported.Load(),
 		Rejected: j.st.rejected.Load(),
 	}

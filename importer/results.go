@@ -2,10 +2,11 @@ package importer
 
 import (
 	"fmt"
-	"io"
 	"os"
 
 	"github.com/gocarina/gocsv"
+
+	"github.com/acimport/acimport/importer/resume"
 )
 
 // resultRow is one line of the --results log: what became of one input row.
@@ -32,7 +33,7 @@ type resultsFile struct {
 // openResults creates the log, or for a resumed run cuts it back to the length
 // recorded at the last checkpoint (size < 0: start afresh).
 func openResults(path string, size int64) (*resultsFile, error) {
-	f, err := openOutput(path, size)
+	f, err := resume.OpenOutput(path, size)
 	if err != nil {
 		return nil, fmt.Errorf("%w: results file: %w", ErrInput, err)
 	}
@@ -59,42 +60,4 @@ func (r *resultsFile) flush() error {
 		return fmt.Errorf("write results file %s: %w", r.path, err)
 	}
 	return nil
-}
-
-// openOutput opens an output file of the run: created afresh when size < 0,
-// else (a resumed run) cut back to size and positioned at its end, dropping
-// whatever was written after the last checkpoint.
-func openOutput(path string, size int64) (*os.File, error) {
-	flags := os.O_CREATE | os.O_WRONLY
-	if size < 0 {
-		flags |= os.O_TRUNC
-	}
-	f, err := os.OpenFile(path, flags, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	// The file holds customers' data: readable by the user only, even if an
-	// older file of that name was not.
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return nil, err
-	}
-	if size < 0 {
-		return f, nil
-	}
-	st, err := f.Stat()
-	if err == nil && st.Size() < size {
-		err = fmt.Errorf("%s is shorter (%d bytes) than when the run was interrupted (%d bytes): it was changed; restore it or start over", path, st.Size(), size)
-	}
-	if err == nil {
-		err = f.Truncate(size)
-	}
-	if err == nil {
-		_, err = f.Seek(size, io.SeekStart)
-	}
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	return f, nil
 }

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/acimport/acimport/importer/resume"
 )
 
 // stats are the run's counters, shared by the reader, the workers, the output
@@ -24,7 +26,7 @@ type stats struct {
 func newStats() *stats { return &stats{byCode: map[string]int64{}} }
 
 // restore starts the counters where an interrupted run left them.
-func (s *stats) restore(c counts) {
+func (s *stats) restore(c resume.Counts) {
 	s.read.Store(c.Read)
 	s.imported.Store(c.Imported)
 	s.rejected.Store(c.Rejected)

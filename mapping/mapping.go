@@ -5,6 +5,8 @@
 package mapping
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -23,6 +25,7 @@ type Mapping struct {
 	options  []byte         // top-level options, as JSON members each preceded by a comma
 	fields   []*source
 	subs     []*subscription
+	digest   string // of the file's bytes; see Digest
 }
 
 // CSVOptions is how the CSV input is read, from the mapping's csv section.
@@ -116,5 +119,12 @@ func Parse(r io.Reader, name string) (*Mapping, error) {
 	if err := p.err(); err != nil {
 		return nil, err
 	}
+	sum := sha256.Sum256(data)
+	m.digest = hex.EncodeToString(sum[:])
 	return m, nil
 }
+
+// Digest identifies the mapping file the Mapping was parsed from: the SHA-256
+// of its bytes, in hex. An interrupted import records it, and resuming with a
+// mapping of another digest is refused.
+func (m *Mapping) Digest() string { return m.digest }

@@ -48,7 +48,7 @@ func run(mappingPath string, rows int64, file string) error {
 	}
 	tr := &answerer{okFor: rows, all: make(chan struct{})}
 	sum, err := importer.Import(context.Background(), importer.Config{
-		Mapping: m, MappingData: data, Files: []string{file}, URL: "http://127.0.0.1:1", Token: "mkstate",
+		Mapping: m, Files: []string{file}, URL: "http://127.0.0.1:1", Token: "mkstate",
 		Workers: 32, Rate: 0, Retries: 0, MaxRejects: -1, Doer: tr,
 	})
 	var apiErr *importer.APIError

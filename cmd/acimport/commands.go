@@ -76,7 +76,7 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	case timeout <= 0:
 		return fmt.Errorf("%w: --timeout must be positive", errUsage)
 	}
-	m, mappingData, err := loadMapping(mappingPath)
+	m, err := loadMapping(mappingPath)
 	if err != nil {
 		return err
 	}
@@ -87,7 +87,7 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		Mapping: m, Files: fs.Args(), Stdin: stdin, Stderr: stderr,
 		URL: url, Rate: rate, Workers: workers, Retries: retries, Timeout: timeout,
 		MaxRejects: maxRejects, RejectPath: reject, ResultsPath: results, SummaryPath: summary,
-		Progress: progressMode(noProgress, stderr), Resume: resume, MappingData: mappingData,
+		Progress: progressMode(noProgress, stderr), Resume: resume,
 		InsecureHTTP: insecureHTTP,
 	}
 	if caFile != "" {
@@ -140,7 +140,7 @@ func cmdCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if fs.NArg() == 0 {
 		return fmt.Errorf("%w: check: no input FILE (use - for standard input)", errUsage)
 	}
-	m, _, err := loadMapping(mappingPath)
+	m, err := loadMapping(mappingPath)
 	if err != nil {
 		return err
 	}

@@ -125,20 +125,20 @@ func parseFlags(fs *pflag.FlagSet, args []string, stdout io.Writer, usage string
 	return nil
 }
 
-// loadMapping reads the mapping file named by -m; its bytes identify it in the state file.
-func loadMapping(path string) (*mapping.Mapping, []byte, error) {
+// loadMapping reads the mapping file named by -m.
+func loadMapping(path string) (*mapping.Mapping, error) {
 	if path == "" {
-		return nil, nil, fmt.Errorf("%w: -m/--mapping FILE is required", errUsage)
+		return nil, fmt.Errorf("%w: -m/--mapping FILE is required", errUsage)
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("mapping file: %w", err)
+		return nil, fmt.Errorf("mapping file: %w", err)
 	}
 	m, err := mapping.Parse(bytes.NewReader(data), path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("mapping file:\n%w", err)
+		return nil, fmt.Errorf("mapping file:\n%w", err)
 	}
-	return m, data, nil
+	return m, nil
 }
 
 // readToken takes the API token from --token-file or ALTCRAFT_TOKEN: never from

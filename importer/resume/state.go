@@ -1,9 +1,12 @@
-package importer
+// Package resume is the crash-safe state log of an import run: which rows of
+// each input are finished, checkpointed durably beside the reject file, so
+// that an interrupted run can continue where it stopped, losing no row and
+// repeating no reject.
+package resume
 
 import (
 	"bufio"
 	"bytes"
-	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -13,7 +16,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -24,7 +26,8 @@ import (
 // matches count, so a record torn by a crash or power cut is ignored and the
 // checkpoint before it is used.
 
-const stateVersion = 2
+// Version is the state file format; a state of another version is not resumed.
+const Version = 2
 
 // headBytes is how much of each input is checksummed to recognise it.
 const headBytes = 64 << 10
@@ -33,53 +36,55 @@ const headBytes = 64 << 10
 // and last checkpoint.
 const compactAt = 4 << 20
 
-// runIdentity says which inputs and mapping a state file belongs to.
-type runIdentity struct {
+// Identity says which inputs and mapping a state file belongs to.
+type Identity struct {
 	Version int         `json:"version"`
 	Mapping string      `json:"mapping_sha256"`
-	Files   []fileIdent `json:"files"`
+	Files   []FileIdent `json:"files"`
 }
 
-type fileIdent struct {
+// FileIdent recognises one input: its absolute path, size and first bytes.
+type FileIdent struct {
 	Path string `json:"path"`
 	Size int64  `json:"size"`
 	Head string `json:"head_sha256"`
 }
 
-// checkpoint is everything a resumed run needs: what is finished, how long the
+// Checkpoint is everything a resumed run needs: what is finished, how long the
 // output files were when it was written (anything after that is from rows not
 // yet marked finished, and is cut off), and the counters for the summary.
-type checkpoint struct {
-	Files   []fileProgress   `json:"files"`
+type Checkpoint struct {
+	Files   []FileProgress   `json:"files"`
 	Outputs map[string]int64 `json:"outputs"` // path → size
-	Counts  counts           `json:"counts"`
+	Counts  Counts           `json:"counts"`
 }
 
-// fileProgress: rows (by ordinal, 0-based, in file order) below Low are all
-// finished, and so are those listed in Above. Row Low starts at LowAt, so a
-// resumed run seeks there instead of parsing every finished row again.
-type fileProgress struct {
+// FileProgress is one input's part of a checkpoint: rows (by ordinal, 0-based,
+// in file order) below Low are all finished, and so are those listed in Above.
+// Row Low starts at LowAt, so a resumed run seeks there instead of parsing
+// every finished row again.
+type FileProgress struct {
 	Low   int64      `json:"low"`
-	LowAt rowPos     `json:"low_at"`
-	Above []finished `json:"above,omitempty"`
+	LowAt RowPos     `json:"low_at"`
+	Above []Finished `json:"above,omitempty"`
 	Done  bool       `json:"done,omitempty"` // read to the end and every row finished
 }
 
-// rowPos is where reading can continue after a row: its csvio.Record End and
+// RowPos is where reading can continue after a row: its csvio.Record End and
 // NextLine. The zero value means unknown (read from the start).
-type rowPos struct {
+type RowPos struct {
 	End  int64 `json:"end"`
 	Line int   `json:"line"`
 }
 
-// finished is a row finished above the low-water mark, with where it ends.
-type finished struct {
+// Finished is a row finished above the low-water mark, with where it ends.
+type Finished struct {
 	Ord int64  `json:"o"`
-	At  rowPos `json:"at"`
+	At  RowPos `json:"at"`
 }
 
-// counts carries the summary's counters across an interruption.
-type counts struct {
+// Counts carries the summary's counters across an interruption.
+type Counts struct {
 	Read     int64            `json:"read"`
 	Imported int64            `json:"imported"`
 	Rejected int64            `json:"rejected"`
@@ -87,21 +92,20 @@ type counts struct {
 	Retries  int64            `json:"retries"`
 }
 
-type stateRecord struct {
-	Run        *runIdentity `json:"run,omitempty"`
-	Checkpoint *checkpoint  `json:"checkpoint,omitempty"`
+type record struct {
+	Run        *Identity   `json:"run,omitempty"`
+	Checkpoint *Checkpoint `json:"checkpoint,omitempty"`
 }
 
-// statePath is the state file of a reject file: "x.rejects.csv" → "x.rejects.state".
-func statePath(rejectPath string) string {
+// StatePath is the state file of a reject file: "x.rejects.csv" → "x.rejects.state".
+func StatePath(rejectPath string) string {
 	return strings.TrimSuffix(rejectPath, filepath.Ext(rejectPath)) + ".state"
 }
 
-// identify computes the identity of a run's inputs and mapping file.
-func identify(files []string, mappingBytes []byte) (*runIdentity, error) {
-	id := &runIdentity{Version: stateVersion}
-	sum := sha256.Sum256(mappingBytes)
-	id.Mapping = hex.EncodeToString(sum[:])
+// Identify computes the identity of a run's inputs and of its mapping, given
+// by its digest (mapping.Mapping.Digest).
+func Identify(files []string, mappingDigest string) (*Identity, error) {
+	id := &Identity{Version: Version, Mapping: mappingDigest}
 	for _, name := range files {
 		abs, err := filepath.Abs(name)
 		if err != nil {
@@ -109,26 +113,26 @@ func identify(files []string, mappingBytes []byte) (*runIdentity, error) {
 		}
 		f, err := os.Open(name)
 		if err != nil {
-			return nil, fmt.Errorf("%w: open input: %w", ErrInput, err)
+			return nil, fmt.Errorf("open input: %w", err)
 		}
 		st, err := f.Stat()
 		if err != nil {
 			f.Close()
-			return nil, fmt.Errorf("%w: %w", ErrInput, err)
+			return nil, err
 		}
 		h := sha256.New()
 		_, err = io.Copy(h, io.LimitReader(f, headBytes))
 		f.Close()
 		if err != nil {
-			return nil, fmt.Errorf("%w: read input %s: %w", ErrInput, name, err)
+			return nil, fmt.Errorf("read input %s: %w", name, err)
 		}
-		id.Files = append(id.Files, fileIdent{Path: abs, Size: st.Size(), Head: hex.EncodeToString(h.Sum(nil))})
+		id.Files = append(id.Files, FileIdent{Path: abs, Size: st.Size(), Head: hex.EncodeToString(h.Sum(nil))})
 	}
 	return id, nil
 }
 
-// mismatch says why a saved identity does not fit this run, or "" when it does.
-func (id *runIdentity) mismatch(now *runIdentity) string {
+// Mismatch says why a saved identity does not fit this run, or "" when it does.
+func (id *Identity) Mismatch(now *Identity) string {
 	if id.Version != now.Version {
 		return fmt.Sprintf("it was written by another version of acimport (state version %d)", id.Version)
 	}
@@ -152,33 +156,33 @@ func (id *runIdentity) mismatch(now *runIdentity) string {
 	return ""
 }
 
-// stateFile appends records to the state log. Only the output goroutine uses it.
-type stateFile struct {
+// Log appends records to a state file. One goroutine uses it.
+type Log struct {
 	path string
 	f    *os.File
 	size int64
-	id   *runIdentity
+	id   *Identity
 	buf  bytes.Buffer
 }
 
-// createState starts a new state log with the run's identity.
-func createState(path string, id *runIdentity) (*stateFile, error) {
-	s := &stateFile{path: path, id: id}
+// Create starts a new state log with the run's identity.
+func Create(path string, id *Identity) (*Log, error) {
+	s := &Log{path: path, id: id}
 	if err := s.rewrite(nil); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-// loadState reads a state log: its identity and last intact checkpoint (nil when none).
-func loadState(path string) (*runIdentity, *checkpoint, error) {
+// Load reads a state log: its identity and last intact checkpoint (nil when none).
+func Load(path string) (*Identity, *Checkpoint, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer f.Close()
-	var id *runIdentity
-	var cp *checkpoint
+	var id *Identity
+	var cp *Checkpoint
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64<<10), 64<<20)
 	for sc.Scan() {
@@ -202,9 +206,9 @@ func loadState(path string) (*runIdentity, *checkpoint, error) {
 	return id, cp, nil
 }
 
-// openState continues an existing log.
-func openState(path string, id *runIdentity, cp *checkpoint) (*stateFile, error) {
-	s := &stateFile{path: path, id: id}
+// Continue reopens an existing log for a resumed run, whose last checkpoint is cp.
+func Continue(path string, id *Identity, cp *Checkpoint) (*Log, error) {
+	s := &Log{path: path, id: id}
 	// Rewriting drops any torn tail, so new records never follow garbage.
 	if err := s.rewrite(cp); err != nil {
 		return nil, err
@@ -212,7 +216,10 @@ func openState(path string, id *runIdentity, cp *checkpoint) (*stateFile, error)
 	return s, nil
 }
 
-func encodeRecord(dst *bytes.Buffer, rec stateRecord) error {
+// Path is the state file's path.
+func (s *Log) Path() string { return s.path }
+
+func encodeRecord(dst *bytes.Buffer, rec record) error {
 	b, err := json.Marshal(rec)
 	if err != nil {
 		return err
@@ -223,8 +230,8 @@ func encodeRecord(dst *bytes.Buffer, rec stateRecord) error {
 	return nil
 }
 
-func decodeRecord(line []byte) (stateRecord, bool) {
-	var rec stateRecord
+func decodeRecord(line []byte) (record, bool) {
+	var rec record
 	sum, body, ok := bytes.Cut(line, []byte(" "))
 	if !ok || len(sum) != 8 {
 		return rec, false
@@ -239,13 +246,13 @@ func decodeRecord(line []byte) (stateRecord, bool) {
 	return rec, true
 }
 
-// save appends a checkpoint and makes it durable.
-func (s *stateFile) save(cp *checkpoint) error {
+// Save appends a checkpoint and makes it durable.
+func (s *Log) Save(cp *Checkpoint) error {
 	if s.size > compactAt {
 		return s.rewrite(cp)
 	}
 	s.buf.Reset()
-	if err := encodeRecord(&s.buf, stateRecord{Checkpoint: cp}); err != nil {
+	if err := encodeRecord(&s.buf, record{Checkpoint: cp}); err != nil {
 		return err
 	}
 	n, err := s.f.Write(s.buf.Bytes())
@@ -261,13 +268,13 @@ func (s *stateFile) save(cp *checkpoint) error {
 
 // rewrite replaces the log with its identity and cp, atomically: a new file
 // beside it, synced, renamed over, and the folder synced.
-func (s *stateFile) rewrite(cp *checkpoint) error {
+func (s *Log) rewrite(cp *Checkpoint) error {
 	var b bytes.Buffer
-	if err := encodeRecord(&b, stateRecord{Run: s.id}); err != nil {
+	if err := encodeRecord(&b, record{Run: s.id}); err != nil {
 		return err
 	}
 	if cp != nil {
-		if err := encodeRecord(&b, stateRecord{Checkpoint: cp}); err != nil {
+		if err := encodeRecord(&b, record{Checkpoint: cp}); err != nil {
 			return err
 		}
 	}
@@ -289,7 +296,7 @@ func (s *stateFile) rewrite(cp *checkpoint) error {
 		f.Close()
 		return fmt.Errorf("replace state file: %w", err)
 	}
-	syncDir(filepath.Dir(s.path))
+	SyncDir(filepath.Dir(s.path))
 	if s.f != nil {
 		s.f.Close()
 	}
@@ -297,75 +304,15 @@ func (s *stateFile) rewrite(cp *checkpoint) error {
 	return nil
 }
 
-// remove deletes the state of a finished run.
-func (s *stateFile) remove() error {
+// Remove deletes the state of a finished run.
+func (s *Log) Remove() error {
 	s.f.Close()
 	if err := os.Remove(s.path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("remove state file: %w", err)
 	}
-	syncDir(filepath.Dir(s.path))
+	SyncDir(filepath.Dir(s.path))
 	return nil
 }
 
-func (s *stateFile) close() error { return s.f.Close() }
-
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
-}
-
-// tracker knows which rows of one input are finished, and where the first
-// unfinished one starts.
-type tracker struct {
-	low   int64
-	lowAt rowPos
-	above map[int64]rowPos
-	done  bool
-}
-
-func newTracker(p *fileProgress) *tracker {
-	t := &tracker{above: map[int64]rowPos{}}
-	if p != nil {
-		t.low, t.lowAt, t.done = p.Low, p.LowAt, p.Done
-		for _, f := range p.Above {
-			t.above[f.Ord] = f.At
-		}
-	}
-	return t
-}
-
-func (t *tracker) finished(ord int64) bool {
-	if t.done || ord < t.low {
-		return true
-	}
-	_, ok := t.above[ord]
-	return ok
-}
-
-// finish marks row ord finished; at is where reading continues after it.
-func (t *tracker) finish(ord int64, at rowPos) {
-	if ord < t.low {
-		return
-	}
-	t.above[ord] = at
-	for {
-		next, ok := t.above[t.low]
-		if !ok {
-			return
-		}
-		delete(t.above, t.low)
-		t.low++
-		t.lowAt = next
-	}
-}
-
-func (t *tracker) progress() fileProgress {
-	p := fileProgress{Low: t.low, LowAt: t.lowAt, Done: t.done}
-	for o, at := range t.above {
-		p.Above = append(p.Above, finished{Ord: o, At: at})
-	}
-	slices.SortFunc(p.Above, func(a, b finished) int { return cmp.Compare(a.Ord, b.Ord) })
-	return p
-}
+// Close closes the log, keeping the file for a later resume.
+func (s *Log) Close() error { return s.f.Close() }

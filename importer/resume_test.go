@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,78 +16,6 @@ import (
 
 	"github.com/acimport/acimport/mapping"
 )
-
-func TestTracker(t *testing.T) {
-	tr := newTracker(nil)
-	at := func(o int64) rowPos { return rowPos{End: 100 * (o + 1), Line: int(o) + 3} }
-	for _, o := range []int64{2, 0, 4, 1} {
-		tr.finish(o, at(o))
-	}
-	if p := tr.progress(); p.Low != 3 || p.LowAt != at(2) || !slices.Equal(p.Above, []finished{{4, at(4)}}) {
-		t.Fatalf("progress %+v, want low 3 at %v, above [4]", p, at(2))
-	}
-	for o, want := range map[int64]bool{0: true, 2: true, 3: false, 4: true, 5: false} {
-		if got := tr.finished(o); got != want {
-			t.Errorf("finished(%d) = %v, want %v", o, got, want)
-		}
-	}
-	again := newTracker(&fileProgress{Low: 3, LowAt: at(2), Above: []finished{{4, at(4)}}})
-	again.finish(3, at(3))
-	if p := again.progress(); p.Low != 5 || p.LowAt != at(4) || len(p.Above) != 0 {
-		t.Errorf("restored tracker: %+v, want low 5 at %v", p, at(4))
-	}
-}
-
-func TestStateLogSurvivesTornRecords(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "x.rejects.state")
-	id := &runIdentity{Version: stateVersion, Mapping: "m", Files: []fileIdent{{Path: "/in.csv", Size: 10, Head: "h"}}}
-	s, err := createState(path, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for low := int64(1); low <= 3; low++ {
-		if err := s.save(&checkpoint{Files: []fileProgress{{Low: low}}, Outputs: map[string]int64{"r": low * 10}}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	s.close()
-	full, _ := os.ReadFile(path)
-
-	tests := []struct {
-		Name    string
-		Content []byte
-		WantLow int64
-	}{
-		{Name: "intact", Content: full, WantLow: 3},
-		{Name: "last record cut short", Content: full[:len(full)-7], WantLow: 2},
-		{Name: "last record without its newline", Content: full[:len(full)-1], WantLow: 3},
-		{Name: "garbage after the last record", Content: append(slices.Clone(full), "0000dead {\"checkpoint\":{\"files\":[{\"low\":99}]}}\n\x00\x00"...), WantLow: 3},
-		{Name: "a flipped byte in the last record", Content: flip(full, len(full)-5), WantLow: 2},
-	}
-	for _, tc := range tests {
-		t.Run(tc.Name, func(t *testing.T) {
-			os.WriteFile(path, tc.Content, 0o600)
-			gotID, cp, err := loadState(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if gotID.mismatch(id) != "" || cp == nil || cp.Files[0].Low != tc.WantLow {
-				t.Fatalf("loaded %+v %+v, want low %d", gotID, cp, tc.WantLow)
-			}
-		})
-	}
-	os.WriteFile(path, full[:5], 0o600)
-	if _, _, err := loadState(path); err == nil || !strings.Contains(err.Error(), "damaged") {
-		t.Errorf("a state file without an intact identity: err = %v", err)
-	}
-}
-
-func flip(b []byte, i int) []byte {
-	c := slices.Clone(b)
-	c[i] ^= 0x01
-	return c
-}
 
 // resumeFixture is an input with valid and invalid rows, and a mapping file.
 type resumeFixture struct {
@@ -123,7 +52,7 @@ func newResumeFixture(t *testing.T, rows int) *resumeFixture {
 
 func (f *resumeFixture) config(url string, resume bool) Config {
 	return Config{
-		Mapping: f.m, MappingData: f.mappingData, Files: []string{f.csv}, URL: url, Token: testToken,
+		Mapping: f.m, Files: []string{f.csv}, URL: url, Token: testToken,
 		Workers: 4, Retries: 2, Timeout: 5 * time.Second, MaxRejects: -1, Resume: resume,
 		ResultsPath: filepath.Join(f.dir, "results.csv"),
 		backoff:     backoff{base: time.Millisecond, max: 2 * time.Millisecond},
@@ -276,6 +205,10 @@ func TestResumeRefusesChangedInputs(t *testing.T) {
 		}, Want: "first bytes differ"},
 		{Name: "mapping changed", Change: func(f *resumeFixture) {
 			f.mappingData = append(slices.Clone(f.mappingData), "# edited\n"...)
+			var err error
+			if f.m, err = mapping.Parse(bytes.NewReader(f.mappingData), f.mapping); err != nil {
+				panic(err)
+			}
 		}, Want: "mapping file has changed"},
 	}
 	for _, tc := range tests {
