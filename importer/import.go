@@ -439,8 +439,8 @@ func rowReject(in *input, rec *csvio.Record, ord int64, err error) outcome {
 
 // noticeFormats says which encoding and delimiter were detected when the
 // mapping asked for "auto": a wrong guess must be visible before it matters.
-func noticeFormats(w io.Writer, ins []*input, opt mapping.CSVOptions) {
-	if opt.Encoding != "auto" && opt.Delimiter != "auto" {
+func noticeFormats(w io.Writer, ins []*input, opt csvio.Options) {
+	if !opt.Detects() {
 		return
 	}
 	for _, in := range ins {

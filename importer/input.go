@@ -57,7 +57,7 @@ func openInputs(files []string, stdin io.Reader, m *mapping.Mapping) ([]*input, 
 			in.closer, r = f, f
 		}
 		ins = append(ins, in)
-		cr, err := csvio.NewReader(r, name, csvio.Options{Delimiter: m.CSV.Delimiter, Encoding: m.CSV.Encoding})
+		cr, err := csvio.NewReader(r, name, m.CSV)
 		if err != nil {
 			return fail(fmt.Errorf("%w: %w", ErrInput, err))
 		}

@@ -2,9 +2,10 @@ package mapping
 
 import (
 	"strings"
-	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/acimport/acimport/importer/csvio"
 )
 
 func (p *parser) parseCSV(m *Mapping, n *yaml.Node) {
@@ -14,30 +15,15 @@ func (p *parser) parseCSV(m *Mapping, n *yaml.Node) {
 		if !ok {
 			continue
 		}
+		var err error
 		switch e.key {
 		case "delimiter":
-			switch {
-			case s == "auto" || s == "":
-				m.CSV.Delimiter = s
-			case strings.EqualFold(s, "tab") || s == `\t`:
-				m.CSV.Delimiter = "\t"
-			case utf8.RuneCountInString(s) == 1 && s != `"` && s != "\r" && s != "\n" && s != "\uFFFD":
-				m.CSV.Delimiter = s
-			default:
-				p.fail(e.val.Line, path, ErrInvalid, `delimiter %q must be one character (e.g. ";" or "\t" or tab) or auto`, s)
-			}
+			m.CSV.Delimiter, err = csvio.ParseDelimiter(s)
 		case "encoding":
-			switch strings.ToLower(strings.ReplaceAll(s, "_", "-")) {
-			case "":
-			case "utf-8", "utf8":
-				m.CSV.Encoding = "utf-8"
-			case "windows-1251", "windows1251", "cp1251", "cp-1251":
-				m.CSV.Encoding = "windows-1251"
-			case "auto":
-				m.CSV.Encoding = "auto"
-			default:
-				p.fail(e.val.Line, path, ErrInvalid, "unknown encoding %q (known: utf-8, windows-1251, auto)", s)
-			}
+			m.CSV.Encoding, err = csvio.ParseEncoding(s)
+		}
+		if err != nil {
+			p.fail(e.val.Line, path, ErrInvalid, "%s", strings.TrimPrefix(err.Error(), csvio.ErrInvalidOption.Error()+": "))
 		}
 	}
 }

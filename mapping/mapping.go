@@ -11,13 +11,15 @@ import (
 	"io"
 	"os"
 	"time"
+
+	"github.com/acimport/acimport/importer/csvio"
 )
 
 // Mapping is a parsed and validated mapping file. It is read-only after Load or Parse.
 type Mapping struct {
-	DBID     int        // the profile database, sent as db_id
-	Matching string     // the API matching mode; "email" when the file does not say
-	CSV      CSVOptions // how to read the CSV files
+	DBID     int           // the profile database, sent as db_id
+	Matching string        // the API matching mode; "email" when the file does not say
+	CSV      csvio.Options // how to read the CSV files, each option checked by csvio
 
 	file     string
 	match    matchSpec
@@ -26,15 +28,6 @@ type Mapping struct {
 	fields   []*source
 	subs     []*subscription
 	digest   string // of the file's bytes; see Digest
-}
-
-// CSVOptions is how the CSV input is read, from the mapping's csv section.
-type CSVOptions struct {
-	// Delimiter is "" (meaning ","), a single character ("\t" for tab), or "auto" (detect it from the header line).
-	Delimiter string
-	// Encoding is "" (meaning utf-8), "utf-8", "windows-1251" or "auto". Other spellings in the file
-	// (utf8, UTF-8, cp1251, windows1251) are normalised to these.
-	Encoding string
 }
 
 // matchSpec is the match section with its defaults applied.

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/acimport/acimport/importer/csvio"
 )
 
 func TestParseErrors(t *testing.T) {
@@ -91,7 +93,7 @@ func TestParseErrors(t *testing.T) {
 			want: ErrInvalid, line: 2, path: "match.column"},
 		{name: "bad delimiter", yaml: "db_id: 1\ncsv: { delimiter: \";;\" }\nfields: { email: E }\n",
 			want: ErrInvalid, line: 2, path: "csv.delimiter"},
-		{name: "bad encoding", yaml: "db_id: 1\ncsv: { encoding: koi8-r }\nfields: { email: E }\n",
+		{name: "bad encoding", yaml: "db_id: 1\ncsv: { encoding: ebcdic }\nfields: { email: E }\n",
 			want: ErrInvalid, line: 2, path: "csv.encoding"},
 		{name: "option not bool", yaml: "db_id: 1\noptions:\n  skip_triggers: sometimes\nfields: { email: E }\n",
 			want: ErrInvalid, line: 3, path: "options.skip_triggers"},
@@ -164,14 +166,14 @@ func TestParseDefaults(t *testing.T) {
 		name      string
 		yaml      string
 		matching  string
-		csv       CSVOptions
+		csv       csvio.Options
 		wantField string // a key of data in the body
 	}{
 		{name: "defaults", yaml: "db_id: 7\nfields:\n  email: E\n", matching: "email"},
-		{name: "tab word", yaml: "db_id: 7\ncsv: { delimiter: tab, encoding: UTF8 }\nfields:\n  email: E\n", matching: "email", csv: CSVOptions{Delimiter: "\t", Encoding: "utf-8"}},
-		{name: "tab escape", yaml: "db_id: 7\ncsv: { delimiter: \"\\t\", encoding: cp1251 }\nfields:\n  email: E\n", matching: "email", csv: CSVOptions{Delimiter: "\t", Encoding: "windows-1251"}},
-		{name: "auto", yaml: "db_id: 7\ncsv: { delimiter: auto, encoding: Auto }\nfields:\n  email: E\n", matching: "email", csv: CSVOptions{Delimiter: "auto", Encoding: "auto"}},
-		{name: "windows1251", yaml: "db_id: 7\ncsv: { delimiter: \"|\", encoding: Windows1251 }\nmatching: phone\nfields:\n  phones: P\n", matching: "phone", csv: CSVOptions{Delimiter: "|", Encoding: "windows-1251"}},
+		{name: "tab word", yaml: "db_id: 7\ncsv: { delimiter: tab, encoding: UTF8 }\nfields:\n  email: E\n", matching: "email", csv: csvio.Options{Delimiter: "\t", Encoding: "utf-8"}},
+		{name: "tab escape", yaml: "db_id: 7\ncsv: { delimiter: \"\\t\", encoding: cp1251 }\nfields:\n  email: E\n", matching: "email", csv: csvio.Options{Delimiter: "\t", Encoding: "windows-1251"}},
+		{name: "auto", yaml: "db_id: 7\ncsv: { delimiter: auto, encoding: Auto }\nfields:\n  email: E\n", matching: "email", csv: csvio.Options{Delimiter: "auto", Encoding: "auto"}},
+		{name: "windows1251", yaml: "db_id: 7\ncsv: { delimiter: \"|\", encoding: Windows1251 }\nmatching: phone\nfields:\n  phones: P\n", matching: "phone", csv: csvio.Options{Delimiter: "|", Encoding: "windows-1251"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

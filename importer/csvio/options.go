@@ -50,6 +50,40 @@ const sniffLimit = 64 << 10
 // Encoding.
 var ErrInvalidOption = errors.New("invalid option")
 
+// ParseDelimiter checks a delimiter as a user writes it (in a mapping
+// file's csv section) and returns it in the one spelling Options.Delimiter
+// is compared by: "" stays "" (a comma), "tab" and `\t` become "\t", any
+// case of "auto" becomes "auto". The error wraps ErrInvalidOption.
+func ParseDelimiter(s string) (string, error) {
+	r, err := parseDelimiter(s)
+	switch {
+	case err != nil:
+		return "", err
+	case s == "":
+		return "", nil
+	case r == 0:
+		return delimAuto, nil
+	}
+	return string(r), nil
+}
+
+// ParseEncoding checks an encoding as a user writes it and returns its
+// canonical name, as Options.Encoding is compared by ("" stays "", UTF-8).
+// The error wraps ErrInvalidOption and lists the known encodings.
+func ParseEncoding(s string) (string, error) {
+	enc, err := parseEncoding(s)
+	if err != nil || s == "" {
+		return "", err
+	}
+	return enc, nil
+}
+
+// Detects reports whether reading detects the encoding or the delimiter
+// ("auto"), so that what it found is worth telling the user.
+func (o Options) Detects() bool {
+	return strings.EqualFold(o.Encoding, encAuto) || strings.EqualFold(o.Delimiter, delimAuto)
+}
+
 // parseDelimiter returns the delimiter rune, or 0 for "auto".
 func parseDelimiter(s string) (rune, error) {
 	switch {
@@ -73,17 +107,26 @@ func validDelim(r rune) bool {
 	return r != 0 && r != '"' && r != '\r' && r != '\n' && utf8.ValidRune(r) && r != utf8.RuneError
 }
 
-// parseEncoding returns encUTF8, encCP1251 or encAuto.
+// encodingNames maps each spelling of an encoding users write (lower case,
+// "_" read as "-") to its canonical name.
+var encodingNames = map[string]string{
+	"utf-8": encUTF8, "utf8": encUTF8,
+	"windows-1251": encCP1251, "windows1251": encCP1251, "cp1251": encCP1251, "cp-1251": encCP1251,
+	"auto": encAuto,
+}
+
+// knownEncodings lists the canonical names for messages.
+const knownEncodings = "utf-8, windows-1251, auto"
+
+// parseEncoding returns the canonical name of encoding s ("" is utf-8).
 func parseEncoding(s string) (string, error) {
-	switch {
-	case s == "", strings.EqualFold(s, "utf-8"), strings.EqualFold(s, "utf8"):
+	if s == "" {
 		return encUTF8, nil
-	case strings.EqualFold(s, "windows-1251"), strings.EqualFold(s, "cp1251"):
-		return encCP1251, nil
-	case strings.EqualFold(s, encAuto):
-		return encAuto, nil
 	}
-	return "", fmt.Errorf("%w: encoding %q: want utf-8, windows-1251 or auto", ErrInvalidOption, s)
+	if enc, ok := encodingNames[strings.ToLower(strings.ReplaceAll(s, "_", "-"))]; ok {
+		return enc, nil
+	}
+	return "", fmt.Errorf("%w: unknown encoding %q (known: %s)", ErrInvalidOption, s, knownEncodings)
 }
 
 // parseMaxRecord returns the record size limit.
