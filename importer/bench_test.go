@@ -10,11 +10,10 @@ import (
 	"runtime"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/acimport/acimport/importer/altcraft"
 	"github.com/acimport/acimport/importer/sandbox"
 	"github.com/acimport/acimport/mapping"
-	"github.com/valyala/fasthttp"
 )
 
 // benchMapping is bench/customers.yaml: 8 columns, with email, phone, date, enum and int fields.
@@ -108,12 +107,12 @@ func BenchmarkPipeline(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	run := func(b *testing.B, url string, doer Doer) {
+	run := func(b *testing.B, url string, sender altcraft.Sender) {
 		dir := b.TempDir()
 		perRow(b, rows, func() {
 			sum, err := Import(context.Background(), Config{
 				Mapping: m, Files: []string{path}, URL: url, Token: "t", Workers: 32,
-				RejectPath: filepath.Join(dir, "rejects.csv"), MaxRejects: -1, Doer: doer,
+				RejectPath: filepath.Join(dir, "rejects.csv"), MaxRejects: -1, Sender: sender,
 			})
 			if err != nil || sum.Imported != rows {
 				b.Fatalf("%+v %v", sum, err)
@@ -129,18 +128,13 @@ func BenchmarkPipeline(b *testing.B) {
 		run(b, sb.URL, nil)
 	})
 	b.Run("stub", func(b *testing.B) {
-		run(b, "http://127.0.0.1:1", stubDoer{})
+		run(b, "http://127.0.0.1:1", stubSender{})
 	})
 }
 
-// stubDoer answers every request with success, without a network.
-type stubDoer struct{}
+// stubSender answers every request with success, without a network.
+type stubSender struct{}
 
-func (stubDoer) DoTimeout(req *fasthttp.Request, resp *fasthttp.Response, _ time.Duration) error {
-	resp.SetStatusCode(fasthttp.StatusOK)
-	resp.Header.SetContentType("application/json")
-	resp.SetBodyRaw(stubAnswer)
-	return nil
+func (stubSender) Send(context.Context, altcraft.Request) altcraft.Result {
+	return altcraft.Result{Kind: altcraft.OK, ProfileID: "p1"}
 }
-
-var stubAnswer = []byte(`{"error":0,"error_text":"","profile_id":"p1"}`)

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/acimport/acimport/importer/altcraft"
 	"github.com/acimport/acimport/importer/csvio"
 	"github.com/acimport/acimport/mapping"
 )
@@ -281,6 +282,6 @@ func (t *tally) write(w io.Writer) {
 		if err := json.Indent(&pretty, s, "  ", "  "); err != nil {
 			pretty.Write(s)
 		}
-		fmt.Fprintf(w, "\nrequest %d: POST %s (token in the Authorization header, not shown)\n  %s\n", i+1, importPath, pretty.String())
+		fmt.Fprintf(w, "\nrequest %d: POST %s (token in the Authorization header, not shown)\n  %s\n", i+1, altcraft.MethodImport.Path(), pretty.String())
 	}
 }

@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/acimport/acimport/importer/altcraft"
 )
 
 const oneRow = "Email;Name;Id\na@example.com;A;1\n"
@@ -224,7 +226,7 @@ func TestDeadKeptAliveConnection(t *testing.T) {
 			return
 		}
 		conns.Add(1)
-		answer := `{"error":0,"error_text":"Successful operation","profile_id":"p"}`
+		answer := altcraft.AppendSuccess(nil, "p")
 		fmt.Fprintf(buf, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(answer), answer)
 		buf.Flush()
 		time.Sleep(10 * time.Millisecond) // the client has the answer and keeps the connection

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/acimport/acimport/importer/altcraft"
 	"github.com/acimport/acimport/importer/csvio"
 	"github.com/acimport/acimport/importer/resume"
 	"github.com/acimport/acimport/mapping"
@@ -50,8 +51,8 @@ type Config struct {
 	// RootCAs, when not nil, replace the system's trusted CAs (see LoadCAFile).
 	RootCAs *x509.CertPool
 
-	// Doer replaces the HTTP client (tests and benchmarks).
-	Doer Doer
+	// Sender, when not nil, replaces the API client (tests and benchmarks).
+	Sender altcraft.Sender
 
 	backoff backoff // zero: defaultBackoff (tests shorten it)
 	downRun int     // zero: default; consecutive transient failures that stop the run
@@ -82,7 +83,7 @@ func (c *Config) defaults() {
 
 // Import runs the import. It returns the summary whenever rows were read, and an
 // error when the run did not finish: ErrInterrupted, ErrTooManyRejects, an
-// *APIError or *APIDownError, or an input, mapping or I/O failure. A finished run
+// *altcraft.APIError or *APIDownError, or an input, mapping or I/O failure. A finished run
 // with rejected rows returns a nil error; Summary.Rejected tells.
 //
 // Unless an input is standard input, the run keeps a state file beside its
@@ -110,7 +111,7 @@ func Import(ctx context.Context, cfg Config) (*Summary, error) {
 type run struct {
 	cfg     Config
 	res     resumeInfo
-	client  *Client
+	client  altcraft.Sender
 	ins     []*input
 	sinks   []*rejectSink
 	results *resultsFile // nil without --results
@@ -128,8 +129,12 @@ func open(cfg Config) (_ *run, err error) {
 	if r.res, err = prepareResume(cfg); err != nil {
 		return nil, err
 	}
-	if r.client, err = NewClient(cfg.URL, cfg.Token, cfg.Workers, cfg.Timeout, cfg.RootCAs, cfg.Doer); err != nil {
-		return nil, err
+	if r.client = cfg.Sender; r.client == nil {
+		c, err := altcraft.NewClient(altcraft.Options{URL: cfg.URL, Token: cfg.Token, Workers: cfg.Workers, Timeout: cfg.Timeout, RootCAs: cfg.RootCAs})
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrUsage, err)
+		}
+		r.client = c
 	}
 	if r.ins, err = openInputs(cfg.Files, cfg.Stdin, cfg.Mapping); err != nil {
 		return nil, err
@@ -198,6 +203,7 @@ func (r *run) execute(ctx context.Context) executed {
 
 	p := &pool{
 		client:   r.client,
+		method:   altcraft.MethodImport,
 		pacer:    newPacer(cfg.Rate, nil),
 		workers:  cfg.Workers,
 		retries:  cfg.Retries,

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acimport/acimport/importer/altcraft"
 	"github.com/acimport/acimport/mapping"
 )
 
@@ -54,7 +55,7 @@ func newAPIServer(t *testing.T, answer func(w http.ResponseWriter, email string,
 	t.Helper()
 	s := &apiServer{answer: answer, attempt: map[string]int{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/api/v1.1/profiles/import" || r.Method != http.MethodPost {
+		if r.URL.Path != altcraft.MethodImport.Path() || r.Method != http.MethodPost {
 			http.Error(w, "wrong endpoint", http.StatusNotFound)
 			return
 		}
@@ -79,7 +80,7 @@ func newAPIServer(t *testing.T, answer func(w http.ResponseWriter, email string,
 }
 
 func ok(w http.ResponseWriter, email string) {
-	fmt.Fprintf(w, `{"error":0,"error_text":"Successful operation","profile_id":"id-%s"}`, email)
+	w.Write(altcraft.AppendSuccess(nil, "id-"+email))
 }
 
 func apiError(w http.ResponseWriter, status, code int, text string) {
@@ -326,9 +327,9 @@ func TestImportRunWideErrorStops(t *testing.T) {
 				apiError(w, tc.Status, tc.Code, tc.Text)
 			})
 			sum, err, dir := runImport(t, srv.URL, rows.String(), func(c *Config) { c.Rate = 0 })
-			var ae *APIError
+			var ae *altcraft.APIError
 			if !errors.As(err, &ae) || ae.Code != tc.Code {
-				t.Fatalf("err = %v, want *APIError %d", err, tc.Code)
+				t.Fatalf("err = %v, want *altcraft.APIError %d", err, tc.Code)
 			}
 			if sum.Rejected != 0 {
 				t.Errorf("%d rows rejected; a run-wide error must not reject rows", sum.Rejected)

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/acimport/acimport/importer/altcraft"
 	"github.com/acimport/acimport/importer/csvio"
 )
 
@@ -39,16 +40,12 @@ type outcome struct {
 	attempts  int
 }
 
-// sender is what the pool needs of the API client.
-type sender interface {
-	Send(ctx context.Context, body []byte) Answer
-}
-
 // pool sends jobs through workers paced by one limiter. Rows that share a
 // matching key are never in flight together: the later one waits for the earlier,
 // so the last row of the file wins, as in a serial load.
 type pool struct {
-	client   sender
+	client   altcraft.Sender
+	method   altcraft.Method
 	pacer    *pacer
 	workers  int
 	retries  int
@@ -163,23 +160,23 @@ func (p *pool) process(stopCtx context.Context, j *job) outcome {
 			return o
 		}
 		o.attempts++
-		a := p.client.Send(p.send, j.body)
-		p.pacer.Observe(a.Kind == Transient && a.Code == "http_429")
+		a := p.client.Send(p.send, altcraft.Request{Method: p.method, Body: j.body})
+		p.pacer.Observe(a.RateLimited)
 		switch a.Kind {
-		case OK:
+		case altcraft.OK:
 			p.transientRun.Store(0)
 			o.status, o.profileID = statusImported, a.ProfileID
 			return o
-		case Rejected:
+		case altcraft.Rejected:
 			p.transientRun.Store(0)
 			o.status, o.code, o.reason = statusRejected, a.Code, a.Reason
 			return o
-		case Fatal:
+		case altcraft.Fatal:
 			p.stop(a.Err)
 			return o
 		}
 		// Transient. A 429 is the API pacing us, not the API failing.
-		if a.Code != "http_429" {
+		if !a.RateLimited {
 			if n := p.transientRun.Add(1); p.downRun > 0 && n >= int64(p.downRun) {
 				p.stop(&APIDownError{Failures: n, Last: a.Reason})
 				return o

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/acimport/acimport/importer/altcraft"
 )
 
 // Binder turns CSV records into request bodies for one CSV header. It is read-only after Bind, so
@@ -79,29 +81,29 @@ func (m *Mapping) Bind(header []string) (*Binder, error) {
 	mm := &m.match
 	b.head = append(b.head, `{"db_id":`...)
 	b.head = strconv.AppendInt(b.head, int64(m.DBID), 10)
-	b.head = appendString(append(b.head, `,"matching":`...), m.Matching)
+	b.head = appendString(append(b.head, `,"`+altcraft.KeyMatching+`":`...), string(m.Matching))
 	addKey := func(s *source, member string) {
 		if s != nil {
 			b.keys = append(b.keys, boundKey{boundSource: bound(s), member: []byte(member)})
 		}
 	}
-	switch m.Matching {
-	case "email", "email_profile", "email_sub":
-		addKey(mm.key, `,"email":`)
-	case "phone", "phone_sub":
-		addKey(mm.key, `,"phone":`)
-	case "email_phone", "email_phone_sub":
-		addKey(mm.emailKey, `,"email":`)
-		addKey(mm.phoneKey, `,"phone":`)
+	switch m.Matching.Key() {
+	case altcraft.KeyEmail:
+		addKey(mm.key, `,"`+altcraft.MemberEmail+`":`)
+	case altcraft.KeyPhone:
+		addKey(mm.key, `,"`+altcraft.MemberPhone+`":`)
+	case altcraft.KeyEmailPhone:
+		addKey(mm.emailKey, `,"`+altcraft.MemberEmail+`":`)
+		addKey(mm.phoneKey, `,"`+altcraft.MemberPhone+`":`)
 		b.keyEither = true
-	case "profile_id":
-		addKey(mm.key, `,"profile_id":`)
-	case "custom", "custom_sub":
-		member := appendString([]byte(`,"field_name":`), mm.field)
-		addKey(mm.key, string(member)+`,"field_value":`)
+	case altcraft.KeyProfileID:
+		addKey(mm.key, `,"`+altcraft.MemberProfileID+`":`)
+	case altcraft.KeyCustom:
+		member := appendString([]byte(`,"`+altcraft.KeyFieldName+`":`), mm.field)
+		addKey(mm.key, string(member)+`,"`+altcraft.KeyFieldValue+`":`)
 	}
 	if mm.resourceID != 0 {
-		b.mid = strconv.AppendInt(append(b.mid, `,"resource_id":`...), int64(mm.resourceID), 10)
+		b.mid = strconv.AppendInt(append(b.mid, `,"`+altcraft.KeyResourceID+`":`...), int64(mm.resourceID), 10)
 	}
 	b.mid = append(b.mid, m.options...)
 	b.mid = append(b.mid, `,"data":{`...)

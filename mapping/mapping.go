@@ -12,13 +12,14 @@ import (
 	"os"
 	"time"
 
+	"github.com/acimport/acimport/importer/altcraft"
 	"github.com/acimport/acimport/importer/csvio"
 )
 
 // Mapping is a parsed and validated mapping file. It is read-only after Load or Parse.
 type Mapping struct {
 	DBID     int           // the profile database, sent as db_id
-	Matching string        // the API matching mode; "email" when the file does not say
+	Matching altcraft.Mode // the API matching mode; altcraft.DefaultMode when the file does not say
 	CSV      csvio.Options // how to read the CSV files, each option checked by csvio
 
 	file     string

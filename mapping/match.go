@@ -4,9 +4,10 @@ package mapping
 
 import (
 	"slices"
-	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/acimport/acimport/importer/altcraft"
 )
 
 func (p *parser) parseMatch(m *Mapping, n *yaml.Node) {
@@ -75,8 +76,8 @@ func (m *Mapping) fieldOnColumn(column string, k kind) *source {
 func (p *parser) resolveMatch(m *Mapping) {
 	mm := &m.match
 	line := mm.line
-	sub := strings.HasSuffix(m.Matching, "_sub")
-	custom := strings.HasPrefix(m.Matching, "custom")
+	sub := m.Matching.NeedsResource()
+	custom := m.Matching.Key() == altcraft.KeyCustom
 	switch {
 	case sub && mm.resourceID == 0 && !p.badResourceID:
 		p.fail(line, "match.resource_id", ErrInvalid, "matching %s needs match.resource_id, the resource of the subscription", m.Matching)
@@ -121,25 +122,25 @@ func (p *parser) resolveMatch(m *Mapping) {
 		key.conv = converter{kind: k}
 		return &key
 	}
-	switch m.Matching {
-	case "email", "email_profile", "email_sub":
-		mm.key = keyFrom("email", kindEmail)
-	case "phone", "phone_sub":
-		mm.key = keyFrom("phones", kindPhone)
-	case "email_phone", "email_phone_sub":
+	switch m.Matching.Key() {
+	case altcraft.KeyEmail:
+		mm.key = keyFrom(altcraft.FieldEmail, kindEmail)
+	case altcraft.KeyPhone:
+		mm.key = keyFrom(altcraft.FieldPhones, kindPhone)
+	case altcraft.KeyEmailPhone:
 		if mm.column != "" {
 			p.fail(mm.columnLine, "match.column", ErrInvalid, "matching %s takes its keys from the fields email and phones; match.column cannot be used", m.Matching)
 			return
 		}
-		mm.emailKey = keyFrom("email", kindEmail)
-		mm.phoneKey = keyFrom("phones", kindPhone)
-	case "profile_id":
+		mm.emailKey = keyFrom(altcraft.FieldEmail, kindEmail)
+		mm.phoneKey = keyFrom(altcraft.FieldPhones, kindPhone)
+	case altcraft.KeyProfileID:
 		if mm.column == "" {
 			p.fail(line, "match.column", ErrInvalid, "matching profile_id needs match.column, the column holding the profile id")
 			return
 		}
-		mm.key = &source{path: "match.column", name: "profile_id", line: mm.columnLine, column: mm.column, columnLine: mm.columnLine}
-	case "custom", "custom_sub":
+		mm.key = &source{path: "match.column", name: altcraft.MemberProfileID, line: mm.columnLine, column: mm.column, columnLine: mm.columnLine}
+	case altcraft.KeyCustom:
 		f := m.field(mm.field)
 		switch {
 		case f != nil && !f.isConst && (mm.column == "" || mm.column == f.column):

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/acimport/acimport/importer/altcraft"
 )
 
 // Keys each part of the file may hold. Anything else is ErrUnknownKey.
@@ -19,12 +21,20 @@ var (
 	subscriptionKeys = []string{"channel", "resource_id", "email", "phone", "provider", "subscription_id", "status", "priority", "cats", "cc_data", "custom_fields"}
 )
 
-// matchingModes are the API's matching modes; push_sub exists but cannot be fed from a CSV row.
-var matchingModes = []string{"email", "email_profile", "email_sub", "phone", "phone_sub", "profile_id",
-	"custom", "custom_sub", "email_phone", "email_phone_sub"}
+// matchingModes are the API's matching modes a mapping can use: push_sub exists but cannot be fed
+// from a CSV row.
+var matchingModes = func() []string {
+	var out []string
+	for _, m := range altcraft.Modes {
+		if m != altcraft.MatchPushSub {
+			out = append(out, string(m))
+		}
+	}
+	return out
+}()
 
 func (p *parser) parse(data []byte) *Mapping {
-	m := &Mapping{file: p.file, Matching: "email", location: time.UTC}
+	m := &Mapping{file: p.file, Matching: altcraft.DefaultMode, location: time.UTC}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		msg, line := syntaxError(err)
@@ -60,12 +70,12 @@ func (p *parser) parse(data []byte) *Mapping {
 			matchingLine = e.val.Line
 			if s, ok := p.str(e.val, "matching"); ok {
 				switch {
-				case s == "push_sub":
+				case altcraft.Mode(s) == altcraft.MatchPushSub:
 					p.fail(e.val.Line, "matching", ErrInvalid, "matching push_sub is not supported: a CSV row cannot carry a push subscription as its key")
 				case !slices.Contains(matchingModes, s):
 					p.fail(e.val.Line, "matching", ErrInvalid, "unknown matching mode %q (known modes: %s)", s, strings.Join(matchingModes, ", "))
 				default:
-					m.Matching = s
+					m.Matching = altcraft.Mode(s)
 				}
 			}
 		case "match":

@@ -178,7 +178,7 @@ func TestParseDefaults(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := mustParse(t, tt.yaml)
-			if m.DBID != 7 || m.Matching != tt.matching || m.CSV != tt.csv {
+			if m.DBID != 7 || string(m.Matching) != tt.matching || m.CSV != tt.csv {
 				t.Errorf("got db_id %d matching %q csv %+v, want 7 %q %+v", m.DBID, m.Matching, m.CSV, tt.matching, tt.csv)
 			}
 		})

@@ -8,13 +8,9 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
-)
 
-// channels are the subscription channels, with the key that holds each one's contact.
-var channels = []struct{ name, contact string }{
-	{"email", "email"}, {"sms", "phone"}, {"push", "subscription_id"},
-	{"notify", "cc_data"}, {"viber", "cc_data"}, {"whatsapp", "cc_data"}, {"telegram_bot", "cc_data"},
-}
+	"github.com/acimport/acimport/importer/altcraft"
+)
 
 func (p *parser) parseSubscriptions(m *Mapping, n *yaml.Node) {
 	n = resolve(n)
@@ -45,17 +41,10 @@ func (p *parser) subscription(n *yaml.Node, path string) *subscription {
 		p.fail(n.Line, join(path, "channel"), ErrInvalid, "missing channel")
 		ok = false
 	} else if s, good := p.str(v, join(path, "channel")); good {
-		for _, c := range channels {
-			if c.name == s {
-				channel, contact = c.name, c.contact
-			}
-		}
-		if channel == "" {
-			names := make([]string, len(channels))
-			for i, c := range channels {
-				names[i] = c.name
-			}
-			p.fail(v.Line, join(path, "channel"), ErrInvalid, "unknown channel %q (known channels: %s)", s, strings.Join(names, ", "))
+		if c, known := altcraft.LookupChannel(s); known {
+			channel, contact = c.Name, c.Contact
+		} else {
+			p.fail(v.Line, join(path, "channel"), ErrInvalid, "unknown channel %q (known channels: %s)", s, strings.Join(altcraft.ChannelNames(), ", "))
 			ok = false
 		}
 	} else {
@@ -81,7 +70,8 @@ func (p *parser) subscription(n *yaml.Node, path string) *subscription {
 		switch e.key {
 		case "channel", "resource_id":
 		case "email", "phone", "provider", "subscription_id":
-			owner := map[string]string{"email": "email", "phone": "sms", "subscription_id": "push", "provider": "push"}[e.key]
+			owner := map[string]string{"email": altcraft.ChannelEmail, "phone": altcraft.ChannelSMS,
+				"subscription_id": altcraft.ChannelPush, "provider": altcraft.ChannelPush}[e.key]
 			if channel != "" && channel != owner {
 				p.fail(e.keyLine, epath, ErrInvalid, "%s is for channel %s, not %s", e.key, owner, channel)
 				ok = false

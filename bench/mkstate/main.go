@@ -1,6 +1,6 @@
 // Command mkstate leaves the state file of an import interrupted after its first -rows rows, as
 // `acimport import --resume` finds it, without sending anything: it runs the import of a file made
-// by bench/gen with a client transport that answers success to the rows before row -rows (it reads
+// by bench/gen with a sender that answers success to the rows before row -rows (it reads
 // the row's number from its email, customerN@) and 401 to the others, which stops the run. Rows are
 // sent in file order and those in flight at the stop still finish, so exactly the first -rows rows
 // are finished: the transport holds back the 401s until then.
@@ -12,15 +12,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net/http"
 	"os"
 	"strconv"
 	"sync/atomic"
 	"time"
 
 	"github.com/acimport/acimport/importer"
+	"github.com/acimport/acimport/importer/altcraft"
 	"github.com/acimport/acimport/mapping"
-	"github.com/valyala/fasthttp"
 )
 
 func main() {
@@ -49,9 +48,9 @@ func run(mappingPath string, rows int64, file string) error {
 	tr := &answerer{okFor: rows, all: make(chan struct{})}
 	sum, err := importer.Import(context.Background(), importer.Config{
 		Mapping: m, Files: []string{file}, URL: "http://127.0.0.1:1", Token: "mkstate",
-		Workers: 32, Rate: 0, Retries: 0, MaxRejects: -1, Doer: tr,
+		Workers: 32, Rate: 0, Retries: 0, MaxRejects: -1, Sender: tr,
 	})
-	var apiErr *importer.APIError
+	var apiErr *altcraft.APIError
 	if !errors.As(err, &apiErr) {
 		return fmt.Errorf("the run should stop at row %d with the 401, it ended with %v", rows+1, err)
 	}
@@ -70,28 +69,23 @@ type answerer struct {
 	all   chan struct{} // closed once okFor rows are answered
 }
 
-func (a *answerer) DoTimeout(req *fasthttp.Request, resp *fasthttp.Response, _ time.Duration) error {
+func (a *answerer) Send(_ context.Context, req altcraft.Request) altcraft.Result {
 	var row int64 = -1
-	if _, rest, ok := bytes.Cut(req.Body(), []byte(`"email":"customer`)); ok {
+	if _, rest, ok := bytes.Cut(req.Body, []byte(`"email":"customer`)); ok {
 		end := bytes.IndexByte(rest, '@')
 		if n, err := strconv.ParseInt(string(rest[:max(end, 0)]), 10, 64); err == nil {
 			row = n
 		}
 	}
-	status, body := http.StatusOK, `{"error":0,"error_text":"","profile_id":"p"}`
 	if row >= 0 && row < a.okFor {
 		if a.ok.Add(1) == a.okFor {
 			close(a.all)
 		}
-	} else {
-		select {
-		case <-a.all:
-		case <-time.After(time.Minute):
-		}
-		status, body = http.StatusUnauthorized, `{"error":401,"error_text":"Invalid token"}`
+		return altcraft.Result{Kind: altcraft.OK, ProfileID: "p"}
 	}
-	resp.SetStatusCode(status)
-	resp.Header.SetContentType("application/json")
-	resp.SetBodyString(body)
-	return nil
+	select {
+	case <-a.all:
+	case <-time.After(time.Minute):
+	}
+	return altcraft.Result{Kind: altcraft.Fatal, Err: &altcraft.APIError{Code: int(altcraft.CodeTokenRequired), Text: "Invalid token"}}
 }

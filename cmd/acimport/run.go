@@ -95,7 +95,7 @@ func exitCode(err error) int {
 	case errors.Is(err, errUsage), errors.Is(err, importer.ErrUsage):
 		return exitUsage
 	default:
-		// The run stopped: *importer.APIError, *importer.APIDownError,
+		// The run stopped: *altcraft.APIError, *importer.APIDownError,
 		// importer.ErrTooManyRejects, importer.ErrInput, mapping and I/O errors.
 		return exitFailed
 	}

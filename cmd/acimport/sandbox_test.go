@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/acimport/acimport/importer/altcraft"
 )
 
 func TestSandboxHelpListsDiscard(t *testing.T) {
@@ -47,7 +49,7 @@ func TestSandboxDiscard(t *testing.T) {
 	}()
 
 	for range 2 {
-		resp, err := http.Post(url+"/api/v1.1/profiles/import", "application/json",
+		resp, err := http.Post(url+altcraft.MethodImport.Path(), "application/json",
 			strings.NewReader(`{"token":"tok","db_id":1,"email":"a@example.io","data":{"_fname":"Ann"}}`))
 		if err != nil {
 			t.Fatal(err)

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+
+	"github.com/acimport/acimport/importer/altcraft"
 )
 
 // apiError is a failed import: the HTTP status and the platform's
@@ -48,17 +50,13 @@ var (
 	textContentType = []string{"text/plain; charset=utf-8"}
 	htmlContentType = []string{"text/html"}
 	retryAfterOne   = []string{"1"}
-	successPrefix   = []byte(`{"error":0,"error_text":"Successful operation","profile_id":"`)
-	successSuffix   = []byte(`"}`)
 )
 
 // writeSuccess answers a stored profile. The body is assembled from fixed
 // pieces in a stack buffer: the hot path allocates nothing here.
 func writeSuccess(w http.ResponseWriter, profileID string) {
 	var buf [128]byte
-	b := append(buf[:0], successPrefix...)
-	b = append(b, profileID...)
-	b = append(b, successSuffix...)
+	b := altcraft.AppendSuccess(buf[:0], profileID)
 	w.Header()["Content-Type"] = jsonContentType
 	w.WriteHeader(http.StatusOK)
 	w.Write(b) //nolint:errcheck // the client is gone; nothing to do
@@ -70,13 +68,7 @@ func writeError(w http.ResponseWriter, e *apiError) {
 }
 
 func writeJSONError(w http.ResponseWriter, code int, text string) {
-	q, _ := json.Marshal(text)
-	b := make([]byte, 0, 32+len(q))
-	b = append(b, `{"error":`...)
-	b = strconv.AppendInt(b, int64(code), 10)
-	b = append(b, `,"error_text":`...)
-	b = append(b, q...)
-	b = append(b, '}')
+	b := altcraft.AppendError(make([]byte, 0, 48+len(text)), code, text)
 	w.Header()["Content-Type"] = jsonContentType
 	w.WriteHeader(code)
 	w.Write(b) //nolint:errcheck // the client is gone; nothing to do

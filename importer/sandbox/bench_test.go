@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/acimport/acimport/importer/sandbox"
+
+	"github.com/acimport/acimport/importer/altcraft"
 )
 
 // benchBodies are typical rows: 10,000 distinct emails, so a run both
@@ -48,7 +50,7 @@ func BenchmarkImport(b *testing.B) {
 			MaxIdleConnsPerHost: 256,
 		}}
 		defer client.CloseIdleConnections()
-		target := inst.URL + "/api/v1.1/profiles/import"
+		target := inst.URL + altcraft.MethodImport.Path()
 		var next atomic.Int64
 		b.SetParallelism(8)
 		b.ReportAllocs()
@@ -99,7 +101,7 @@ func BenchmarkStore(b *testing.B) {
 }
 
 var (
-	importURL, _ = url.Parse("/api/v1.1/profiles/import")
+	importURL, _ = url.Parse(altcraft.MethodImport.Path())
 	// importHeader is shared by the requests: the server only reads it.
 	importHeader = http.Header{"Content-Type": {"application/json"}, "Authorization": {"Bearer t"}}
 )

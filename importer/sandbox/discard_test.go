@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/acimport/acimport/importer/sandbox"
+
+	"github.com/acimport/acimport/importer/altcraft"
 )
 
 func TestDiscardCreatesWithTheStoresID(t *testing.T) {
@@ -25,7 +27,7 @@ func TestDiscardCreatesWithTheStoresID(t *testing.T) {
 			want := post(t, storing.Client(), storing.URL, req)
 			ts, s := newServer(t, sandbox.Config{Discard: true})
 			a := post(t, ts.Client(), ts.URL, req)
-			if a.Status != http.StatusOK || a.Error != 0 || a.ErrorText != "Successful operation" || !profileIDPattern.MatchString(a.ProfileID) {
+			if a.Status != http.StatusOK || a.Error != 0 || a.ErrorText != altcraft.SuccessText || !profileIDPattern.MatchString(a.ProfileID) {
 				t.Fatalf("got %d %s", a.Status, a.Body)
 			}
 			if a.Body != want.Body {

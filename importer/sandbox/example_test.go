@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/acimport/acimport/importer/sandbox"
+
+	"github.com/acimport/acimport/importer/altcraft"
 )
 
 func ExampleStart() {
@@ -22,7 +24,7 @@ func ExampleStart() {
 		`{"db_id":5,"email":"ann@example.io","data":{"_bdate":"1990-02-31"}}`,
 		`{"db_id":7,"email":"ann@example.io"}`,
 	} {
-		req, _ := http.NewRequest(http.MethodPost, inst.URL+"/api/v1.1/profiles/import", strings.NewReader(body))
+		req, _ := http.NewRequest(http.MethodPost, inst.URL+altcraft.MethodImport.Path(), strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Authorization", "Bearer secret")
 		resp, err := http.DefaultClient.Do(req)

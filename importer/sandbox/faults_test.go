@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/acimport/acimport/importer/sandbox"
+
+	"github.com/acimport/acimport/importer/altcraft"
 )
 
 func okRow(i int) obj {
@@ -24,7 +26,7 @@ func statuses(t *testing.T, cfg sandbox.Config, n int) ([]int, *sandbox.Server) 
 	c := ts.Client()
 	out := make([]int, n)
 	for i := range out {
-		req, _ := http.NewRequest(http.MethodPost, ts.URL+"/api/v1.1/profiles/import", strings.NewReader(shortJSONOf(okRow(i))))
+		req, _ := http.NewRequest(http.MethodPost, ts.URL+altcraft.MethodImport.Path(), strings.NewReader(shortJSONOf(okRow(i))))
 		req.Header.Set("Content-Type", "application/json")
 		resp, err := c.Do(req)
 		if err != nil {
@@ -118,7 +120,7 @@ func TestDropRate(t *testing.T) {
 
 func TestDropIsAnError(t *testing.T) {
 	ts, _ := newServer(t, sandbox.Config{DropRate: 1})
-	resp, err := ts.Client().Post(ts.URL+"/api/v1.1/profiles/import", "application/json", strings.NewReader(`{}`))
+	resp, err := ts.Client().Post(ts.URL+altcraft.MethodImport.Path(), "application/json", strings.NewReader(`{}`))
 	if err == nil {
 		resp.Body.Close()
 		t.Fatalf("got %s, want no answer", resp.Status)
@@ -135,7 +137,7 @@ func TestDropWithoutHijacker(t *testing.T) {
 			t.Errorf("recovered %v, want http.ErrAbortHandler", v)
 		}
 	}()
-	req := httptest.NewRequest(http.MethodPost, "/api/v1.1/profiles/import", strings.NewReader(`{}`))
+	req := httptest.NewRequest(http.MethodPost, altcraft.MethodImport.Path(), strings.NewReader(`{}`))
 	s.ServeHTTP(httptest.NewRecorder(), req)
 }
 
@@ -182,7 +184,7 @@ func TestLatency(t *testing.T) {
 	ts, s := newServer(t, sandbox.Config{Latency: time.Hour})
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, ts.URL+"/api/v1.1/profiles/import", strings.NewReader(shortJSONOf(okRow(0))))
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, ts.URL+altcraft.MethodImport.Path(), strings.NewReader(shortJSONOf(okRow(0))))
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := ts.Client().Do(req)
 	if err == nil {

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/acimport/acimport/importer/sandbox"
+
+	"github.com/acimport/acimport/importer/altcraft"
 )
 
 // FuzzImport feeds arbitrary bodies to the import endpoint: every answer must
@@ -26,7 +28,7 @@ func FuzzImport(f *testing.F) {
 	s := sandbox.New(sandbox.Config{MaxBodyBytes: 4096})
 	allowed := map[int]bool{200: true, 400: true, 401: true, 403: true, 404: true}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		req := httptest.NewRequest(http.MethodPost, "/api/v1.1/profiles/import", bytes.NewReader(body))
+		req := httptest.NewRequest(http.MethodPost, altcraft.MethodImport.Path(), bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		rec := httptest.NewRecorder()
 		s.ServeHTTP(rec, req)

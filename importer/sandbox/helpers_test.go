@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/acimport/acimport/importer/sandbox"
+
+	"github.com/acimport/acimport/importer/altcraft"
 )
 
 // answer is an import answer as a client sees it.
@@ -45,7 +47,7 @@ func post(t testing.TB, client *http.Client, base string, body any, headers ...s
 			t.Fatal(err)
 		}
 	}
-	req, err := http.NewRequest(http.MethodPost, base+"/api/v1.1/profiles/import", bytes.NewReader(raw))
+	req, err := http.NewRequest(http.MethodPost, base+altcraft.MethodImport.Path(), bytes.NewReader(raw))
 	if err != nil {
 		t.Fatal(err)
 	}

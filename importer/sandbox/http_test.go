@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/acimport/acimport/importer/sandbox"
+
+	"github.com/acimport/acimport/importer/altcraft"
 )
 
 func TestMalformedRequests(t *testing.T) {
@@ -45,7 +47,7 @@ func TestMalformedRequests(t *testing.T) {
 			if tt.Chunked {
 				body = io.MultiReader(body) // hides the length: sent chunked
 			}
-			req, _ := http.NewRequest(http.MethodPost, ts.URL+"/api/v1.1/profiles/import", body)
+			req, _ := http.NewRequest(http.MethodPost, ts.URL+altcraft.MethodImport.Path(), body)
 			switch tt.ContentType {
 			case "":
 				req.Header.Set("Content-Type", "application/json")
@@ -85,8 +87,8 @@ func TestRoutes(t *testing.T) {
 		Status int
 		Allow  string
 	}{
-		{Name: "GET on import", Method: "GET", Path: "/api/v1.1/profiles/import", Status: 405, Allow: "POST"},
-		{Name: "PUT on import", Method: "PUT", Path: "/api/v1.1/profiles/import", Status: 405, Allow: "POST"},
+		{Name: "GET on import", Method: "GET", Path: altcraft.MethodImport.Path(), Status: 405, Allow: "POST"},
+		{Name: "PUT on import", Method: "PUT", Path: altcraft.MethodImport.Path(), Status: 405, Allow: "POST"},
 		{Name: "POST on profiles", Method: "POST", Path: "/sandbox/profiles", Status: 405, Allow: "GET"},
 		{Name: "DELETE on stats", Method: "DELETE", Path: "/sandbox/stats", Status: 405, Allow: "GET"},
 		{Name: "unknown path", Method: "POST", Path: "/api/v1.1/profiles/update", Status: 404},
@@ -226,7 +228,7 @@ func TestConcurrentImports(t *testing.T) {
 
 func TestNilBodyInProcess(t *testing.T) {
 	s := sandbox.New(sandbox.Config{})
-	req := httptest.NewRequest(http.MethodPost, "/api/v1.1/profiles/import", nil)
+	req := httptest.NewRequest(http.MethodPost, altcraft.MethodImport.Path(), nil)
 	req.Header.Set("Content-Type", "application/json")
 	req.Body = nil
 	rec := httptest.NewRecorder()
@@ -246,7 +248,7 @@ func TestCloseDuringLatency(t *testing.T) {
 	}
 	errc := make(chan error, 1)
 	go func() {
-		resp, err := http.Post(inst.URL+"/api/v1.1/profiles/import", "application/json",
+		resp, err := http.Post(inst.URL+altcraft.MethodImport.Path(), "application/json",
 			strings.NewReader(`{"token":"t","db_id":1,"email":"a@example.io"}`))
 		if err == nil {
 			resp.Body.Close()

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/acimport/acimport/importer/sandbox"
+
+	"github.com/acimport/acimport/importer/altcraft"
 )
 
 var profileIDPattern = regexp.MustCompile(`^[0-9a-f]{24}$`)
@@ -93,7 +95,7 @@ func TestMatchingModes(t *testing.T) {
 			if first.Status != http.StatusOK || first.Error != 0 {
 				t.Fatalf("create: %d %s", first.Status, first.Body)
 			}
-			if first.ErrorText != "Successful operation" || !profileIDPattern.MatchString(first.ProfileID) {
+			if first.ErrorText != altcraft.SuccessText || !profileIDPattern.MatchString(first.ProfileID) {
 				t.Fatalf("create answer: %s", first.Body)
 			}
 			second := post(t, ts.Client(), ts.URL, with(base, tt.Update))
@@ -147,7 +149,7 @@ func TestProfileIDMatching(t *testing.T) {
 		Status    int
 		Text      string
 	}{
-		{Name: "existing profile is updated", ProfileID: created.ProfileID, Status: 200, Text: "Successful operation"},
+		{Name: "existing profile is updated", ProfileID: created.ProfileID, Status: 200, Text: altcraft.SuccessText},
 		{Name: "missing profile is not created", ProfileID: "0123456789abcdef01234567", Status: 404, Text: "Profile not found"},
 		{Name: "profile of another database", ProfileID: created.ProfileID, Status: 404, Text: "Profile not found"},
 	}
@@ -315,10 +317,10 @@ func TestAuth(t *testing.T) {
 		Status int
 		Text   string
 	}{
-		{Name: "token in the body", Token: "secret", Req: with(body, obj{"token": "secret"}), Status: 200, Text: "Successful operation"},
-		{Name: "token in the header", Token: "secret", Req: body, Header: "Bearer secret", Status: 200, Text: "Successful operation"},
-		{Name: "body wins over header", Token: "secret", Req: with(body, obj{"token": "secret"}), Header: "Bearer wrong", Status: 200, Text: "Successful operation"},
-		{Name: "any token when none configured", Req: with(body, obj{"token": "whatever"}), Status: 200, Text: "Successful operation"},
+		{Name: "token in the body", Token: "secret", Req: with(body, obj{"token": "secret"}), Status: 200, Text: altcraft.SuccessText},
+		{Name: "token in the header", Token: "secret", Req: body, Header: "Bearer secret", Status: 200, Text: altcraft.SuccessText},
+		{Name: "body wins over header", Token: "secret", Req: with(body, obj{"token": "secret"}), Header: "Bearer wrong", Status: 200, Text: altcraft.SuccessText},
+		{Name: "any token when none configured", Req: with(body, obj{"token": "whatever"}), Status: 200, Text: altcraft.SuccessText},
 		{Name: "no token", Token: "secret", Req: body, Status: 401, Text: "API token required"},
 		{Name: "no token when none configured", Req: body, Status: 401, Text: "API token required"},
 		{Name: "not a bearer header", Token: "secret", Req: body, Header: "Basic c2VjcmV0", Status: 401, Text: "API token required"},
@@ -352,15 +354,15 @@ func TestDatabasesAndResources(t *testing.T) {
 		Text     string
 		WantSubs int
 	}{
-		{Name: "existing database", Req: base, Status: 200, Text: "Successful operation"},
+		{Name: "existing database", Req: base, Status: 200, Text: altcraft.SuccessText},
 		{Name: "unknown database", Req: with(base, obj{"db_id": 7}), Status: 404, Text: "Database 7 not found"},
 		{Name: "database zero", Req: with(base, obj{"db_id": 0}), Status: 404, Text: "Database 0 not found"},
-		{Name: "existing resource", Req: with(base, obj{"matching": "email_sub", "resource_id": 2}), Status: 200, Text: "Successful operation"},
+		{Name: "existing resource", Req: with(base, obj{"matching": "email_sub", "resource_id": 2}), Status: 200, Text: altcraft.SuccessText},
 		{Name: "unknown resource", Req: with(base, obj{"matching": "email_sub", "resource_id": 3}), Status: 404, Text: "Resource 3 not found"},
 		{Name: "unknown resource without a sub mode", Req: with(base, obj{"resource_id": 3}), Status: 404, Text: "Resource 3 not found"},
 		{Name: "unknown subscription resource", Req: with(base, obj{"data": emailSub(3)}), Status: 404, Text: "Resource 3 not found"},
-		{Name: "unknown subscription resource skipped", Req: with(base, obj{"data": emailSub(3), "skip_invalid_subscriptions": true}), Status: 200, Text: "Successful operation", WantSubs: 0},
-		{Name: "existing subscription resource", Req: with(base, obj{"data": emailSub(1)}), Status: 200, Text: "Successful operation", WantSubs: 1},
+		{Name: "unknown subscription resource skipped", Req: with(base, obj{"data": emailSub(3), "skip_invalid_subscriptions": true}), Status: 200, Text: altcraft.SuccessText, WantSubs: 0},
+		{Name: "existing subscription resource", Req: with(base, obj{"data": emailSub(1)}), Status: 200, Text: altcraft.SuccessText, WantSubs: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.Name, func(t *testing.T) {

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+
+	"github.com/acimport/acimport/importer/altcraft"
 )
 
 // importRequest holds the top-level keys of an import request. Data is left
@@ -160,38 +162,33 @@ func bearerToken(v []string) string {
 
 // modes maps every matching mode the sandbox serves to the key it matches by.
 // The *_sub modes behave like their base mode but need a resource_id.
-var modes = map[string]matchKind{
-	"email":           matchEmail,
-	"email_profile":   matchEmail,
-	"email_sub":       matchEmail,
-	"phone":           matchPhone,
-	"phone_sub":       matchPhone,
-	"profile_id":      matchProfileID,
-	"custom":          matchCustom,
-	"custom_sub":      matchCustom,
-	"email_phone":     matchEmailPhone,
-	"email_phone_sub": matchEmailPhone,
+var modes = map[altcraft.KeyKind]matchKind{
+	altcraft.KeyEmail:      matchEmail,
+	altcraft.KeyPhone:      matchPhone,
+	altcraft.KeyProfileID:  matchProfileID,
+	altcraft.KeyCustom:     matchCustom,
+	altcraft.KeyEmailPhone: matchEmailPhone,
 }
 
 // parseMatch checks the matching mode and its key. Top-level keys the mode
 // does not use are ignored.
 func parseMatch(req *importRequest) (*match, *apiError) {
-	mode := req.Matching
+	mode := altcraft.Mode(req.Matching)
 	if mode == "" {
-		mode = "email"
+		mode = altcraft.DefaultMode
 	}
-	kind, ok := modes[mode]
+	kind, ok := modes[mode.Key()]
 	if !ok {
-		if mode == "push_sub" {
+		if mode == altcraft.MatchPushSub {
 			return nil, badRequest(`Matching "push_sub" is not supported by the sandbox`)
 		}
-		return nil, badRequest(`Unknown matching mode "` + mode + `"`)
+		return nil, badRequest(`Unknown matching mode "` + string(mode) + `"`)
 	}
-	if strings.HasSuffix(mode, "_sub") && req.ResourceID == nil {
-		return nil, badRequest(`Field "resource_id" is required for matching "` + mode + `"`)
+	if mode.NeedsResource() && req.ResourceID == nil {
+		return nil, badRequest(`Field "resource_id" is required for matching "` + string(mode) + `"`)
 	}
 	required := func(field string) *apiError {
-		return badRequest(`Field "` + field + `" is required for matching "` + mode + `"`)
+		return badRequest(`Field "` + field + `" is required for matching "` + string(mode) + `"`)
 	}
 	m := &match{kind: kind}
 	switch kind {

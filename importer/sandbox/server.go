@@ -10,14 +10,17 @@ import (
 	"net/http"
 	"sync/atomic"
 	"time"
+
+	"github.com/acimport/acimport/importer/altcraft"
 )
 
-// Paths the server answers.
+// Paths of the inspection endpoints; the API's own come from altcraft.
 const (
-	importPath   = "/api/v1.1/profiles/import"
 	profilesPath = "/sandbox/profiles"
 	statsPath    = "/sandbox/stats"
 )
+
+var importPath = altcraft.MethodImport.Path()
 
 // defaultMaxBodyBytes is the request body limit when Config.MaxBodyBytes is 0.
 const defaultMaxBodyBytes = 1 << 20
@@ -313,6 +316,6 @@ func (s *Server) resourceExists(id int) bool {
 	return s.resources[id]
 }
 
-func dbNotFound(id int) *apiError { return notFound(fmt.Sprintf("Database %d not found", id)) }
+func dbNotFound(id int) *apiError { return notFound(altcraft.DatabaseNotFoundText(id)) }
 
 func resourceNotFound(id int) *apiError { return notFound(fmt.Sprintf("Resource %d not found", id)) }

@@ -3,12 +3,14 @@ package sandbox
 import (
 	"strconv"
 	"strings"
+
+	"github.com/acimport/acimport/importer/altcraft"
 )
 
-// channels lists the subscription channels the platform knows.
-var channels = map[string]bool{
-	"email": true, "sms": true, "push": true, "notify": true,
-	"viber": true, "whatsapp": true, "telegram_bot": true,
+// knownChannel reports whether the platform knows the subscription channel.
+func knownChannel(name string) bool {
+	_, ok := altcraft.LookupChannel(name)
+	return ok
 }
 
 // validateSubscriptions checks data["subscriptions"] and returns the ones to
@@ -50,7 +52,7 @@ func (s *Server) validateSubscription(i int, item any) (map[string]any, *apiErro
 		return nil, requiredField(field("channel"))
 	}
 	channel, ok := ch.(string)
-	if !ok || !channels[channel] {
+	if !ok || !knownChannel(channel) {
 		return nil, invalidValue(field("channel"), ch)
 	}
 	rv, ok := sub["resource_id"]
@@ -66,15 +68,15 @@ func (s *Server) validateSubscription(i int, item any) (map[string]any, *apiErro
 	}
 
 	switch channel {
-	case "email":
+	case altcraft.ChannelEmail:
 		if e := requireString(sub, field, "email", validEmail); e != nil {
 			return nil, e
 		}
-	case "sms":
+	case altcraft.ChannelSMS:
 		if e := requireString(sub, field, "phone", validPhone); e != nil {
 			return nil, e
 		}
-	case "push":
+	case altcraft.ChannelPush:
 		nonEmpty := func(s string) bool { return s != "" }
 		if e := requireString(sub, field, "provider", nonEmpty); e != nil {
 			return nil, e
@@ -82,7 +84,7 @@ func (s *Server) validateSubscription(i int, item any) (map[string]any, *apiErro
 		if e := requireString(sub, field, "subscription_id", nonEmpty); e != nil {
 			return nil, e
 		}
-	case "telegram_bot":
+	case altcraft.ChannelTelegramBot:
 		cc, e := ccData(sub, field)
 		if e != nil {
 			return nil, e
@@ -179,18 +181,18 @@ func subscriptionKey(sub map[string]any) string {
 	rid, _ := positiveInt(sub["resource_id"])
 	var contact string
 	switch channel {
-	case "email":
+	case altcraft.ChannelEmail:
 		e, _ := sub["email"].(string)
 		contact = strings.ToLower(e)
-	case "sms":
+	case altcraft.ChannelSMS:
 		contact, _ = sub["phone"].(string)
-	case "push":
+	case altcraft.ChannelPush:
 		p, _ := sub["provider"].(string)
 		id, _ := sub["subscription_id"].(string)
 		contact = p + "\x00" + id
 	default:
 		cc, _ := sub["cc_data"].(map[string]any)
-		if channel == "telegram_bot" {
+		if channel == altcraft.ChannelTelegramBot {
 			contact = scalarText(cc["id"])
 		} else {
 			contact, _ = cc["phone"].(string)

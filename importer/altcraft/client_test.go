@@ -1,4 +1,4 @@
-package importer
+package altcraft
 
 import (
 	"encoding/json"
@@ -13,7 +13,7 @@ func TestClassify(t *testing.T) {
 		Status     int
 		RetryAfter string
 		Body       string
-		Kind       AnswerKind
+		Kind       Kind
 		Code       string
 		ProfileID  string
 		APICode    int
@@ -47,6 +47,9 @@ func TestClassify(t *testing.T) {
 					t.Fatalf("Err = %v, want *APIError %d", a.Err, tc.APICode)
 				}
 			}
+			if a.RateLimited != (tc.Status == 429) {
+				t.Errorf("RateLimited = %v for HTTP %d", a.RateLimited, tc.Status)
+			}
 			if tc.RetryAfter == "3" && a.RetryAfter != 3*time.Second {
 				t.Errorf("RetryAfter = %v, want 3s", a.RetryAfter)
 			}
@@ -77,7 +80,7 @@ func TestPlainSuccess(t *testing.T) {
 				t.Errorf("plainSuccess = %q, %v; want %q, %v", id, ok, tc.ID, tc.OK)
 			}
 			// Whatever the fast path does, classify agrees with encoding/json.
-			var ab answerBody
+			var ab Answer
 			if json.Unmarshal([]byte(tc.Body), &ab) == nil && ab.Error != nil && *ab.Error == 0 {
 				if a := classify(200, "", []byte(tc.Body)); a.Kind != OK || a.ProfileID != ab.ProfileID {
 					t.Errorf("classify = %+v, want OK with %q", a, ab.ProfileID)
@@ -95,7 +98,7 @@ func FuzzPlainSuccess(f *testing.F) {
 		if !ok {
 			return
 		}
-		var ab answerBody
+		var ab Answer
 		if err := json.Unmarshal([]byte(body), &ab); err != nil || ab.Error == nil || *ab.Error != 0 || ab.ProfileID != id {
 			t.Fatalf("plainSuccess(%q) = %q, but encoding/json says %+v, %v", body, id, ab, err)
 		}

@@ -1,4 +1,4 @@
-package importer
+package altcraft
 
 import (
 	"bytes"
@@ -9,10 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"syscall"
@@ -23,9 +21,6 @@ import (
 	"github.com/valyala/fasthttp/fasthttpproxy"
 )
 
-// importPath is the profile import method, relative to the platform's base URL.
-const importPath = "/api/v1.1/profiles/import"
-
 // maxAnswerBytes bounds how much of an answer is read: a real answer is a few
 // hundred bytes, and a proxy's error page must not be buffered whole.
 const maxAnswerBytes = 1 << 20
@@ -33,24 +28,78 @@ const maxAnswerBytes = 1 << 20
 // maxHeaderBytes bounds an answer's headers, a buffer per connection.
 const maxHeaderBytes = 32 << 10
 
-// Doer sends one HTTP request within a timeout. *fasthttp.HostClient is the
-// real one; tests and benchmarks give their own.
-type Doer interface {
-	DoTimeout(req *fasthttp.Request, resp *fasthttp.Response, timeout time.Duration) error
+// Request is one call of the API: a method and its JSON body (without the token).
+type Request struct {
+	Method Method
+	Body   []byte
 }
 
-// Client sends one profile import request at a time; it is safe for concurrent use.
+// Sender sends one request and classifies its answer. *Client is the real one;
+// tests and benchmarks give their own.
+type Sender interface {
+	Send(ctx context.Context, req Request) Result
+}
+
+// Kind says what the caller does with a result.
+type Kind int
+
+const (
+	// OK: the profile was imported.
+	OK Kind = iota
+	// Rejected: the API refused this row; retrying will not help.
+	Rejected
+	// Transient: retry with backoff (429, 5xx, timeouts, connection errors).
+	Transient
+	// Fatal: the whole run is doomed (bad token, no rights, plan exhausted, no such database).
+	Fatal
+)
+
+// Result is the outcome of one attempt.
+type Result struct {
+	Kind      Kind
+	ProfileID string // for OK
+	Code      string // reject code: api_<N>, http_<status>, network, http_200_invalid
+	Reason    string
+	// RateLimited: the answer was HTTP 429, the platform pacing its clients.
+	RateLimited bool
+	// RetryAfter is the server's Retry-After, when it gave one.
+	RetryAfter time.Duration
+	// Err is set for Fatal results: the run-wide error to stop with.
+	Err error
+}
+
+// Options configure a Client. Zero values are noted.
+type Options struct {
+	// URL is the platform's base URL, e.g. https://example.com.
+	URL string
+	// Token is the API token, sent in the Authorization header.
+	Token string
+	// Workers sizes the connection pool so that every worker keeps its
+	// keep-alive connection; 0 means 1.
+	Workers int
+	// Timeout bounds each request; 0 means 30 s.
+	Timeout time.Duration
+	// RootCAs, when not nil, are the CAs trusted instead of the system's.
+	RootCAs *x509.CertPool
+}
+
+// Client sends one request at a time per caller; it is safe for concurrent use.
 //
 // It is built on fasthttp rather than net/http: a row costs the client about
 // 12 µs less CPU (measured against the sandbox over loopback, 27.6 → 15.3 µs
 // a request), and on a machine that also runs the server, that CPU is rows per
 // second. fasthttp never follows a redirect from Do, which is what the token needs.
 type Client struct {
-	endpoint *fasthttp.URI // parsed once, copied into each request
-	token    string
-	auth     []byte // the Authorization header's value, built once
-	timeout  time.Duration
-	doer     Doer
+	endpoints map[Method]*fasthttp.URI // parsed once, copied into each request
+	token     string
+	auth      []byte // the Authorization header's value, built once
+	timeout   time.Duration
+	doer      doer
+}
+
+// doer is the transport: *fasthttp.HostClient.
+type doer interface {
+	DoTimeout(req *fasthttp.Request, resp *fasthttp.Response, timeout time.Duration) error
 }
 
 // Header names and values every request carries, in canonical form so that
@@ -61,40 +110,45 @@ var (
 	jsonType            = []byte("application/json")
 )
 
-// NewClient returns a client for the platform at baseURL (already accepted by
-// CheckURL). workers sizes the connection pool so that every worker keeps its
-// keep-alive connection; roots, when not nil, are the CAs trusted instead of
-// the system's. doer may be nil; tests pass their own.
-func NewClient(baseURL, token string, workers int, timeout time.Duration, roots *x509.CertPool, doer Doer) (*Client, error) {
-	u, err := url.Parse(baseURL)
+// NewClient returns a client for the platform at o.URL. Its errors say what
+// to fix in the URL or the proxy settings.
+func NewClient(o Options) (*Client, error) {
+	if o.Workers < 1 {
+		o.Workers = 1
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 30 * time.Second
+	}
+	u, err := url.Parse(o.URL)
 	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("%w: --url %q is not a base URL such as https://example.com", ErrUsage, baseURL)
+		return nil, fmt.Errorf("--url %q is not a base URL such as https://example.com", o.URL)
 	}
-	if doer == nil {
-		if doer, err = newHostClient(u, workers, timeout, roots); err != nil {
-			return nil, err
+	hc, err := newHostClient(u, o.Workers, o.Timeout, o.RootCAs)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{
+		endpoints: make(map[Method]*fasthttp.URI, len(Methods)),
+		token:     o.Token,
+		auth:      []byte("Bearer " + o.Token),
+		timeout:   o.Timeout,
+		doer:      hc,
+	}
+	base := strings.TrimRight(o.URL, "/")
+	for _, m := range Methods {
+		endpoint := fasthttp.AcquireURI()
+		if err := endpoint.Parse(nil, []byte(base+m.Path())); err != nil {
+			return nil, fmt.Errorf("--url %q is not a base URL such as https://example.com", o.URL)
 		}
+		c.endpoints[m] = endpoint
 	}
-	endpoint := fasthttp.AcquireURI()
-	if err := endpoint.Parse(nil, []byte(strings.TrimRight(baseURL, "/")+importPath)); err != nil {
-		return nil, fmt.Errorf("%w: --url %q is not a base URL such as https://example.com", ErrUsage, baseURL)
-	}
-	return &Client{
-		endpoint: endpoint,
-		token:    token,
-		auth:     []byte("Bearer " + token),
-		timeout:  timeout,
-		doer:     doer,
-	}, nil
+	return c, nil
 }
 
 // newHostClient keeps one keep-alive connection per worker (and room for as
 // many being replaced) to the platform, through the proxy that HTTPS_PROXY,
 // HTTP_PROXY and NO_PROXY name, as net/http would.
 func newHostClient(u *url.URL, workers int, timeout time.Duration, roots *x509.CertPool) (*fasthttp.HostClient, error) {
-	if workers < 1 {
-		workers = 1
-	}
 	isTLS := u.Scheme == "https"
 	dialer := &fasthttpproxy.Dialer{
 		TCPDialer:     fasthttp.TCPDialer{Concurrency: 0},
@@ -103,7 +157,7 @@ func newHostClient(u *url.URL, workers int, timeout time.Duration, roots *x509.C
 	}
 	dial, err := dialer.GetDialFuncForTLS(true, isTLS)
 	if err != nil {
-		return nil, fmt.Errorf("%w: the proxy settings (HTTPS_PROXY, HTTP_PROXY, NO_PROXY): %w", ErrUsage, err)
+		return nil, fmt.Errorf("the proxy settings (HTTPS_PROXY, HTTP_PROXY, NO_PROXY): %w", err)
 	}
 	return &fasthttp.HostClient{
 		Addr:      fasthttp.AddMissingPort(u.Host, isTLS),
@@ -123,7 +177,7 @@ func newHostClient(u *url.URL, workers int, timeout time.Duration, roots *x509.C
 		ReadBufferSize: maxHeaderBytes,
 		// A POST is sent again at once only when its connection turns out to be
 		// closed before any byte of an answer (see retryClosedConn); every other
-		// failure goes back to the pool, which paces and counts its retries.
+		// failure goes back to the caller, which paces and counts its retries.
 		MaxIdemponentCallAttempts: 2,
 		RetryIfErr:                retryClosedConn,
 		DisablePathNormalizing:    true,
@@ -142,110 +196,27 @@ func retryClosedConn(_ *fasthttp.Request, attempts int, err error) (resetTimeout
 	return false, attempts < 2 && closed
 }
 
-// LoadCAFile returns the system's trusted CAs plus those in a PEM file, for
-// on-premises platforms whose certificates come from their own authority.
-func LoadCAFile(path string) (*x509.CertPool, error) {
-	pem, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("%w: read --ca-file: %w", ErrUsage, err)
-	}
-	pool, err := x509.SystemCertPool()
-	if err != nil || pool == nil {
-		pool = x509.NewCertPool()
-	}
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("%w: --ca-file %s holds no PEM certificate", ErrUsage, path)
-	}
-	return pool, nil
-}
-
-// CheckURL accepts https, and plain http only to this machine (the sandbox)
-// unless insecure: over plain http the token and the customers' data would
-// cross the network readable by anyone on the way.
-func CheckURL(raw string, insecure bool) error {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return fmt.Errorf("%w: --url %q is not a base URL such as https://example.com", ErrUsage, raw)
-	}
-	if u.User != nil {
-		return fmt.Errorf("%w: --url must not hold credentials: the token comes from ALTCRAFT_TOKEN or --token-file", ErrUsage)
-	}
-	if u.Scheme == "http" && !insecure && !isLoopback(u.Hostname()) {
-		return fmt.Errorf("%w: --url %s is plain http: the API token and your customers' data would travel unencrypted; use https, or --insecure-http if you must", ErrUsage, u.Redacted())
-	}
-	return nil
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-// Answer is the outcome of one attempt.
-type Answer struct {
-	Kind      AnswerKind
-	ProfileID string // for OK
-	Code      string // reject code: api_<N>, http_<status>, network, http_200_invalid
-	Reason    string
-	// RetryAfter is the server's Retry-After, when it gave one.
-	RetryAfter time.Duration
-	// Err is set for Fatal answers: the run-wide error to stop with.
-	Err error
-}
-
-// AnswerKind says what the pool does with an answer.
-type AnswerKind int
-
-const (
-	// OK: the profile was imported.
-	OK AnswerKind = iota
-	// Rejected: the API refused this row; retrying will not help.
-	Rejected
-	// Transient: retry with backoff (429, 5xx, timeouts, connection errors).
-	Transient
-	// Fatal: the whole run is doomed (bad token, no rights, plan exhausted, no such database).
-	Fatal
-)
-
-// APIError is a run-wide error answer of the API.
-type APIError struct {
-	Code int
-	Text string
-}
-
-func (e *APIError) Error() string {
-	hint := ""
-	switch e.Code {
-	case 401, 403:
-		hint = " — check the API token (ALTCRAFT_TOKEN or --token-file) and its rights to this database"
-	case 402:
-		hint = " — the platform's tariff limit is reached"
-	case 404:
-		hint = " — check db_id in the mapping file"
-	}
-	return fmt.Sprintf("the API answered error %d %q%s", e.Code, e.Text, hint)
-}
-
-// Send posts one request body and classifies the answer. Requests are never
-// cut short by ctx (a stop lets them finish, within the timeout); a cancelled
-// ctx only keeps a new one from starting.
-func (c *Client) Send(ctx context.Context, body []byte) Answer {
+// Send posts one request and classifies the answer. Requests are never cut
+// short by ctx (a stop lets them finish, within the timeout); a cancelled ctx
+// only keeps a new one from starting.
+func (c *Client) Send(ctx context.Context, r Request) Result {
 	if err := ctx.Err(); err != nil {
-		return Answer{Kind: Transient, Code: "network", Reason: err.Error()}
+		return Result{Kind: Transient, Code: "network", Reason: err.Error()}
+	}
+	endpoint := c.endpoints[r.Method]
+	if endpoint == nil {
+		return Result{Kind: Fatal, Err: fmt.Errorf("internal error: unknown API method %q", r.Method)}
 	}
 	req := fasthttp.AcquireRequest()
 	resp := fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseRequest(req)
 	defer fasthttp.ReleaseResponse(resp)
-	req.SetURI(c.endpoint)
+	req.SetURI(endpoint)
 	req.Header.SetMethod(fasthttp.MethodPost)
 	req.Header.SetContentTypeBytes(jsonType)
 	req.Header.SetCanonical(headerAccept, jsonType)
 	req.Header.SetCanonical(headerAuthorization, c.auth)
-	req.SetBodyRaw(body)
+	req.SetBodyRaw(r.Body)
 	err := c.doer.DoTimeout(req, resp, c.timeout)
 	if errors.Is(err, fasthttp.ErrBodyTooLarge) {
 		// Status and headers were read; an answer this long is not the API's,
@@ -254,16 +225,16 @@ func (c *Client) Send(ctx context.Context, body []byte) Answer {
 	}
 	if err != nil {
 		if tlsErr := certificateError(err); tlsErr != nil {
-			return Answer{Kind: Fatal, Err: tlsErr}
+			return Result{Kind: Fatal, Err: tlsErr}
 		}
-		return Answer{Kind: Transient, Code: "network", Reason: networkReason(err)}
+		return Result{Kind: Transient, Code: "network", Reason: networkReason(err)}
 	}
 	return c.redact(classify(resp.StatusCode(), string(resp.Header.Peek("Retry-After")), resp.Body()))
 }
 
 // redact keeps the token out of reasons and errors even when a server or proxy
 // echoes the request back in its answer: they end up in reject files and logs.
-func (c *Client) redact(a Answer) Answer {
+func (c *Client) redact(a Result) Result {
 	if len(c.token) < 4 {
 		return a
 	}
@@ -306,55 +277,46 @@ func certificateError(err error) error {
 	return nil
 }
 
-// answerBody is the JSON every answer of the API carries.
-type answerBody struct {
-	Error     *int   `json:"error"`
-	ErrorText string `json:"error_text"`
-	ProfileID string `json:"profile_id"`
-}
-
-// classify turns an HTTP status and body into an Answer, following altcraft-api.md:
+// classify turns an HTTP status and body into a Result, following altcraft-api.md:
 // 429 and 5xx are transient whatever the body; otherwise a JSON body with a
 // non-zero error is an API error whatever the status.
-func classify(status int, retryAfter string, raw []byte) Answer {
+func classify(status int, retryAfter string, raw []byte) Result {
 	httpCode := "http_" + strconv.Itoa(status)
 	if status == http.StatusTooManyRequests || status >= 500 {
-		return Answer{Kind: Transient, Code: httpCode, Reason: httpReason(status, raw), RetryAfter: parseRetryAfter(retryAfter)}
+		return Result{Kind: Transient, Code: httpCode, Reason: httpReason(status, raw),
+			RateLimited: status == http.StatusTooManyRequests, RetryAfter: parseRetryAfter(retryAfter)}
 	}
 	if status == http.StatusOK {
 		if id, ok := plainSuccess(raw); ok {
-			return Answer{Kind: OK, ProfileID: id}
+			return Result{Kind: OK, ProfileID: id}
 		}
 	}
-	var ab answerBody
+	var ab Answer
 	jsonErr := json.Unmarshal(raw, &ab)
 	if jsonErr == nil && ab.Error != nil {
 		if *ab.Error == 0 {
 			if status >= 200 && status < 300 {
-				return Answer{Kind: OK, ProfileID: ab.ProfileID}
+				return Result{Kind: OK, ProfileID: ab.ProfileID}
 			}
-			return Answer{Kind: Rejected, Code: httpCode, Reason: httpReason(status, raw)}
+			return Result{Kind: Rejected, Code: httpCode, Reason: httpReason(status, raw)}
 		}
-		code := *ab.Error
+		code := Code(*ab.Error)
 		text := strings.TrimSpace(ab.ErrorText)
-		if isRunWide(code, text) {
-			return Answer{Kind: Fatal, Err: &APIError{Code: code, Text: text}}
+		if code.RunWide(text) {
+			return Result{Kind: Fatal, Err: &APIError{Code: int(code), Text: text}}
 		}
-		return Answer{Kind: Rejected, Code: "api_" + strconv.Itoa(code), Reason: text}
+		return Result{Kind: Rejected, Code: code.Reject(), Reason: text}
 	}
 	switch {
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
-		return Answer{Kind: Fatal, Err: &APIError{Code: status, Text: httpReason(status, raw)}}
+		return Result{Kind: Fatal, Err: &APIError{Code: status, Text: httpReason(status, raw)}}
 	case status >= 200 && status < 300:
 		// A success status without a readable answer: maybe a broken proxy; try again.
-		return Answer{Kind: Transient, Code: httpCode + "_invalid", Reason: "the answer is not the API's JSON: " + snippet(raw)}
+		return Result{Kind: Transient, Code: httpCode + "_invalid", Reason: "the answer is not the API's JSON: " + snippet(raw)}
 	default:
-		return Answer{Kind: Rejected, Code: httpCode, Reason: httpReason(status, raw)}
+		return Result{Kind: Rejected, Code: httpCode, Reason: httpReason(status, raw)}
 	}
 }
-
-// successPrefix starts the API's usual success answer.
-var successPrefix = []byte(`{"error":0,"error_text":"`)
 
 // plainSuccess reads the API's usual success answer,
 // {"error":0,"error_text":"…","profile_id":"…"}, without a JSON decoder: it is
@@ -392,18 +354,6 @@ func plainString(b []byte) bool {
 		}
 	}
 	return utf8.Valid(b)
-}
-
-// isRunWide tells the answers that doom every row alike: no token, no rights,
-// no plan left, or no such database (a missing resource or profile is one row's problem).
-func isRunWide(code int, text string) bool {
-	switch code {
-	case 401, 402, 403:
-		return true
-	case 404:
-		return strings.Contains(strings.ToLower(text), "database")
-	}
-	return false
 }
 
 func httpReason(status int, raw []byte) string {
