@@ -113,7 +113,7 @@ func (c *converter) appendValue(dst []byte, s string, memo *rowMemo) ([]byte, st
 	case kindDate, kindDateTime:
 		p, ok := c.format.parse(s)
 		if !ok {
-			return dst, "not a " + c.kind.String() + " in the form " + c.format.text
+			return dst, "not a " + c.kind.String() + " in the form " + c.format.text + dateHint(s, c.format.text)
 		}
 		if c.kind == kindDate {
 			return appendDate(dst, p), ""
