@@ -121,7 +121,7 @@ func check(ctx context.Context, m *mapping.Mapping, files []string, stdin io.Rea
 						break
 					}
 					if err != nil {
-						b.err = fmt.Errorf("%w: read %s: %w", ErrInput, in.display, err)
+						b.err = errorf(ErrInput, "read %s: %w", in.display, err)
 						break
 					}
 					b.recs = append(b.recs, rec)

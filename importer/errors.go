@@ -34,3 +34,23 @@ type APIDownError struct {
 func (e *APIDownError) Error() string {
 	return fmt.Sprintf("the API looks down: %d requests in a row failed (last: %s); check --url and the network, then run again", e.Failures, e.Last)
 }
+
+// Mark returns err, reading exactly as err does, that also matches kind with errors.Is. A
+// sentinel classifies an error (for the exit code) without its words in front of the message:
+// "open x.csv: no such file", not "input error: open input: open x.csv: ...".
+func Mark(kind, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &markedError{kind: kind, err: err}
+}
+
+// errorf is Mark(kind, fmt.Errorf(format, args...)).
+func errorf(kind error, format string, args ...any) error {
+	return Mark(kind, fmt.Errorf(format, args...))
+}
+
+type markedError struct{ kind, err error }
+
+func (e *markedError) Error() string   { return e.err.Error() }
+func (e *markedError) Unwrap() []error { return []error{e.kind, e.err} }

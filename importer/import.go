@@ -159,7 +159,7 @@ func open(cfg Config) (_ *run, err error) {
 			r.state, err = resume.Create(r.res.path, r.res.id)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrInput, err)
+			return nil, err
 		}
 	}
 	return r, nil
@@ -305,20 +305,20 @@ func (r *run) finish(ctx context.Context, ex executed) (*Summary, error) {
 
 func (c *Config) validate() error {
 	if c.URL == "" {
-		return fmt.Errorf("%w: no platform URL: give --url or set ALTCRAFT_URL (or use --sandbox to rehearse)", ErrUsage)
+		return errorf(ErrUsage, "no platform URL: give --url or set ALTCRAFT_URL (or use --sandbox to rehearse)")
 	}
 	if err := CheckURL(c.URL, c.InsecureHTTP); err != nil {
 		return err
 	}
 	switch {
 	case c.Mapping == nil:
-		return fmt.Errorf("%w: no mapping", ErrUsage)
+		return errorf(ErrUsage, "no mapping")
 	case c.Token == "":
-		return fmt.Errorf("%w: no API token: set ALTCRAFT_TOKEN or give --token-file", ErrUsage)
+		return errorf(ErrUsage, "no API token: set ALTCRAFT_TOKEN or give --token-file")
 	case c.RejectPath == "" && slices.Contains(c.Files, "-"):
-		return fmt.Errorf("%w: reading standard input needs --reject FILE for the rows that fail", ErrUsage)
+		return errorf(ErrUsage, "reading standard input needs --reject FILE for the rows that fail")
 	case c.Resume && slices.Contains(c.Files, "-"):
-		return fmt.Errorf("%w: a run that reads standard input cannot be resumed: it cannot be read again", ErrUsage)
+		return errorf(ErrUsage, "a run that reads standard input cannot be resumed: it cannot be read again")
 	}
 	return nil
 }
@@ -339,25 +339,25 @@ func prepareResume(cfg Config) (resumeInfo, error) {
 	res := resumeInfo{path: resume.StatePath(rejectPaths(cfg.Files, cfg.RejectPath)[0])}
 	id, err := resume.Identify(cfg.Files, cfg.Mapping.Digest())
 	if err != nil {
-		return res, fmt.Errorf("%w: %w", ErrInput, err)
+		return res, Mark(ErrInput, err)
 	}
 	res.id = id
 	_, statErr := os.Stat(res.path)
 	exists := statErr == nil
 	switch {
 	case exists && !cfg.Resume:
-		return res, fmt.Errorf("%w: %s holds the state of an unfinished run of these files: run the same command with --resume to continue it, or delete the state file to start over", ErrUnfinishedRun, res.path)
+		return res, errorf(ErrUnfinishedRun, "%s holds the state of an unfinished run of these files: run the same command with --resume to continue it, or delete the state file to start over", res.path)
 	case !exists && cfg.Resume:
-		return res, fmt.Errorf("%w: no state file %s: the last run of these files finished (or never started), there is nothing to resume", ErrNothingToResume, res.path)
+		return res, errorf(ErrNothingToResume, "no state file %s: the last run of these files finished (or never started), there is nothing to resume", res.path)
 	case !exists:
 		return res, nil
 	}
 	saved, cp, err := resume.Load(res.path)
 	if err != nil {
-		return res, fmt.Errorf("%w: %w", ErrInput, err)
+		return res, err
 	}
 	if why := saved.Mismatch(id); why != "" {
-		return res, fmt.Errorf("%w: cannot resume from %s: %s; delete it to start over", ErrResumeMismatch, res.path, why)
+		return res, errorf(ErrResumeMismatch, "cannot resume from %s: %s; delete it to start over", res.path, why)
 	}
 	res.cp = cp
 	if cp == nil {
@@ -393,7 +393,7 @@ func readInputs(ctx context.Context, ins []*input, skip []*resume.Tracker, bufs 
 				break
 			}
 			if err != nil {
-				return fmt.Errorf("%w: read %s: %w", ErrInput, in.display, err)
+				return errorf(ErrInput, "read %s: %w", in.display, err)
 			}
 			if done != nil && done.Finished(ord) {
 				continue

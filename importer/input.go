@@ -41,7 +41,7 @@ func openInputs(files []string, stdin io.Reader, m *mapping.Mapping) ([]*input, 
 		var r io.Reader
 		if name == "-" {
 			if stdinUsed {
-				return fail(fmt.Errorf("%w: standard input (-) is named twice", ErrUsage))
+				return fail(errorf(ErrUsage, "standard input (-) is named twice"))
 			}
 			stdinUsed = true
 			in.display = "standard input"
@@ -49,7 +49,7 @@ func openInputs(files []string, stdin io.Reader, m *mapping.Mapping) ([]*input, 
 		} else {
 			f, err := os.Open(name)
 			if err != nil {
-				return fail(fmt.Errorf("%w: open input: %w", ErrInput, err))
+				return fail(Mark(ErrInput, err))
 			}
 			if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
 				in.size = st.Size()
@@ -59,12 +59,12 @@ func openInputs(files []string, stdin io.Reader, m *mapping.Mapping) ([]*input, 
 		ins = append(ins, in)
 		cr, err := csvio.NewReader(r, name, m.CSV)
 		if err != nil {
-			return fail(fmt.Errorf("%w: %w", ErrInput, err))
+			return fail(Mark(ErrInput, err))
 		}
 		in.reader = cr
 		b, err := m.Bind(cr.Header())
 		if err != nil {
-			return fail(fmt.Errorf("%w: the mapping does not fit %s:\n%w", ErrInput, in.display, err))
+			return fail(errorf(ErrInput, "the mapping does not fit %s:\n%w", in.display, err))
 		}
 		in.binder = b
 	}
@@ -128,7 +128,7 @@ func openRejects(ins []*input, shared string, cp *resume.Checkpoint) ([]*rejectS
 	open := func(path string, in *input) (*rejectSink, error) {
 		abs, _ := filepath.Abs(path)
 		if inputs[abs] {
-			return nil, fmt.Errorf("%w: the reject file %s is also an input; name another with --reject", ErrUsage, path)
+			return nil, errorf(ErrUsage, "the reject file %s is also an input; name another with --reject", path)
 		}
 		size := int64(-1)
 		if cp != nil {
@@ -136,7 +136,7 @@ func openRejects(ins []*input, shared string, cp *resume.Checkpoint) ([]*rejectS
 		}
 		f, err := resume.OpenOutput(path, size)
 		if err != nil {
-			return nil, fmt.Errorf("%w: reject file: %w", ErrInput, err)
+			return nil, fmt.Errorf("reject file: %w", err)
 		}
 		s := &rejectSink{path: path, file: f, w: csvio.NewRejectWriter(f, in.reader), first: in.reader}
 		if size > 0 {
@@ -150,7 +150,7 @@ func openRejects(ins []*input, shared string, cp *resume.Checkpoint) ([]*rejectS
 		case shared != "" && len(sinks) > 0:
 			s := sinks[0]
 			if err := compatible(s.first, in.reader); err != nil {
-				return fail(fmt.Errorf("%w: %s and %s cannot share the reject file %s: %w", ErrUsage, s.first.Name(), in.display, shared, err))
+				return fail(errorf(ErrUsage, "%s and %s cannot share the reject file %s: %w", s.first.Name(), in.display, shared, err))
 			}
 			in.reject = s
 		case shared != "":

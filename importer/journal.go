@@ -96,7 +96,7 @@ func (j *journal) record(o outcome) {
 		}
 		j.st.reject(o.code)
 		if j.maxRejects >= 0 && j.st.rejected.Load() > int64(j.maxRejects) {
-			j.halt(fmt.Errorf("%w: more than %d rows rejected (--max-rejects); see %s", ErrTooManyRejects, j.maxRejects, o.in.reject.path))
+			j.halt(errorf(ErrTooManyRejects, "more than %d rows rejected (--max-rejects); see %s", j.maxRejects, o.in.reject.path))
 		}
 	case statusUnsent:
 		j.st.unsent.Add(1)

@@ -35,7 +35,7 @@ type resultsFile struct {
 func openResults(path string, size int64) (*resultsFile, error) {
 	f, err := resume.OpenOutput(path, size)
 	if err != nil {
-		return nil, fmt.Errorf("%w: results file: %w", ErrInput, err)
+		return nil, fmt.Errorf("results file: %w", err)
 	}
 	return &resultsFile{path: path, f: f, w: gocsv.DefaultCSVWriter(f), empty: size <= 0, size: max(size, 0)}, nil
 }

@@ -64,17 +64,17 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return err
 	}
 	if fs.NArg() == 0 {
-		return fmt.Errorf("%w: import: no input FILE (use - for standard input)", errUsage)
+		return usageErrorf("import: no input FILE (use - for standard input)")
 	}
 	switch {
 	case rate < 0:
-		return fmt.Errorf("%w: --rate must be 0 (no limit) or more", errUsage)
+		return usageErrorf("--rate must be 0 (no limit) or more")
 	case workers < 1:
-		return fmt.Errorf("%w: --workers must be at least 1", errUsage)
+		return usageErrorf("--workers must be at least 1")
 	case retries < 0:
-		return fmt.Errorf("%w: --retries must be 0 or more", errUsage)
+		return usageErrorf("--retries must be 0 or more")
 	case timeout <= 0:
-		return fmt.Errorf("%w: --timeout must be positive", errUsage)
+		return usageErrorf("--timeout must be positive")
 	}
 	m, err := loadMapping(mappingPath)
 	if err != nil {
@@ -138,7 +138,7 @@ func cmdCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return err
 	}
 	if fs.NArg() == 0 {
-		return fmt.Errorf("%w: check: no input FILE (use - for standard input)", errUsage)
+		return usageErrorf("check: no input FILE (use - for standard input)")
 	}
 	m, err := loadMapping(mappingPath)
 	if err != nil {
@@ -196,7 +196,7 @@ func cmdSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: sandbox takes no arguments, got %q", errUsage, fs.Args())
+		return usageErrorf("sandbox takes no arguments, got %q", fs.Args())
 	}
 	var err error
 	if cfg.DBs, err = parseIDs("--dbs", dbs); err != nil {
@@ -207,7 +207,7 @@ func cmdSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	for name, p := range map[string]float64{"--fail-rate": failRate, "--drop-rate": dropRate} {
 		if p < 0 || p > 1 {
-			return fmt.Errorf("%w: %s must be between 0 and 1, got %v", errUsage, name, p)
+			return usageErrorf("%s must be between 0 and 1, got %v", name, p)
 		}
 	}
 	cfg.Token, cfg.Latency, cfg.FailRate, cfg.DropRate, cfg.LimitRPS, cfg.Seed = tokenFromFs, latency, failRate, dropRate, limitRPS, seed
@@ -233,7 +233,7 @@ func parseIDs(flag, s string) ([]int, error) {
 	for _, part := range strings.Split(s, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(part))
 		if err != nil || n <= 0 {
-			return nil, fmt.Errorf("%w: %s takes positive ids separated by commas, got %q", errUsage, flag, part)
+			return nil, usageErrorf("%s takes positive ids separated by commas, got %q", flag, part)
 		}
 		ids = append(ids, n)
 	}

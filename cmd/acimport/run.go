@@ -25,8 +25,11 @@ const (
 	exitInterrupted = 130
 )
 
-// errUsage marks mistakes in the command line itself.
-var errUsage = errors.New("usage")
+// usageErrorf is a mistake in the command line (or in the configuration it gives): exit code 2.
+// It matches importer.ErrUsage, the one classification of usage errors, and reads as its message.
+func usageErrorf(format string, args ...any) error {
+	return importer.Mark(importer.ErrUsage, fmt.Errorf(format, args...))
+}
 
 // errRejected is a finished run with rejected (or, for check, invalid) rows.
 var errRejected = errors.New("some rows were rejected")
@@ -39,6 +42,7 @@ const usageText = `acimport bulk-imports customer profiles from CSV files into a
 Usage:
   acimport import  -m MAPPING [flags] FILE...   import CSV files ("-" = standard input)
   acimport check   -m MAPPING [flags] FILE...   validate every row locally; sends nothing
+  acimport init    [-o MAPPING] [--force] FILE  write a starting mapping for FILE, guessed from its rows
   acimport sandbox [--listen ADDR] [flags]      run a local Altcraft-compatible API for rehearsals
   acimport version
 
@@ -63,18 +67,20 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdCheck(ctx, args[1:], stdin, stdout, stderr)
 	case "sandbox":
 		err = cmdSandbox(ctx, args[1:], stdout, stderr)
+	case "init":
+		err = cmdInit(args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "acimport", buildVersion())
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usageText)
 	default:
-		err = fmt.Errorf("%w: unknown command %q (commands: import, check, sandbox, version)", errUsage, args[0])
+		err = usageErrorf("unknown command %q (commands: import, check, init, sandbox, help, version)", args[0])
 	}
 	code := exitCode(err)
 	switch {
 	case err == nil, errors.Is(err, pflag.ErrHelp), errors.Is(err, errRejected):
 	case code == exitUsage:
-		fmt.Fprintf(stderr, "acimport: %s\nRun \"acimport --help\" for usage.\n", strings.TrimPrefix(err.Error(), "usage: "))
+		fmt.Fprintf(stderr, "acimport: %v\nRun \"acimport --help\" for usage.\n", err)
 	case code == exitInterrupted:
 		fmt.Fprintln(stderr, "acimport: interrupted")
 	default:
@@ -92,7 +98,7 @@ func exitCode(err error) int {
 		return exitInterrupted
 	case errors.Is(err, errRejected):
 		return exitRejected
-	case errors.Is(err, errUsage), errors.Is(err, importer.ErrUsage):
+	case errors.Is(err, importer.ErrUsage):
 		return exitUsage
 	default:
 		// The run stopped: *altcraft.APIError, *importer.APIDownError,
@@ -120,7 +126,7 @@ func parseFlags(fs *pflag.FlagSet, args []string, stdout io.Writer, usage string
 			fmt.Fprintf(stdout, "%s\nFlags:\n%s", usage, fs.FlagUsages())
 			return err
 		}
-		return fmt.Errorf("%w: %s %v", errUsage, fs.Name(), err)
+		return usageErrorf("%s %v", fs.Name(), err)
 	}
 	return nil
 }
@@ -128,7 +134,7 @@ func parseFlags(fs *pflag.FlagSet, args []string, stdout io.Writer, usage string
 // loadMapping reads the mapping file named by -m.
 func loadMapping(path string) (*mapping.Mapping, error) {
 	if path == "" {
-		return nil, fmt.Errorf("%w: -m/--mapping FILE is required", errUsage)
+		return nil, usageErrorf("-m/--mapping FILE is required")
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
