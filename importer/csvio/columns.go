@@ -3,6 +3,7 @@ package csvio
 import (
 	"bytes"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -54,26 +55,51 @@ func (l *rejectLayout) keep(fields []string) []string {
 
 // stripTail cuts the trailing reject columns off the text of a row that
 // could not be parsed, so feeding a reject file back in cannot duplicate
-// them even for its broken rows. It parses the last fields backwards and
-// gives up, returning b unchanged, unless they are well formed and
-// reject_line holds a number.
-func (l *rejectLayout) stripTail(b []byte, comma rune) []byte {
+// them even for its broken rows, and returns the line its reject_line names
+// (0 if none). It parses the last fields backwards and gives up, returning b
+// unchanged, unless they are well formed and reject_line holds a number.
+func (l *rejectLayout) stripTail(b []byte, comma rune) ([]byte, int) {
 	if l.trailing == 0 {
-		return b
+		return b, 0
 	}
 	sep := utf8.AppendRune(nil, comma)
-	end := len(b)
+	end, line := len(b), 0
 	for i := l.trailing - 1; i >= 0; i-- {
 		start, value, ok := lastField(b[:end], sep)
 		if !ok || start < len(sep) || !bytes.Equal(b[start-len(sep):start], sep) {
-			return b
+			return b, 0
 		}
-		if i == l.lineCol && !isDigits(value) {
-			return b
+		if i == l.lineCol {
+			if !isDigits(value) {
+				return b, 0
+			}
+			line = atoiSmall(value)
 		}
 		end = start - len(sep)
 	}
-	return b[:end]
+	return b[:end], line
+}
+
+// sourceLine is the line a reject file row's reject_line names, 0 when the
+// row has no such number there.
+func (l *rejectLayout) sourceLine(fields []string) int {
+	if l.lineCol < 0 || len(fields) != l.width {
+		return 0
+	}
+	v := fields[l.width-l.trailing+l.lineCol]
+	if !isDigits(v) {
+		return 0
+	}
+	return atoiSmall(v)
+}
+
+// atoiSmall reads a string of digits; 0 when it does not fit a line number.
+func atoiSmall(s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
 }
 
 // lastField finds the field that ends b: its start offset and its value.

@@ -394,7 +394,8 @@ func (rd *Reader) record(s scanned) *Record {
 		return fail(s.long)
 	case s.pe != nil:
 		// fields holds the fields before the bad one.
-		rec.Raw = bytes.Clone(rd.layout.stripTail(s.body, rd.comma))
+		raw, line := rd.layout.stripTail(s.body, rd.comma)
+		rec.Raw, rec.SourceLine = bytes.Clone(raw), line
 		return fail(fmt.Errorf("%s: %w", rd.fieldName(len(s.fields)), s.pe.Err))
 	}
 	fields := s.fields
@@ -403,7 +404,18 @@ func (rd *Reader) record(s scanned) *Record {
 		// the reject columns would not follow the last column.
 		fields = fields[:rd.layout.width]
 	}
+	if l := &rd.layout; l.trailing > 0 && len(fields) == l.width-l.trailing {
+		// A reject file row whose reject columns the user deleted while
+		// fixing it: every field is data, and nothing of it is cut.
+		rec.Raw = bytes.Clone(s.body)
+		if err := rd.checkText(s, fields); err != nil {
+			return fail(err)
+		}
+		rec.Fields = fields
+		return rec
+	}
 	rec.Raw = rd.rawOf(s.body, fields, len(s.fields), s.csvLine)
+	rec.SourceLine = rd.layout.sourceLine(fields)
 	if err := rd.checkText(s, fields); err != nil {
 		return fail(err)
 	}

@@ -21,6 +21,10 @@ type Record struct {
 	// For a record longer than Options.MaxRecordBytes it is the record's
 	// first line only, cut to MaxRecordBytes.
 	Raw []byte
+	// SourceLine is, for a row of a reject file read back, the line its
+	// reject_line column names: the row's line in the original input. 0 when
+	// the input is not a reject file or the column is empty.
+	SourceLine int
 	// Ending is the record's line terminator as read: "\r\n", "\n", or "" for
 	// a last line with none.
 	Ending string

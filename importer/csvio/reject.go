@@ -36,7 +36,8 @@ func NewRejectWriter(w io.Writer, r *Reader) *RejectWriter {
 // resumed run appends to the reject file of the interrupted one.
 func (w *RejectWriter) SkipHeader() { w.started = true }
 
-// Write appends rec's text, its line number, code and reason, and its line
+// Write appends rec's text, its line number (rec.SourceLine when set, else
+// rec.Line), code and reason, and its line
 // terminator (the header's when rec has none, being the input's last line).
 // Line breaks in code and reason become spaces, one row per line.
 func (w *RejectWriter) Write(rec *Record, code, reason string) error {
@@ -48,7 +49,12 @@ func (w *RejectWriter) Write(rec *Record, code, reason string) error {
 		line = append(line, rec.Raw...)
 		line = utf8.AppendRune(line, w.r.comma)
 	}
-	line = appendField(line, strconv.Itoa(rec.Line), w.r.comma)
+	// A row read back from a reject file keeps the line of the original input.
+	n := rec.Line
+	if rec.SourceLine > 0 {
+		n = rec.SourceLine
+	}
+	line = appendField(line, strconv.Itoa(n), w.r.comma)
 	line = utf8.AppendRune(line, w.r.comma)
 	line = appendField(line, oneLine(code), w.r.comma)
 	line = utf8.AppendRune(line, w.r.comma)

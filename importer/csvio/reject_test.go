@@ -74,9 +74,9 @@ func TestRejectRoundTrip(t *testing.T) {
 			Opt:    Options{Delimiter: "auto"},
 			Reject: func(*Record) bool { return true },
 			Want: "a|b|reject_line|reject_code|reject_reason\n" +
-				"1|\"x|y\"|2|api_1|Invalid data: 1\n" +
-				"2|z|3|api_1|Invalid data: 2\n" +
-				"3|q\"|4|csv|\"line 4: field 2 \"\"b\"\": bare \"\" in non-quoted-field\"\n" +
+				"1|\"x|y\"|7|api_1|Invalid data: 1\n" +
+				"2|z|8|api_1|Invalid data: 2\n" +
+				"3|q\"|9|csv|\"line 4: field 2 \"\"b\"\": bare \"\" in non-quoted-field\"\n" +
 				"4|w|5|6|5|csv|line 5: wrong number of fields: 7, the header has 5\n",
 		},
 		{

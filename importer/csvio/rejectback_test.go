@@ -1,0 +1,64 @@
+package csvio
+
+import (
+	"slices"
+	"testing"
+)
+
+// Reading a reject file back: what a user fixing rows in an editor leaves.
+func TestRejectFileReadBack(t *testing.T) {
+	const header = "email,name,city,zip,reject_line,reject_code,reject_reason\n"
+	tests := []struct {
+		Name       string
+		Row        string
+		WantFields []string // nil: the row is an error
+		WantRaw    string
+		WantLine   int // SourceLine
+	}{
+		{Name: "row with its reject columns", Row: "a@x.ru,Аня,Тула,300000,17,invalid_value,bad zip\n",
+			WantFields: []string{"a@x.ru", "Аня", "Тула", "300000"}, WantRaw: "a@x.ru,Аня,Тула,300000", WantLine: 17},
+		{Name: "reject columns deleted while fixing it", Row: "a@x.ru,Аня,Тула,300000\n",
+			WantFields: []string{"a@x.ru", "Аня", "Тула", "300000"}, WantRaw: "a@x.ru,Аня,Тула,300000"},
+		{Name: "reject columns emptied", Row: "a@x.ru,Аня,Тула,300000,,,\n",
+			WantFields: []string{"a@x.ru", "Аня", "Тула", "300000"}, WantRaw: "a@x.ru,Аня,Тула,300000"},
+		{Name: "a broken row keeps its original line", Row: "a@x.ru,\"Аня\"x,Тула,300000,23,csv,old\n",
+			WantRaw: "a@x.ru,\"Аня\"x,Тула,300000", WantLine: 23},
+	}
+	for _, tc := range tests {
+		t.Run(tc.Name, func(t *testing.T) {
+			r := mustReader(t, []byte(header+tc.Row), Options{})
+			recs := readAll(t, r)
+			if len(recs) != 1 {
+				t.Fatalf("%d records", len(recs))
+			}
+			rec := recs[0]
+			if tc.WantFields == nil {
+				if rec.Err == nil {
+					t.Errorf("no error for a broken row: %q", rec.Fields)
+				}
+			} else if rec.Err != nil || !slices.Equal(rec.Fields, tc.WantFields) {
+				t.Errorf("fields %q (err %v), want %q", rec.Fields, rec.Err, tc.WantFields)
+			}
+			if string(rec.Raw) != tc.WantRaw {
+				t.Errorf("raw %q, want %q", rec.Raw, tc.WantRaw)
+			}
+			if rec.SourceLine != tc.WantLine {
+				t.Errorf("SourceLine %d, want %d", rec.SourceLine, tc.WantLine)
+			}
+		})
+	}
+}
+
+// reject_line names the row's line in the original input, however many
+// rounds of fixing it went through.
+func TestRejectLineCarriedOver(t *testing.T) {
+	orig := mustReader(t, []byte("email,name\nx@x.ru,X\ny@x.ru,Y\nz@x.ru,Z\n"), Options{})
+	recs := readAll(t, orig)
+	gen1 := writeRejects(t, orig, recs[2:]) // z@x.ru, line 4
+	r1 := mustReader(t, gen1, Options{})
+	gen2 := writeRejects(t, r1, readAll(t, r1)) // now line 2 of the reject file
+	want := "email,name,reject_line,reject_code,reject_reason\nz@x.ru,Z,4,api_1,Invalid data: z@x.ru\n"
+	if string(gen2) != want {
+		t.Errorf("second round:\n%q\nwant\n%q", gen2, want)
+	}
+}
