@@ -112,7 +112,7 @@ func BenchmarkPipeline(b *testing.B) {
 		perRow(b, rows, func() {
 			sum, err := Import(context.Background(), Config{
 				Mapping: m, Files: []string{path}, URL: url, Token: "t", Workers: 32,
-				RejectPath: filepath.Join(dir, "rejects.csv"), MaxRejects: -1, Sender: sender,
+				RejectPath: filepath.Join(dir, "rejects.csv"), Sender: sender,
 			})
 			if err != nil || sum.Imported != rows {
 				b.Fatalf("%+v %v", sum, err)

@@ -57,7 +57,7 @@ func TestImportIntoFaultySandbox(t *testing.T) {
 	}
 	sum, err := Import(context.Background(), Config{
 		Mapping: m, Files: []string{path}, URL: sb.URL, Token: testToken,
-		Workers: 16, Retries: 12, Timeout: 5 * time.Second, MaxRejects: -1,
+		Workers: 16, Retries: 12, Timeout: 5 * time.Second,
 		backoff: backoff{base: time.Millisecond, max: 20 * time.Millisecond, retryAfterMax: 20 * time.Millisecond},
 	})
 	if err != nil {

@@ -34,7 +34,7 @@ type Config struct {
 	Workers    int           // requests in flight; 0: 8
 	Retries    int           // retries of a transient failure; negative: 0
 	Timeout    time.Duration // per request; 0: 30s
-	MaxRejects int           // stop once more rows than this are rejected; negative: no limit
+	MaxRejects int           // stop once more rows than this are rejected; 0: no limit
 
 	RejectPath  string // one reject file for all inputs; "": <input>.rejects.csv beside each
 	ResultsPath string // per-row results log; "": none

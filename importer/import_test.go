@@ -110,7 +110,7 @@ func runImport(t *testing.T, url, csv string, tweak func(*Config)) (*Summary, er
 	var stderr bytes.Buffer
 	cfg := Config{
 		Mapping: m, Files: []string{in}, Stderr: &stderr,
-		URL: url, Token: testToken, Workers: 4, Retries: 3, Timeout: 5 * time.Second, MaxRejects: -1,
+		URL: url, Token: testToken, Workers: 4, Retries: 3, Timeout: 5 * time.Second,
 		ResultsPath: filepath.Join(dir, "results.csv"), SummaryPath: filepath.Join(dir, "summary.json"),
 		backoff: backoff{base: time.Millisecond, max: 2 * time.Millisecond, retryAfterMax: 5 * time.Millisecond},
 	}

@@ -95,8 +95,9 @@ func (j *journal) record(o outcome) {
 			o.in.reject.dirty = true
 		}
 		j.st.reject(o.code)
-		if j.maxRejects >= 0 && j.st.rejected.Load() > int64(j.maxRejects) {
-			j.halt(errorf(ErrTooManyRejects, "more than %d rows rejected (--max-rejects); see %s", j.maxRejects, o.in.reject.path))
+		if j.maxRejects > 0 && j.st.rejected.Load() > int64(j.maxRejects) {
+			j.halt(errorf(ErrTooManyRejects, "more than %d rows rejected (--max-rejects %d); rows already in flight were still settled, so the reject file %s may hold a few more",
+				j.maxRejects, j.maxRejects, o.in.reject.path))
 		}
 	case statusUnsent:
 		j.st.unsent.Add(1)

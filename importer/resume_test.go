@@ -53,7 +53,7 @@ func newResumeFixture(t *testing.T, rows int) *resumeFixture {
 func (f *resumeFixture) config(url string, resume bool) Config {
 	return Config{
 		Mapping: f.m, Files: []string{f.csv}, URL: url, Token: testToken,
-		Workers: 4, Retries: 2, Timeout: 5 * time.Second, MaxRejects: -1, Resume: resume,
+		Workers: 4, Retries: 2, Timeout: 5 * time.Second, Resume: resume,
 		ResultsPath: filepath.Join(f.dir, "results.csv"),
 		backoff:     backoff{base: time.Millisecond, max: 2 * time.Millisecond},
 	}

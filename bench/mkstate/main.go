@@ -48,7 +48,7 @@ func run(mappingPath string, rows int64, file string) error {
 	tr := &answerer{okFor: rows, all: make(chan struct{})}
 	sum, err := importer.Import(context.Background(), importer.Config{
 		Mapping: m, Files: []string{file}, URL: "http://127.0.0.1:1", Token: "mkstate",
-		Workers: 32, Rate: 0, Retries: 0, MaxRejects: -1, Sender: tr,
+		Workers: 32, Rate: 0, Retries: 0, Sender: tr,
 	})
 	var apiErr *altcraft.APIError
 	if !errors.As(err, &apiErr) {

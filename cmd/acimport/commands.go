@@ -31,7 +31,7 @@ interrupted (Ctrl-C, kill, crash, a run-wide API error), run the same command wi
 Personal data: the reject file (<input>.rejects.csv, or --reject), the state file
 beside it (<input>.rejects.state, removed when a run finishes), and the --results and
 --summary files hold or describe your customers' data. They are created readable by
-you only (0600) and never contain the token. Delete them when you are done with them.`
+you only (0600) and never contain the token. Delete them when you are done with them.` + helpPointer
 
 func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := pflag.NewFlagSet("import", pflag.ContinueOnError)
@@ -55,7 +55,8 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	fs.StringVar(&reject, "reject", "", "reject file (default <input>.rejects.csv beside each input; required for stdin)")
 	fs.StringVar(&results, "results", "", "optional per-row outcome log (CSV): file, line, status, profile_id, code, attempts")
 	fs.StringVar(&summary, "summary", "", "write the run summary as JSON to this file")
-	fs.IntVar(&maxRejects, "max-rejects", -1, "stop once more than N rows have been rejected (default unlimited)")
+	fs.IntVar(&maxRejects, "max-rejects", 0, "stop once more than `N` rows have been rejected; 0 = no limit (rows in flight then are still settled:\n"+
+		"the reject file may hold a few more than N)")
 	fs.BoolVar(&resume, "resume", false, "continue an interrupted run of the same files from its state file, sending only the rows not yet finished")
 	fs.BoolVar(&dryRun, "dry-run", false, "everything but sending: same as 'acimport check'")
 	fs.BoolVar(&useSandbox, "sandbox", false, "import into an in-process sandbox instead of --url (no URL or token needed)")
@@ -75,6 +76,8 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return usageErrorf("--retries must be 0 or more")
 	case timeout <= 0:
 		return usageErrorf("--timeout must be positive")
+	case maxRejects < 0:
+		return usageErrorf("--max-rejects must be 0 (no limit) or more")
 	}
 	m, err := loadMapping(mappingPath)
 	if err != nil {
@@ -128,7 +131,7 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 const checkUsage = `Usage: acimport check -m MAPPING [flags] FILE...
 
 Reads and converts every row as import would, reports invalid values per column
-with examples and shows the first request bodies. Sends nothing; needs no token.`
+with examples and shows the first request bodies. Sends nothing; needs no token.` + helpPointer
 
 func cmdCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := pflag.NewFlagSet("check", pflag.ContinueOnError)

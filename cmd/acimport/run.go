@@ -44,9 +44,12 @@ Usage:
   acimport check   -m MAPPING [flags] FILE...   validate every row locally; sends nothing
   acimport init    [-o MAPPING] [--force] FILE  write a starting mapping for FILE, guessed from its rows
   acimport sandbox [--listen ADDR] [flags]      run a local Altcraft-compatible API for rehearsals
+  acimport help    [mapping|COMMAND]            this text; "help mapping": the mapping file reference
   acimport version
 
-Run "acimport COMMAND --help" for a command's flags.
+Run "acimport COMMAND --help" for a command's flags, "acimport help mapping" for every key
+of the mapping file. To start: acimport init FILE, then acimport check -m mapping.yaml FILE,
+then acimport import --sandbox -m mapping.yaml FILE to rehearse.
 
 Exit codes: 0 all rows imported (check: all valid); 1 the run stopped (bad mapping or
 input, I/O error, run-wide API error, --max-rejects exceeded); 2 usage error; 3 finished
@@ -72,7 +75,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "version", "--version":
 		fmt.Fprintln(stdout, "acimport", buildVersion())
 	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usageText)
+		err = cmdHelp(ctx, args[1:], stdin, stdout, stderr)
 	default:
 		err = usageErrorf("unknown command %q (commands: import, check, init, sandbox, help, version)", args[0])
 	}
@@ -123,7 +126,7 @@ func parseFlags(fs *pflag.FlagSet, args []string, stdout io.Writer, usage string
 	fs.SortFlags = false
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprintf(stdout, "%s\nFlags:\n%s", usage, fs.FlagUsages())
+			fmt.Fprintf(stdout, "%s\n\nFlags:\n%s", usage, fs.FlagUsages())
 			return err
 		}
 		return usageErrorf("%s %v", fs.Name(), err)

@@ -113,7 +113,7 @@ func Identify(files []string, mappingDigest string) (*Identity, error) {
 		}
 		f, err := os.Open(name)
 		if err != nil {
-			return nil, fmt.Errorf("open input: %w", err)
+			return nil, err // "open x.csv: no such file or directory" says it all
 		}
 		st, err := f.Stat()
 		if err != nil {

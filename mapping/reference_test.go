@@ -1,0 +1,30 @@
+package mapping
+
+import (
+	"regexp"
+	"testing"
+
+	"github.com/acimport/acimport/importer/altcraft"
+)
+
+// TestReferenceIsComplete: every key, type, matching mode, channel and date format letter the
+// parser knows is in the reference `acimport help mapping` prints.
+func TestReferenceIsComplete(t *testing.T) {
+	lists := map[string][]string{
+		"top-level key": topKeys, "match key": matchKeys, "csv key": csvKeys, "options key": optionKeys,
+		"field key": sourceKeys, "subscription key": subscriptionKeys, "type": kindNames[:], "matching mode": matchingModes,
+	}
+	for _, c := range altcraft.Channels {
+		lists["channel"] = append(lists["channel"], c.Name)
+	}
+	for _, d := range dateTokens {
+		lists["date format letter"] = append(lists["date format letter"], d.text)
+	}
+	for what, names := range lists {
+		for _, name := range names {
+			if !regexp.MustCompile(`(^|[\s,(])` + regexp.QuoteMeta(name) + `($|[\s,:)])`).MatchString(Reference) {
+				t.Errorf("the reference does not mention the %s %s", what, name)
+			}
+		}
+	}
+}
