@@ -240,3 +240,19 @@ func ChannelNames() []string {
 	}
 	return names
 }
+
+// Action is an update function: a field of data sent as
+// {"action": A, "value": V} instead of a plain value.
+type Action string
+
+// The update functions an import can send.
+const (
+	ActionSet    Action = "set"    // the default: the value replaces the field's (sent as the plain value)
+	ActionUnset  Action = "unset"  // delete the field; not allowed on email; no value
+	ActionIncr   Action = "incr"   // add a number; negative decreases
+	ActionAdd    Action = "add"    // add values to a list field
+	ActionDelete Action = "delete" // remove values from a list field
+)
+
+// Actions lists the update functions.
+var Actions = []Action{ActionSet, ActionUnset, ActionIncr, ActionAdd, ActionDelete}

@@ -26,6 +26,7 @@ func TestClassify(t *testing.T) {
 		{Name: "tariff limit in a 200 body stops the run", Status: 200, Body: `{"error":402,"error_text":"Tariff limit"}`, Kind: Fatal, APICode: 402},
 		{Name: "invalid token stops the run", Status: 403, Body: `{"error":403,"error_text":"Invalid token"}`, Kind: Fatal, APICode: 403},
 		{Name: "unknown database stops the run", Status: 404, Body: `{"error":404,"error_text":"Database 7 not found"}`, Kind: Fatal, APICode: 404},
+		{Name: "more than one profile matches rejects the row", Status: 409, Body: `{"error":409,"error_text":"More than one profile matches"}`, Kind: Rejected, Code: "api_409"},
 		{Name: "unknown resource rejects the row", Status: 404, Body: `{"error":404,"error_text":"Resource 3 not found"}`, Kind: Rejected, Code: "api_404"},
 		{Name: "429 with Retry-After", Status: 429, RetryAfter: "3", Body: `{"error":429,"error_text":"Too many requests"}`, Kind: Transient, Code: "http_429"},
 		{Name: "5xx with a JSON body is still transient", Status: 503, Body: `{"error":400,"error_text":"proxy says no"}`, Kind: Transient, Code: "http_503"},

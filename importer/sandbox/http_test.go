@@ -91,7 +91,7 @@ func TestRoutes(t *testing.T) {
 		{Name: "PUT on import", Method: "PUT", Path: altcraft.MethodImport.Path(), Status: 405, Allow: "POST"},
 		{Name: "POST on profiles", Method: "POST", Path: "/sandbox/profiles", Status: 405, Allow: "GET"},
 		{Name: "DELETE on stats", Method: "DELETE", Path: "/sandbox/stats", Status: 405, Allow: "GET"},
-		{Name: "unknown path", Method: "POST", Path: "/api/v1.1/profiles/update", Status: 404},
+		{Name: "unknown path", Method: "POST", Path: "/api/v1.1/profiles/delete", Status: 404},
 		{Name: "root", Method: "GET", Path: "/", Status: 404},
 		{Name: "profiles", Method: "GET", Path: "/sandbox/profiles", Status: 200},
 		{Name: "stats", Method: "GET", Path: "/sandbox/stats", Status: 200},

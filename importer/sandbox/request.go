@@ -14,24 +14,36 @@ import (
 	"github.com/acimport/acimport/importer/altcraft"
 )
 
-// importRequest holds the top-level keys of an import request. Data is left
-// as encoding/json builds it because the store keeps it as it is.
+// requestTop holds the top-level keys every import method takes.
+type requestTop struct {
+	Token                    string `json:"token"`
+	DBID                     *int   `json:"db_id"`
+	Matching                 string `json:"matching"`
+	FieldName                string `json:"field_name"`
+	ResourceID               *int   `json:"resource_id"`
+	SkipTriggers             bool   `json:"skip_triggers"`
+	SkipInvalidSubscriptions bool   `json:"skip_invalid_subscriptions"`
+	DetectGeo                bool   `json:"detect_geo"`
+	AddToSegments            []int  `json:"add_to_segments"`
+	RemoveFromSegments       []int  `json:"remove_from_segments"`
+}
+
+// importRequest is a single-profile request (profiles/import, update, add).
+// Data is left as encoding/json builds it because the store keeps it as it is.
 type importRequest struct {
-	Token                    string          `json:"token"`
-	DBID                     *int            `json:"db_id"`
-	Matching                 string          `json:"matching"`
-	Email                    string          `json:"email"`
-	Phone                    string          `json:"phone"`
-	ProfileID                string          `json:"profile_id"`
-	FieldName                string          `json:"field_name"`
-	FieldValue               json.RawMessage `json:"field_value"`
-	ResourceID               *int            `json:"resource_id"`
-	SkipTriggers             bool            `json:"skip_triggers"`
-	SkipInvalidSubscriptions bool            `json:"skip_invalid_subscriptions"`
-	DetectGeo                bool            `json:"detect_geo"`
-	AddToSegments            []int           `json:"add_to_segments"`
-	RemoveFromSegments       []int           `json:"remove_from_segments"`
-	Data                     map[string]any  `json:"data"`
+	requestTop
+	Email      string          `json:"email"`
+	Phone      string          `json:"phone"`
+	ProfileID  string          `json:"profile_id"`
+	FieldValue json.RawMessage `json:"field_value"`
+	Data       map[string]any  `json:"data"`
+}
+
+// batchRequest is a *_batch request: data is the array of profiles, each
+// carrying its own key among its fields.
+type batchRequest struct {
+	requestTop
+	Data []map[string]any `json:"data"`
 }
 
 // bodyPool recycles the buffers request bodies are read into; decoding copies
@@ -41,30 +53,56 @@ var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // readBody reads the request body into buf through the size limit. Reading
 // it before any latency also lets net/http notice a client that goes away
 // during the sleep.
-func (s *Server) readBody(r *http.Request, buf *bytes.Buffer) *apiError {
-	tooLarge := func() *apiError {
-		return badRequest(fmt.Sprintf("Request body exceeds %d bytes", s.maxBody))
+func (s *Server) readBody(r *http.Request, buf *bytes.Buffer, batch bool) *apiError {
+	limit := s.maxBody
+	if batch {
+		limit = s.maxBatchBody
 	}
-	if r.ContentLength > s.maxBody {
+	tooLarge := func() *apiError {
+		return badRequest(fmt.Sprintf("Request body exceeds %d bytes", limit))
+	}
+	if r.ContentLength > limit {
 		return tooLarge()
 	}
 	if r.Body == nil {
 		return nil
 	}
-	if _, err := buf.ReadFrom(io.LimitReader(r.Body, s.maxBody+1)); err != nil {
+	if _, err := buf.ReadFrom(io.LimitReader(r.Body, limit+1)); err != nil {
 		return badRequest("Cannot read request body: " + err.Error())
 	}
-	if int64(buf.Len()) > s.maxBody {
+	if int64(buf.Len()) > limit {
 		return tooLarge()
 	}
 	return nil
 }
 
-// importProfile runs one import request through the checks in the order the
-// platform answers them and stores the profile (or, with Config.Discard,
-// only answers as if it did). It returns the profile id and whether the
-// profile was created.
-func (s *Server) importProfile(r *http.Request, body []byte) (string, bool, *apiError) {
+// checkTop runs the checks every method makes first, in the order the
+// platform answers them: content type, token, database.
+func (s *Server) checkTop(r *http.Request, top *requestTop) *apiError {
+	token := top.Token
+	if token == "" {
+		token = bearerToken(r.Header["Authorization"])
+	}
+	if token == "" {
+		return &apiError{code: http.StatusUnauthorized, text: "API token required"}
+	}
+	if !s.tokenOK(token) {
+		return &apiError{code: http.StatusForbidden, text: "Invalid token"}
+	}
+	if top.DBID == nil {
+		return requiredField("db_id")
+	}
+	if !s.dbExists(*top.DBID) {
+		return dbNotFound(*top.DBID)
+	}
+	return nil
+}
+
+// importProfile runs one single-profile request through the checks in the
+// order the platform answers them and applies it to the store (or, with
+// Config.Discard, only answers as if it did). It returns the profile id and
+// whether the profile was created.
+func (s *Server) importProfile(r *http.Request, op altcraft.Operation, body []byte) (string, bool, *apiError) {
 	if !jsonContent(r.Header["Content-Type"]) {
 		return "", false, badRequest("Content-Type must be application/json")
 	}
@@ -72,48 +110,59 @@ func (s *Server) importProfile(r *http.Request, body []byte) (string, bool, *api
 	if e := decode(body, &req); e != nil {
 		return "", false, e
 	}
-
-	token := req.Token
-	if token == "" {
-		token = bearerToken(r.Header["Authorization"])
-	}
-	if token == "" {
-		return "", false, &apiError{code: http.StatusUnauthorized, text: "API token required"}
-	}
-	if !s.tokenOK(token) {
-		return "", false, &apiError{code: http.StatusForbidden, text: "Invalid token"}
-	}
-
-	if req.DBID == nil {
-		return "", false, requiredField("db_id")
-	}
-	if !s.dbExists(*req.DBID) {
-		return "", false, dbNotFound(*req.DBID)
-	}
-	m, e := parseMatch(&req)
-	if e != nil {
+	if e := s.checkTop(r, &req.requestTop); e != nil {
 		return "", false, e
 	}
-	if req.ResourceID != nil && !s.resourceExists(*req.ResourceID) {
-		return "", false, resourceNotFound(*req.ResourceID)
+	var m *match
+	var e *apiError
+	if op.Matches() {
+		if m, e = parseMatch(&req); e != nil {
+			return "", false, e
+		}
+		if req.ResourceID != nil && !s.resourceExists(*req.ResourceID) {
+			return "", false, resourceNotFound(*req.ResourceID)
+		}
+	} else {
+		m = addKey(req.Data)
 	}
-	if e := validateData(req.Data); e != nil {
+	return s.applyProfile(*req.DBID, op, m, &req.requestTop, req.Data)
+}
+
+// applyProfile validates one profile's data and applies it to the store.
+func (s *Server) applyProfile(dbID int, op altcraft.Operation, m *match, top *requestTop, data map[string]any) (string, bool, *apiError) {
+	if e := validateData(data); e != nil {
 		return "", false, e
 	}
-	rawSubs, setSubs := req.Data["subscriptions"]
+	rawSubs, setSubs := data["subscriptions"]
 	setSubs = setSubs && rawSubs != nil
-	subs, e := s.validateSubscriptions(rawSubs, req.SkipInvalidSubscriptions)
+	subs, e := s.validateSubscriptions(rawSubs, top.SkipInvalidSubscriptions)
 	if e != nil {
 		return "", false, e
 	}
 	if s.discard {
-		return discard(*req.DBID, m)
+		return discard(dbID, op, m)
 	}
-	return s.store.upsert(*req.DBID, m, req.Data, subs, setSubs)
+	return s.store.apply(dbID, op, m, change{
+		data: data, subs: subs, setSubs: setSubs,
+		addSegments: top.AddToSegments, removeSegments: top.RemoveFromSegments,
+	})
+}
+
+// addKey is the key profiles/add checks duplicates by and derives ids from:
+// the profile's own email, else its first phone. add never looks a profile up.
+func addKey(data map[string]any) *match {
+	m := &match{kind: matchEmailPhone}
+	if e, ok := data[altcraft.FieldEmail].(string); ok {
+		m.email, m.emailKey = e, strings.ToLower(e)
+	}
+	if phones, ok := data[altcraft.FieldPhones].([]any); ok && len(phones) > 0 {
+		m.phone, _ = phones[0].(string)
+	}
+	return m
 }
 
 // decode parses a request body into req, wording every failure for a 400.
-func decode(raw []byte, req *importRequest) *apiError {
+func decode(raw []byte, req any) *apiError {
 	body := bytes.TrimLeft(raw, " \t\r\n")
 	if len(body) == 0 {
 		return badRequest("Request body is empty")
@@ -130,7 +179,8 @@ func decode(raw []byte, req *importRequest) *apiError {
 	case errors.As(err, &syntax):
 		return badRequest(fmt.Sprintf("Malformed JSON at byte %d: %v", syntax.Offset, err))
 	case errors.As(err, &typ) && typ.Field != "":
-		return badRequest(fmt.Sprintf(`Invalid value of field %q: %s where %s was expected`, typ.Field, typ.Value, typ.Type))
+		field := strings.TrimPrefix(typ.Field, "requestTop.") // the embedded struct is not the API's
+		return badRequest(fmt.Sprintf(`Invalid value of field %q: %s where %s was expected`, field, typ.Value, typ.Type))
 	default:
 		return badRequest("Malformed JSON: " + err.Error())
 	}

@@ -20,8 +20,6 @@ const (
 	statsPath    = "/sandbox/stats"
 )
 
-var importPath = altcraft.MethodImport.Path()
-
 // defaultMaxBodyBytes is the request body limit when Config.MaxBodyBytes is 0.
 const defaultMaxBodyBytes = 1 << 20
 
@@ -56,7 +54,8 @@ type Config struct {
 	// Seed seeds the drop and failure decisions: the same requests in the
 	// same order meet the same faults.
 	Seed int64
-	// MaxBodyBytes limits the request body; 0 means 1 MiB.
+	// MaxBodyBytes limits the request body; 0 means 1 MiB for a single
+	// profile and 10 MB (altcraft.MaxBatchBytes) for a batch.
 	MaxBodyBytes int64
 	// Discard keeps no profiles, so that memory stays flat however many
 	// rows a load test sends. Every request is checked and answered as
@@ -64,15 +63,19 @@ type Config struct {
 	// but a valid import always answers a newly created profile, with the id
 	// an empty store would give its key, and counts in Stats.Created: the
 	// same key twice is created twice, with the same id. Matching by
-	// profile_id always answers 404 "Profile not found", and Profiles and
+	// profile_id and every update always answer 404 "Profile not found",
+	// profiles/add never finds a duplicate, and Profiles and
 	// GET /sandbox/profiles return an empty list.
 	Discard bool
 }
 
-// Stats counts import requests. Requests counts every POST to the import
-// path; each one then ends as exactly one of Created, Updated, Rejected (an
-// API error answer, 4xx) or Faults (a drop, a 5xx or a 429), except a request
-// abandoned by its client during Latency, which ends as none of them.
+// Stats counts import requests. Requests counts every POST to an import
+// method; each profile of it then ends as exactly one of Created, Updated,
+// Rejected (an API error answer, 4xx) or Faults (a drop, a 5xx or a 429), except
+// a request abandoned by its client during Latency, which ends as none of them.
+// A batch request counts once in Requests and each of its profiles once in
+// Created, Updated or Rejected; a batch refused as a whole counts once in
+// Rejected, and a fault once in Faults.
 type Stats struct {
 	Requests int64 `json:"requests"`
 	Created  int64 `json:"created"`
@@ -88,7 +91,10 @@ type Server struct {
 	resources map[int]bool // nil: every positive id exists
 	latency   time.Duration
 	maxBody   int64
-	discard   bool
+	// maxBatchBody limits a batch request's body: Config.MaxBodyBytes, or
+	// the vendor's 10 MB.
+	maxBatchBody int64
+	discard      bool
 
 	store  *store
 	faults *faults
@@ -108,8 +114,9 @@ func New(cfg Config) *Server {
 		store:     newStore(),
 		faults:    newFaults(cfg),
 	}
+	s.maxBatchBody = s.maxBody
 	if s.maxBody <= 0 {
-		s.maxBody = defaultMaxBodyBytes
+		s.maxBody, s.maxBatchBody = defaultMaxBodyBytes, altcraft.MaxBatchBytes
 	}
 	return s
 }
@@ -125,22 +132,25 @@ func idSet(ids []int) map[int]bool {
 	return set
 }
 
-// ServeHTTP answers POST /api/v1.1/profiles/import, GET /sandbox/profiles
-// and GET /sandbox/stats; other paths get 404 and other methods 405, both
-// with a JSON error body.
+// ServeHTTP answers POST to the six import methods (/api/v1.1/profiles/import,
+// update, add and their _batch forms), GET /sandbox/profiles and GET
+// /sandbox/stats; other paths get 404 and other methods 405, both with a JSON
+// error body.
 //
 // A dropped request hijacks the connection and closes it. When w cannot be
 // hijacked (an httptest.ResponseRecorder, HTTP/2) it panics with
 // http.ErrAbortHandler instead, which net/http turns into an aborted answer.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer recoverPanic(w)
-	switch r.URL.Path {
-	case importPath:
+	if method, ok := altcraft.MethodOfPath(r.URL.Path); ok {
 		if r.Method != http.MethodPost {
 			methodNotAllowed(w, http.MethodPost)
 			return
 		}
-		s.serveImport(w, r)
+		s.serveImport(w, r, method)
+		return
+	}
+	switch r.URL.Path {
 	case profilesPath:
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			methodNotAllowed(w, http.MethodGet)
@@ -194,8 +204,8 @@ func (s *Server) Stats() Stats {
 }
 
 // serveImport applies the faults in order — drop, failure, rate limit,
-// latency — and then imports the profile.
-func (s *Server) serveImport(w http.ResponseWriter, r *http.Request) {
+// latency — and then runs the method.
+func (s *Server) serveImport(w http.ResponseWriter, r *http.Request, method altcraft.Method) {
 	s.requests.Add(1)
 	if s.injectFault(w) {
 		return
@@ -207,15 +217,19 @@ func (s *Server) serveImport(w http.ResponseWriter, r *http.Request) {
 			bodyPool.Put(buf)
 		}
 	}()
-	e := s.readBody(r, buf)
+	e := s.readBody(r, buf, method.Batch())
 	if !s.sleep(w, r) {
+		return
+	}
+	if method.Batch() {
+		s.serveBatch(w, r, method.Operation(), buf.Bytes(), e)
 		return
 	}
 
 	var id string
 	var created bool
 	if e == nil {
-		id, created, e = s.importProfile(r, buf.Bytes())
+		id, created, e = s.importProfile(r, method.Operation(), buf.Bytes())
 	}
 	switch {
 	case e != nil:

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/acimport/acimport/importer/altcraft"
 )
 
 // Profile is one stored profile as the inspection endpoint and
@@ -16,6 +18,9 @@ type Profile struct {
 	ProfileID string         `json:"profile_id"`
 	DBID      int            `json:"db_id"`
 	Data      map[string]any `json:"data"`
+	// Segments are the static segments the profile is in (add_to_segments,
+	// remove_from_segments), in ascending order.
+	Segments []int `json:"segments,omitempty"`
 }
 
 // matchKind is a matching mode reduced to the key it looks profiles up by.
@@ -43,9 +48,10 @@ type match struct {
 
 // profile is a stored profile; its data belongs to the database's lock.
 type profile struct {
-	id   string
-	seq  int64 // creation order across all databases
-	data map[string]any
+	id       string
+	seq      int64 // creation order across all databases
+	data     map[string]any
+	segments []int
 }
 
 // database is one profile database with its lookup indexes. An index entry
@@ -93,19 +99,47 @@ func (st *store) db(id int) *database {
 	return d
 }
 
-// upsert finds the profile m points to in database dbID and merges data and
-// subs into it, creating it unless m matches by profile_id. setSubs tells
-// whether the request carried a subscriptions list (possibly emptied by
-// skip_invalid_subscriptions). data belongs to the request and is spent: a
-// new profile keeps it as its own, sparing a copy.
-func (st *store) upsert(dbID int, m *match, data map[string]any, subs []map[string]any, setSubs bool) (id string, created bool, e *apiError) {
+// change is what one request does to one profile.
+type change struct {
+	// data belongs to the request and is spent: a new profile keeps it as its
+	// own, sparing a copy. Its update functions ({"action": ...}) are
+	// resolved against the stored profile before anything is changed.
+	data map[string]any
+	// subs are the subscriptions to merge; setSubs tells whether the request
+	// carried a subscriptions list (possibly emptied by skip_invalid_subscriptions).
+	subs           []map[string]any
+	setSubs        bool
+	addSegments    []int
+	removeSegments []int
+}
+
+// apply runs one profile of a request of operation op in database dbID:
+// upsert finds the profile m points to and updates it, or creates one unless
+// m matches by profile_id; update only updates; add creates without looking
+// up, refusing an email another profile has.
+func (st *store) apply(dbID int, op altcraft.Operation, m *match, c change) (id string, created bool, e *apiError) {
 	d := st.db(dbID)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 
-	p := d.find(m)
+	var p *profile
+	if op == altcraft.Add {
+		if m.emailKey != "" && d.byEmail[m.emailKey] != nil {
+			return "", false, badRequest(`Profile with email "` + m.email + `" already exists`)
+		}
+	} else if p, e = d.find(m); e != nil {
+		return "", false, e
+	}
+	var old map[string]any
+	if p != nil {
+		old = p.data
+	}
+	if e := resolveActions(old, c.data); e != nil {
+		return "", false, e
+	}
+	data := c.data
 	if p == nil {
-		if m.kind == matchProfileID {
+		if m.kind == matchProfileID || op == altcraft.Update {
 			return "", false, notFound("Profile not found")
 		}
 		if data == nil {
@@ -133,21 +167,37 @@ func (st *store) upsert(dbID int, m *match, data map[string]any, subs []map[stri
 			}
 		}
 	}
-	if setSubs {
-		p.data["subscriptions"] = mergeSubscriptions(p.data["subscriptions"], subs)
+	if c.setSubs {
+		p.data["subscriptions"] = mergeSubscriptions(p.data["subscriptions"], c.subs)
 	}
-	if created {
+	if created && op != altcraft.Add {
 		storeKey(p.data, m)
 	}
+	p.segments = applySegments(p.segments, c.addSegments, c.removeSegments)
 	d.index(p)
 	return p.id, created, nil
 }
 
-// discard answers a valid import the way upsert would answer it on an empty
-// store, and keeps nothing: a profile_id never matches, and any other key
-// creates a profile with the id newID would derive for it.
-func discard(dbID int, m *match) (id string, created bool, e *apiError) {
-	if m.kind == matchProfileID {
+// applySegments adds and removes static segment ids, keeping them sorted.
+func applySegments(have, add, remove []int) []int {
+	for _, id := range add {
+		if i, found := slices.BinarySearch(have, id); !found {
+			have = slices.Insert(have, i, id)
+		}
+	}
+	for _, id := range remove {
+		if i, found := slices.BinarySearch(have, id); found {
+			have = slices.Delete(have, i, i+1)
+		}
+	}
+	return have
+}
+
+// discard answers a valid request the way apply would answer it on an empty
+// store, and keeps nothing: a profile_id or an update never matches, and
+// anything else creates a profile with the id newID would derive for it.
+func discard(dbID int, op altcraft.Operation, m *match) (id string, created bool, e *apiError) {
+	if m.kind == matchProfileID || op == altcraft.Update {
 		return "", false, notFound("Profile not found")
 	}
 	return hashID(dbID, m, 0), true, nil
@@ -170,27 +220,36 @@ func storeKey(data map[string]any, m *match) {
 	}
 }
 
-func (d *database) find(m *match) *profile {
+// find returns the profile m matches, nil when none does. email_phone with
+// both keys matching different profiles is the API's 409: the match is not
+// accurate enough to pick one.
+func (d *database) find(m *match) (*profile, *apiError) {
 	switch m.kind {
 	case matchEmail:
-		return d.byEmail[m.emailKey]
+		return d.byEmail[m.emailKey], nil
 	case matchPhone:
-		return d.byPhone[m.phone]
+		return d.byPhone[m.phone], nil
 	case matchProfileID:
-		return d.byID[m.profileID]
+		return d.byID[m.profileID], nil
 	case matchCustom:
-		return d.customIndex(m.field)[m.valueText]
+		return d.customIndex(m.field)[m.valueText], nil
 	case matchEmailPhone:
+		var byEmail, byPhone *profile
 		if m.email != "" {
-			if p := d.byEmail[m.emailKey]; p != nil {
-				return p
-			}
+			byEmail = d.byEmail[m.emailKey]
 		}
 		if m.phone != "" {
-			return d.byPhone[m.phone]
+			byPhone = d.byPhone[m.phone]
 		}
+		if byEmail != nil && byPhone != nil && byEmail != byPhone {
+			return nil, &apiError{code: int(altcraft.CodeConflict), text: "More than one profile matches"}
+		}
+		if byEmail != nil {
+			return byEmail, nil
+		}
+		return byPhone, nil
 	}
-	return nil
+	return nil, nil
 }
 
 // customIndex returns the index of field, building it from every profile the
@@ -342,6 +401,7 @@ func (st *store) snapshot() []Profile {
 				ProfileID: p.id,
 				DBID:      d.id,
 				Data:      deepCopy(p.data).(map[string]any),
+				Segments:  slices.Clone(p.segments),
 			}})
 		}
 		d.mu.Unlock()

@@ -45,41 +45,60 @@ var systemFields = map[string]fieldKind{
 // field: it removes the field from the stored profile.
 func validateData(data map[string]any) *apiError {
 	for name, v := range data {
-		if v == nil {
+		if name == "subscriptions" {
+			continue
+		}
+		if _, _, _, isAction := actionOf(v); isAction {
 			if strings.HasPrefix(name, "_") {
 				if _, ok := systemFields[name]; !ok {
 					return badRequest(`Unknown field "` + name + `"`)
 				}
 			}
-			continue
-		}
-		switch name {
-		case "email":
-			if s, ok := v.(string); !ok || !validEmail(s) {
-				return invalidValue(name, v)
-			}
-			continue
-		case "phones":
-			if e := validatePhones(v); e != nil {
+			if e := validateAction(name, v, validateValue); e != nil {
 				return e
 			}
 			continue
-		case "subscriptions":
-			continue
 		}
-		if !strings.HasPrefix(name, "_") {
-			if !customValue(v) {
-				return invalidValue(name, v)
+		if e := validateValue(name, v); e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// validateValue checks one plain value of field name.
+func validateValue(name string, v any) *apiError {
+	if v == nil {
+		if strings.HasPrefix(name, "_") {
+			if _, ok := systemFields[name]; !ok {
+				return badRequest(`Unknown field "` + name + `"`)
 			}
-			continue
 		}
-		kind, ok := systemFields[name]
-		if !ok {
-			return badRequest(`Unknown field "` + name + `"`)
-		}
-		if !validSystemValue(kind, v) {
+		return nil
+	}
+	switch name {
+	case "email":
+		if s, ok := v.(string); !ok || !validEmail(s) {
 			return invalidValue(name, v)
 		}
+		return nil
+	case "phones":
+		return validatePhones(v)
+	case "subscriptions":
+		return nil
+	}
+	if !strings.HasPrefix(name, "_") {
+		if !customValue(v) {
+			return invalidValue(name, v)
+		}
+		return nil
+	}
+	kind, ok := systemFields[name]
+	if !ok {
+		return badRequest(`Unknown field "` + name + `"`)
+	}
+	if !validSystemValue(kind, v) {
+		return invalidValue(name, v)
 	}
 	return nil
 }
