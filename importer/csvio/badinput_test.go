@@ -154,7 +154,7 @@ func TestReadBadInput(t *testing.T) {
 			Recs: []wantRec{
 				{2, []string{"1", "2"}, "1,2", "\n", nil},
 				{3, []string{"3", "4"}, "3,4", "\r\n", nil},
-				{4, []string{"5", "x\ny"}, "5,\"x\r\ny\"", "\n", nil},
+				{4, []string{"5", "x\r\ny"}, "5,\"x\r\ny\"", "\n", nil},
 				{7, []string{"6", "7"}, "6,7", "", nil},
 			},
 		},

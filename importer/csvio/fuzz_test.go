@@ -27,6 +27,9 @@ func FuzzReadReject(f *testing.F) {
 		"\xC8\xEC\xFF,\x98\n\xB8,2\n",
 		"\"\"\n\"\"\n",
 		"a,\"b\"\n\r\r\n",
+		"a,b\r1,2\r3,\"x\ry\"\r",
+		"a,b\r\n1,2\r3,4\n5,\"6\r\n7\"\r\n8,9\r",
+		"sep=;\ra;b\r\r1;2",
 	}
 	for i, s := range seeds {
 		f.Add([]byte(s), uint8(i))

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strings"
 	"unicode/utf8"
 
 	"golang.org/x/text/transform"
@@ -293,20 +294,55 @@ func (rd *Reader) scan() (scanned, error) {
 		return rd.tooLong(text, false)
 	}
 	if pe != nil && errors.Is(pe.Err, csv.ErrQuote) && rd.rec.drained() &&
-		bytes.IndexByte(bytes.TrimRight(text, "\r\n"), '\n') >= 0 {
+		bytes.IndexAny(bytes.TrimRight(text, "\r\n"), "\r\n") >= 0 {
 		// A quote opened and never closed: csv.Reader took every line after
 		// it into this record. Reject its first line and read the rest again.
 		return rd.tooLong(text, true)
 	}
 	s := scanned{fields: fields, pe: pe, line: rd.lines + 1}
-	rd.lines += bytes.Count(text, []byte("\n"))
+	rd.lines += countBreaks(text)
 	s.body, s.ending = splitEnding(text)
 	if pe != nil {
 		s.csvLine = pe.StartLine
 	} else {
 		s.csvLine, _ = rd.cr.FieldPos(0)
+		if bytes.IndexByte(s.body, '\r') >= 0 {
+			rd.keepBreaks(&s)
+		}
 	}
 	return s, nil
+}
+
+// keepBreaks gives the quoted cells of s that hold a line break the break as
+// written: csv.Reader turns each "\r\n" into "\n", and lineEnds each lone
+// "\r". Only a quoted cell holds a break, and the k-th "\n" of its value is
+// the k-th break of the text from where the cell starts.
+func (rd *Reader) keepBreaks(s *scanned) {
+	for j, f := range s.fields {
+		if strings.IndexByte(f, '\n') < 0 {
+			continue
+		}
+		line, col := rd.cr.FieldPos(j)
+		off := lineOffset(s.body, line-s.csvLine)
+		if off < 0 {
+			continue
+		}
+		raw := s.body[off+col-1:]
+		var b strings.Builder
+		b.Grow(len(f) + 8)
+		for {
+			i := strings.IndexByte(f, '\n')
+			k, size := nextBreak(raw)
+			if i < 0 || k < 0 {
+				break
+			}
+			b.WriteString(f[:i])
+			b.Write(raw[k : k+size])
+			f, raw = f[i+1:], raw[k+size:]
+		}
+		b.WriteString(f)
+		s.fields[j] = b.String()
+	}
 }
 
 // tooLong makes a record longer than rd.max — or, when unclosed, one whose
@@ -328,22 +364,30 @@ func (rd *Reader) tooLong(text []byte, unclosed bool) (scanned, error) {
 	}
 	s := scanned{line: rd.lines + 1}
 	var first []byte
-	switch i := bytes.IndexByte(text, '\n'); {
+	i, size := nextBreak(text)
+	if cut && i >= 0 && i+size == len(text) && text[i] == '\r' {
+		i = -1 // a "\r" that may be the start of "\r\n": skipLine tells
+	}
+	switch {
 	case i >= 0:
-		first, s.ending = splitEnding(text[:i+1])
+		first, s.ending = text[:i], string(text[i:i+size])
 		if cut {
-			rec.consume(text[:i+1])
+			rec.consume(text[:i+size])
 		} else {
 			// take counted the whole record; all but its first line is read again.
-			rec.consumed -= consumedBy(text[i+1:], rec.runes)
+			rec.consumed -= consumedBy(text[i+size:], rec.runes)
 		}
-		rec.restart(text[i+1:], after)
+		rec.restart(text[i+size:], after)
 	case cut:
 		// The first line goes on past what was read (more than rd.max, so
 		// it is cut below anyway): skip the rest of it.
 		first = text
 		rec.consume(text)
-		ending, err := rec.skipLine(bytes.HasSuffix(text, []byte("\r")))
+		cr := bytes.HasSuffix(text, []byte("\r"))
+		if cr {
+			first = text[:len(text)-1]
+		}
+		ending, err := rec.skipLine(cr)
 		if err != nil {
 			return scanned{}, err
 		}

@@ -119,7 +119,7 @@ func TestRead(t *testing.T) {
 			Name: "quoted fields", In: []byte("a,b,c\n\"x,y\",\"say \"\"hi\"\"\",\"two\r\nlines\"\r\nnext,1,2\r\n"),
 			Header: []string{"a", "b", "c"}, Comma: ',', Encoding: "utf-8",
 			Recs: []wantRec{
-				{2, []string{"x,y", `say "hi"`, "two\nlines"}, "\"x,y\",\"say \"\"hi\"\"\",\"two\r\nlines\"", "\r\n", nil},
+				{2, []string{"x,y", `say "hi"`, "two\r\nlines"}, "\"x,y\",\"say \"\"hi\"\"\",\"two\r\nlines\"", "\r\n", nil},
 				{4, []string{"next", "1", "2"}, "next,1,2", "\r\n", nil},
 			},
 		},
@@ -136,7 +136,7 @@ func TestRead(t *testing.T) {
 		{
 			Name: "lone CR at the end", In: []byte("a,b\r\n1,2\r"),
 			Header: []string{"a", "b"}, Comma: ',', Encoding: "utf-8",
-			Recs: []wantRec{{2, []string{"1", "2"}, "1,2", "", nil}},
+			Recs: []wantRec{{2, []string{"1", "2"}, "1,2", "\r", nil}},
 		},
 		{
 			Name: "wrong field count, next row read", In: []byte("a,b\n1,2,3\n4\n5,6\n"),
@@ -179,7 +179,7 @@ func TestRead(t *testing.T) {
 			Opt: Options{Delimiter: "auto"}, Header: []string{"a", "b"}, Comma: ';', Encoding: "utf-8",
 			Recs: []wantRec{
 				{2, []string{"1", "x;y"}, "1;\"x;y\"", "\r\n", nil},
-				{3, []string{"2", "multi\nline"}, "2;\"multi\r\nline\"", "\r\n", nil},
+				{3, []string{"2", "multi\r\nline"}, "2;\"multi\r\nline\"", "\r\n", nil},
 			},
 		},
 		{

@@ -53,6 +53,8 @@ func sepLine(b []byte, enc string, whole bool) (comma rune, n int, ending string
 		ending = "\r\n"
 	case bytes.HasPrefix(rest, []byte("\n")):
 		ending = "\n"
+	case len(rest) > 1 && rest[0] == '\r':
+		ending = "\r"
 	case whole && (len(rest) == 0 || string(rest) == "\r"):
 		ending = string(rest)
 	default:

@@ -34,11 +34,11 @@ func looksUTF8(window []byte, whole bool) bool {
 // candidate is ASCII, so b may be UTF-8 or windows-1251 bytes alike.
 func sniffDelimiter(b []byte) rune {
 	for {
-		line, rest, found := bytes.Cut(b, []byte("\n"))
-		if !found || len(bytes.Trim(line, " \t\r")) > 0 {
+		i, size := nextBreak(b)
+		if i < 0 || len(bytes.Trim(b[:i], " \t")) > 0 {
 			break
 		}
-		b = rest
+		b = b[i+size:]
 	}
 	var counts [len(delimCandidates)]int
 	quoted := false
@@ -48,7 +48,7 @@ scan:
 		case c == '"':
 			quoted = !quoted
 		case quoted:
-		case c == '\n':
+		case c == '\n' || c == '\r':
 			break scan
 		default:
 			if i := strings.IndexByte(delimCandidates, c); i >= 0 {

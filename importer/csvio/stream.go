@@ -55,6 +55,11 @@ type recorder struct {
 	// or that was dropped between them: where the next record's text starts.
 	consumed int64
 	runes    bool // windows-1251: one undecoded byte per decoded rune
+	// ahead holds the byte read to tell a lone "\r" from a "\r\n" when a
+	// read ends on "\r"; pending points into it. aheadErr is the error that
+	// read met, returned once the pending bytes are gone.
+	ahead    [1]byte
+	aheadErr error
 }
 
 // consume counts b, decoded text the recorder is done with, in undecoded bytes.
@@ -98,8 +103,56 @@ func (rec *recorder) Read(p []byte) (int, error) {
 			rec.compact()
 		}
 		rec.buf = append(rec.buf, p[:n]...)
+		rec.lineEnds(p[:n], err != nil)
 	}
 	return n, err
+}
+
+// lineEnds turns each lone "\r" of p, a line end in a classic Mac or mixed
+// file, into "\n" in what csv.Reader sees, which knows only "\n" and "\r\n".
+// One byte for one byte: csv.Reader's offsets and columns stay those of the
+// text the recorder keeps, which has the "\r" as written. done says no byte
+// follows p.
+func (rec *recorder) lineEnds(p []byte, done bool) {
+	for i := bytes.IndexByte(p, '\r'); i >= 0; {
+		switch {
+		case i+1 < len(p):
+			if p[i+1] != '\n' {
+				p[i] = '\n'
+			}
+		case done || rec.peek() != '\n':
+			p[i] = '\n'
+		}
+		j := bytes.IndexByte(p[i+1:], '\r')
+		if j < 0 {
+			return
+		}
+		i += 1 + j
+	}
+}
+
+// peek returns the next byte source will return, 0 at the end of the input.
+func (rec *recorder) peek() byte {
+	if len(rec.pending) > 0 {
+		return rec.pending[0]
+	}
+	if rec.eof || rec.aheadErr != nil {
+		return 0
+	}
+	for {
+		n, err := rec.r.Read(rec.ahead[:])
+		if n > 0 {
+			rec.pending = rec.ahead[:1]
+			if err != nil {
+				rec.aheadErr = err
+			}
+			return rec.ahead[0]
+		}
+		if err != nil {
+			rec.aheadErr = err
+			return 0
+		}
+	}
 }
 
 // source reads the pending bytes, then the decoded input.
@@ -108,6 +161,12 @@ func (rec *recorder) source(p []byte) (int, error) {
 		n := copy(p, rec.pending)
 		rec.pending = rec.pending[n:]
 		return n, nil
+	}
+	if err := rec.aheadErr; err != nil {
+		if err == io.EOF {
+			rec.eof = true
+		}
+		return 0, err
 	}
 	n, err := rec.r.Read(p)
 	if err == io.EOF {
@@ -183,20 +242,31 @@ func (rec *recorder) skipLine(cr bool) (ending string, err error) {
 	scratch := make([]byte, skipChunk)
 	for {
 		n, err := rec.source(scratch)
-		if i := bytes.IndexByte(scratch[:n], '\n'); i >= 0 {
-			rec.consume(scratch[:i+1])
-			ending = "\n"
-			if i > 0 && scratch[i-1] == '\r' || i == 0 && cr {
-				ending = "\r\n"
+		chunk := scratch[:n]
+		if cr && n > 0 {
+			// The "\r" that ended what was read: a line end of its own, or
+			// the start of "\r\n".
+			if chunk[0] == '\n' {
+				rec.consume(chunk[:1])
+				rec.pending = append(bytes.Clone(chunk[1:]), rec.pending...)
+				return "\r\n", nil
 			}
-			rec.pending = append(bytes.Clone(scratch[i+1:n]), rec.pending...)
-			return ending, nil
+			rec.pending = append(bytes.Clone(chunk), rec.pending...)
+			return "\r", nil
+		}
+		if i := bytes.IndexAny(chunk, "\r\n"); i >= 0 && (chunk[i] == '\n' || i+1 < n) {
+			size := breakLen(chunk[i:])
+			rec.consume(chunk[:i+size])
+			rec.pending = append(bytes.Clone(chunk[i+size:]), rec.pending...)
+			return string(chunk[i : i+size]), nil
 		}
 		if n > 0 {
-			rec.consume(scratch[:n])
-			cr = scratch[n-1] == '\r'
+			rec.consume(chunk)
+			cr = chunk[n-1] == '\r'
 		}
 		switch {
+		case err == io.EOF && cr:
+			return "\r", nil
 		case err == io.EOF:
 			return "", nil
 		case err != nil:
@@ -206,7 +276,8 @@ func (rec *recorder) skipLine(cr bool) (ending string, err error) {
 }
 
 // trimBlankLines drops the blank lines encoding/csv skips before a record
-// and returns how many there were.
+// and returns how many there were. A "\r" that ends b is left alone: what
+// follows it, unseen, may be the "\n" of a "\r\n".
 func trimBlankLines(b []byte) ([]byte, int) {
 	n := 0
 	for {
@@ -215,6 +286,8 @@ func trimBlankLines(b []byte) ([]byte, int) {
 			b = b[1:]
 		case bytes.HasPrefix(b, []byte("\r\n")):
 			b = b[2:]
+		case len(b) > 1 && b[0] == '\r':
+			b = b[1:]
 		default:
 			return b, n
 		}
@@ -222,8 +295,8 @@ func trimBlankLines(b []byte) ([]byte, int) {
 	}
 }
 
-// splitEnding splits a record's text from its line terminator. A lone "\r"
-// at the very end of the input is dropped, as encoding/csv drops it.
+// splitEnding splits a record's text from its line terminator: "\r\n",
+// "\n", "\r", or "" for the last line of an input that has none.
 func splitEnding(b []byte) (body []byte, ending string) {
 	switch {
 	case bytes.HasSuffix(b, []byte("\r\n")):
@@ -231,22 +304,64 @@ func splitEnding(b []byte) (body []byte, ending string) {
 	case bytes.HasSuffix(b, []byte("\n")):
 		return b[:len(b)-1], "\n"
 	case bytes.HasSuffix(b, []byte("\r")):
-		return b[:len(b)-1], ""
+		return b[:len(b)-1], "\r"
 	}
 	return b, ""
 }
 
+// breakLen is the length of the line break that starts b: 2 for "\r\n",
+// 1 for "\n" or a lone "\r", 0 for none.
+func breakLen(b []byte) int {
+	switch {
+	case len(b) == 0:
+		return 0
+	case b[0] == '\n':
+		return 1
+	case b[0] != '\r':
+		return 0
+	case len(b) > 1 && b[1] == '\n':
+		return 2
+	}
+	return 1
+}
+
+// nextBreak returns the offset of the first line break in b and its length,
+// or -1 and 0.
+func nextBreak(b []byte) (int, int) {
+	i := bytes.IndexAny(b, "\r\n")
+	if i < 0 {
+		return -1, 0
+	}
+	return i, breakLen(b[i:])
+}
+
+// countBreaks counts the line breaks of b, "\r\n" as one. Most text has no
+// "\r" but a last "\r\n", and costs one pass.
+func countBreaks(b []byte) int {
+	lf := bytes.Count(b, []byte("\n"))
+	i := bytes.IndexByte(b, '\r')
+	if i < 0 || i == len(b)-2 && b[i+1] == '\n' {
+		return lf
+	}
+	n := lf
+	for ; i < len(b); i++ {
+		if b[i] == '\r' && (i+1 == len(b) || b[i+1] != '\n') {
+			n++
+		}
+	}
+	return n
+}
+
 // lineOffset is the offset in b of the start of its n-th line (0 is b's
-// first). Every line of a record ends in "\n" or "\r\n", so counting "\n"
-// is enough.
+// first), or -1 when b has fewer lines.
 func lineOffset(b []byte, n int) int {
 	off := 0
 	for ; n > 0; n-- {
-		i := bytes.IndexByte(b[off:], '\n')
+		i, size := nextBreak(b[off:])
 		if i < 0 {
 			return -1
 		}
-		off += i + 1
+		off += i + size
 	}
 	return off
 }
@@ -254,6 +369,7 @@ func lineOffset(b []byte, n int) int {
 // position returns the line (0 for b's first) and the 1-based byte column
 // of offset off in b.
 func position(b []byte, off int) (line, col int) {
-	line = bytes.Count(b[:off], []byte("\n"))
-	return line, off - (bytes.LastIndexByte(b[:off], '\n') + 1) + 1
+	line = countBreaks(b[:off])
+	start := bytes.LastIndexAny(b[:off], "\r\n") + 1
+	return line, off - start + 1
 }
