@@ -9,137 +9,105 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// pacer is the one limiter of a run: every attempt of every worker waits on it.
-// It starts at the user's --rate, halves on a 429 (the API's only signal that
-// we are too fast) and climbs back toward --rate while no 429 comes.
+// pacer is the one limiter of a run: every attempt of every worker waits on
+// it, and every answer is shown to its policy (aimd), which sets the pace.
 type pacer struct {
 	mu       sync.Mutex
 	lim      *rate.Limiter
-	target   float64 // the user's --rate; 0 means no limit
-	current  float64 // the limit in force; 0 means no limit
-	changed  time.Time
-	meter    meter
+	ctl      aimd
+	applied  float64 // the limit lim was last set to; 0: none
 	now      func() time.Time
 	throttle int // 429s seen, for the summary
 }
 
-// Bounds of the adaptation, in requests per second.
-const (
-	minRate = 1.0
-	// recoverStep is how much faster the run may go after each quiet second.
-	recoverStep = 1.10
-	// cutInterval spaces two cuts: a burst of 429s answering one window of
-	// requests is one signal, not twenty.
-	cutInterval = time.Second
-)
+// maxLimit: a pace this fast is no limit at all (and costs the limiter nothing).
+const maxLimit = 1e6
 
 func newPacer(target float64, now func() time.Time) *pacer {
 	if now == nil {
 		now = time.Now
 	}
-	p := &pacer{target: target, current: target, now: now, changed: now()}
+	p := &pacer{now: now, ctl: newAIMD(target, now()), applied: target}
 	p.lim = rate.NewLimiter(toLimit(target), 1)
 	return p
 }
 
 func toLimit(r float64) rate.Limit {
-	if r <= 0 {
+	if r <= 0 || r >= maxLimit {
 		return rate.Inf
 	}
 	return rate.Limit(r)
 }
 
-// Wait blocks until the next attempt may start.
-func (p *pacer) Wait(ctx context.Context) error {
-	if err := p.lim.Wait(ctx); err != nil {
-		return err
+// Wait blocks until the next attempt may start, and returns when it starts.
+func (p *pacer) Wait(ctx context.Context) (time.Time, error) {
+	for {
+		if err := ctx.Err(); err != nil {
+			return time.Time{}, err
+		}
+		p.mu.Lock()
+		now := p.now()
+		hold := p.ctl.Hold
+		if !now.Before(hold) {
+			p.ctl = p.ctl.Advance(now)
+			p.apply(now)
+		}
+		p.mu.Unlock()
+		if now.Before(hold) {
+			if !sleepCtx(ctx, hold.Sub(now)) {
+				return time.Time{}, ctx.Err()
+			}
+			continue
+		}
+		r := p.lim.ReserveN(now, 1)
+		d := r.DelayFrom(now)
+		if d == 0 {
+			return now, nil
+		}
+		p.mu.Lock()
+		p.ctl = p.ctl.Held(now)
+		p.mu.Unlock()
+		if !sleepCtx(ctx, d) {
+			r.Cancel()
+			return time.Time{}, ctx.Err()
+		}
+		return p.now(), nil
 	}
-	p.mu.Lock()
-	p.meter.add(p.now())
-	p.mu.Unlock()
-	return nil
 }
 
-// Observe adapts the rate to one answer.
-func (p *pacer) Observe(throttled bool) {
+// Observe shows the policy one answer to a request started at sent.
+func (p *pacer) Observe(sent time.Time, throttled bool, retryAfter time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	now := p.now()
 	if throttled {
 		p.throttle++
 	}
-	if !throttled && p.current == p.target {
+	now := p.now()
+	p.ctl = p.ctl.Answer(now, sent, throttled, retryAfter)
+	p.apply(now)
+}
+
+// apply sets the limiter to the policy's limit when it moved by more than 1%:
+// the increase accrues continuously, and the limiter need not follow every step.
+func (p *pacer) apply(now time.Time) {
+	l := p.ctl.Limit
+	if l == p.applied || (l > 0 && p.applied > 0 && math.Abs(l-p.applied) < 0.01*p.applied) {
 		return
 	}
-	if now.Sub(p.changed) < cutInterval {
-		return
-	}
-	next := nextRate(p.current, p.target, p.meter.rate(now), throttled)
-	if next != p.current {
-		p.current = next
-		p.changed = now
-		p.lim.SetLimitAt(now, toLimit(next))
-	}
+	p.applied = l
+	p.lim.SetLimitAt(now, toLimit(l))
 }
 
 // Limit is the rate in force (0: none), for the progress line.
 func (p *pacer) Limit() float64 {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.current
+	return p.ctl.Limit
 }
 
-// nextRate is the whole pacing policy: given the limit in force (0: none), the
-// user's target (0: none), the rate observed over the last second, and whether
-// a 429 came, it returns the new limit (0: none).
-func nextRate(current, target, observed float64, throttled bool) float64 {
-	if throttled {
-		base := current
-		if base == 0 || (observed > 0 && observed < base) {
-			base = observed
-		}
-		if base == 0 {
-			base = 2 * minRate
-		}
-		return math.Max(minRate, base/2)
-	}
-	if current == target || current == 0 {
-		return current
-	}
-	next := current*recoverStep + 1
-	if target > 0 && next >= target {
-		return target
-	}
-	if target == 0 && observed > 0 && next > 4*observed {
-		// Far above what the run achieves: the limit no longer binds, lift it.
-		return 0
-	}
-	return next
-}
-
-// meter counts attempts in whole seconds: the rate of the last complete second.
-type meter struct {
-	sec       int64
-	cur, prev int
-}
-
-func (m *meter) add(t time.Time) {
-	m.roll(t)
-	m.cur++
-}
-
-func (m *meter) roll(t time.Time) {
-	s := t.Unix()
-	switch {
-	case s == m.sec:
-	case s == m.sec+1:
-		m.prev, m.cur, m.sec = m.cur, 0, s
-	default:
-		m.prev, m.cur, m.sec = 0, 0, s
-	}
-}
-
-func (m *meter) rate(t time.Time) float64 {
-	m.roll(t)
-	return float64(m.prev)
+// Throttled is the number of 429 answers so far.
+func (p *pacer) Throttled() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.throttle
 }

@@ -6,67 +6,221 @@ import (
 	"time"
 )
 
-func TestNextRate(t *testing.T) {
+var t0 = time.Unix(1_000_000, 0)
+
+func at(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+
+// TestAIMD takes the pacing policy through one situation at a time, with made-up times.
+func TestAIMD(t *testing.T) {
+	// steady: 100 answers a second at a limit of 100 that binds, for a second.
+	steady := func(c aimd, from, ms int, every int, throttled bool) aimd {
+		for m := from; m < from+ms; m += every {
+			c = c.Held(at(m))
+			c = c.Answer(at(m), at(m), throttled, 0)
+		}
+		return c
+	}
 	tests := []struct {
-		Name                      string
-		Current, Target, Observed float64
-		Throttled                 bool
-		Want                      float64
+		Name  string
+		Run   func() aimd
+		Limit float64 // want, within 1%
+		Check func(t *testing.T, c aimd)
 	}{
-		{Name: "at target, quiet: unchanged", Current: 10, Target: 10, Want: 10},
-		{Name: "unlimited, quiet: unchanged", Current: 0, Target: 0, Observed: 500, Want: 0},
-		{Name: "429 halves the limit", Current: 100, Target: 100, Observed: 100, Throttled: true, Want: 50},
-		{Name: "429 halves what is achieved when below the limit", Current: 100, Target: 100, Observed: 40, Throttled: true, Want: 20},
-		{Name: "429 with no limit halves the observed rate", Current: 0, Target: 0, Observed: 800, Throttled: true, Want: 400},
-		{Name: "429 never goes below the floor", Current: 1.5, Target: 10, Observed: 1, Throttled: true, Want: minRate},
-		{Name: "429 with nothing observed yet", Current: 0, Target: 0, Observed: 0, Throttled: true, Want: minRate},
-		{Name: "quiet second recovers 10% plus one", Current: 50, Target: 100, Observed: 50, Want: 56},
-		{Name: "recovery stops at the target", Current: 95, Target: 100, Observed: 95, Want: 100},
-		{Name: "unlimited target: recovery climbs", Current: 100, Target: 0, Observed: 100, Want: 111},
-		{Name: "unlimited target: limit lifted once far above achieved", Current: 100, Target: 0, Observed: 20, Want: 0},
+		{Name: "a fixed --rate, no 429: the pace stays at --rate", Run: func() aimd {
+			return steady(newAIMD(100, at(0)), 0, 5000, 10, false)
+		}, Limit: 100},
+		{Name: "a 429 at --rate cuts a tenth", Run: func() aimd {
+			c := steady(newAIMD(100, at(0)), 0, 1000, 10, false)
+			return c.Answer(at(1000), at(999), true, 0)
+		}, Limit: 90},
+		{Name: "429s to requests sent before the cut do not cut again", Run: func() aimd {
+			c := steady(newAIMD(100, at(0)), 0, 1000, 10, false)
+			c = c.Answer(at(1000), at(999), true, 0)
+			c = c.Answer(at(1001), at(995), true, 0)
+			return c.Answer(at(1002), at(999), true, 0)
+		}, Limit: 90},
+		{Name: "a 429 to a request sent after the cut cuts again", Run: func() aimd {
+			c := steady(newAIMD(100, at(0)), 0, 1000, 10, false)
+			c = c.Answer(at(1000), at(999), true, 0)
+			return c.Answer(at(1012), at(1011), true, 0)
+		}, Limit: 81},
+		{Name: "additive increase: the step a second while the limit binds", Run: func() aimd {
+			c := steady(newAIMD(100, at(0)), 0, 1000, 10, false)
+			c = c.Answer(at(1000), at(999), true, 0) // 90, step 4.5/s
+			return steady(c, 1000, 2000, 10, false)
+		}, Limit: 99},
+		{Name: "the increase stops at --rate", Run: func() aimd {
+			c := steady(newAIMD(100, at(0)), 0, 1000, 10, false)
+			c = c.Answer(at(1000), at(999), true, 0)
+			return steady(c, 1000, 10000, 10, false)
+		}, Limit: 100},
+		{Name: "no increase while the limit does not bind", Run: func() aimd {
+			c := steady(newAIMD(100, at(0)), 0, 1000, 10, false)
+			c = c.Answer(at(1000), at(999), true, 0)
+			for m := 1000; m < 5000; m += 20 {
+				c = c.Answer(at(m), at(m), false, 0) // 50 answers a second, never held back
+			}
+			return c
+		}, Check: func(t *testing.T, c aimd) {
+			if c.Limit > 91.5 {
+				t.Errorf("limit %v: rose while the workers did not use it", c.Limit)
+			}
+		}},
+		{Name: "--rate 0: no limit until a 429", Run: func() aimd {
+			c := newAIMD(0, at(0))
+			for m := range 2000 {
+				c = c.Answer(at(m), at(m), false, 0)
+			}
+			return c
+		}, Limit: 0},
+		{Name: "--rate 0: the first 429 cuts from the pace achieved", Run: func() aimd {
+			c := newAIMD(0, at(0))
+			for m := range 2000 {
+				c = c.Answer(at(m), at(m), false, 0) // 1,000 answers a second
+			}
+			return c.Answer(at(2000), at(2000), true, 0)
+		}, Limit: 900},
+		{Name: "far above the limit: the pace jumps to what got through", Run: func() aimd {
+			c := newAIMD(0, at(0))
+			for m := range 2000 {
+				c.Answers = c.Answers.Add(at(m), m%10 < 3) // 1,000 a second, 300 of them not 429
+			}
+			return c.Answer(at(2000), at(2000), true, 0)
+		}, Limit: 300},
+		{Name: "--rate 0: after the cut the pace probes up", Run: func() aimd {
+			c := newAIMD(0, at(0))
+			for m := range 1000 {
+				c = c.Answer(at(m), at(m), false, 0)
+			}
+			c = c.Answer(at(1000), at(1000), true, 0) // ~900, step 45/s
+			return steady(c, 1000, 1000, 1, false)
+		}, Limit: 945},
+		{Name: "a 429 right at the start, before a rate can be measured", Run: func() aimd {
+			return newAIMD(0, at(0)).Answer(at(0), at(0), true, 0)
+		}, Check: func(t *testing.T, c aimd) {
+			if c.Limit < 10 {
+				t.Errorf("limit %v: cut to nothing on a single early 429", c.Limit)
+			}
+		}},
+		{Name: "never below the floor", Run: func() aimd {
+			c := newAIMD(1, at(0))
+			for m := 0; m < 100_000; m += 1000 {
+				c = c.Answer(at(m), at(m), true, 0)
+			}
+			return c
+		}, Limit: aimdFloor},
+		{Name: "Retry-After holds the run", Run: func() aimd {
+			return newAIMD(100, at(0)).Answer(at(500), at(499), true, 3*time.Second)
+		}, Check: func(t *testing.T, c aimd) {
+			if !c.Hold.Equal(at(3500)) {
+				t.Errorf("hold %v, want 3 s after the 429", c.Hold.Sub(t0))
+			}
+		}},
+		{Name: "a Retry-After of a day is bounded", Run: func() aimd {
+			return newAIMD(100, at(0)).Answer(at(0), at(0), true, 24*time.Hour)
+		}, Check: func(t *testing.T, c aimd) {
+			if got := c.Hold.Sub(t0); got != maxRetryAfter {
+				t.Errorf("hold %v, want %v", got, maxRetryAfter)
+			}
+		}},
+		{Name: "the Retry-After of an old 429 does not hold the run again", Run: func() aimd {
+			c := newAIMD(100, at(0)).Answer(at(500), at(499), true, time.Second)
+			return c.Answer(at(501), at(400), true, 10*time.Second)
+		}, Check: func(t *testing.T, c aimd) {
+			if !c.Hold.Equal(at(1500)) {
+				t.Errorf("hold %v, want 1.5 s", c.Hold.Sub(t0))
+			}
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.Name, func(t *testing.T) {
-			if got := nextRate(tc.Current, tc.Target, tc.Observed, tc.Throttled); math.Abs(got-tc.Want) > 1e-9 {
-				t.Errorf("nextRate(%v, %v, %v, %v) = %v, want %v", tc.Current, tc.Target, tc.Observed, tc.Throttled, got, tc.Want)
+			c := tc.Run()
+			if tc.Check != nil {
+				tc.Check(t, c)
+				return
+			}
+			if math.Abs(c.Limit-tc.Limit) > 0.01*tc.Limit+1e-9 {
+				t.Errorf("limit %v, want %v", c.Limit, tc.Limit)
 			}
 		})
 	}
 }
 
-// fakeClock is a settable time source for the pacer.
-type fakeClock struct{ t time.Time }
+// TestAIMDConvergesOnATokenBucket runs the policy against a simulated token
+// bucket (300 r/s, burst 30), with simulated time: 32 workers, 2 ms round
+// trips, 60 s; --rate 0, --rate at the limit, --rate far above it. The pace must settle just under the limit: most of it used, few 429s.
+func TestAIMDConvergesOnATokenBucket(t *testing.T) {
+	for _, start := range []float64{0, 300, 1000} {
+		const limit, burst, workers, seconds = 300.0, 30.0, 32, 60
+		rtt := 2 * time.Millisecond
+		c := newAIMD(start, t0)
+		tokens, last := burst, t0
+		type flight struct {
+			sent, done time.Time
+			ok         bool
+		}
+		var inflight []flight
+		now, next := t0, t0
+		var okN, throttled int
+		end := t0.Add(seconds * time.Second)
+		for now.Before(end) {
+			// Answers due before the next send come first.
+			for len(inflight) > 0 && !inflight[0].done.After(now) {
+				f := inflight[0]
+				inflight = inflight[1:]
+				c = c.Answer(f.done, f.sent, !f.ok, 0)
+			}
+			if len(inflight) >= workers {
+				now = inflight[0].done
+				continue
+			}
+			c = c.Advance(now)
+			if now.Before(next) {
+				c = c.Held(now)
+				now = next
+				continue
+			}
+			// Send: the server's bucket decides.
+			tokens = math.Min(burst, tokens+now.Sub(last).Seconds()*limit)
+			last = now
+			ok := tokens >= 1
+			if ok {
+				tokens--
+				okN++
+			} else {
+				throttled++
+			}
+			inflight = append(inflight, flight{sent: now, done: now.Add(rtt), ok: ok})
+			if c.Limit > 0 {
+				next = now.Add(time.Duration(float64(time.Second) / c.Limit))
+			} else {
+				next = now.Add(100 * time.Microsecond) // the workers' own pace: 10,000 a second
+			}
+		}
+		used := float64(okN) / (limit * seconds)
+		share := float64(throttled) / float64(okN+throttled)
+		t.Logf("start %v: %.1f%% of the limit used, %.2f%% of answers 429, pace at the end %.0f", start, 100*used, 100*share, c.Limit)
+		if used < 0.92 || share > 0.05 {
+			t.Errorf("start %v: %.1f%% of the limit used (want ≥ 92%%), %.2f%% 429 (want ≤ 5%%)", start, 100*used, 100*share)
+		}
+	}
+}
 
-func (c *fakeClock) now() time.Time          { return c.t }
-func (c *fakeClock) advance(d time.Duration) { c.t = c.t.Add(d) }
-
-func TestPacerObserve(t *testing.T) {
-	clk := &fakeClock{t: time.Unix(1_000_000, 0)}
-	p := newPacer(100, clk.now)
-
-	clk.advance(2 * time.Second)
-	p.Observe(true)
-	if got := p.Limit(); got != 50 {
-		t.Fatalf("after a 429: limit %v, want 50", got)
+func TestWindowRates(t *testing.T) {
+	var w window
+	if all, ok := w.Rates(at(0)); all != 0 || ok != 0 {
+		t.Fatalf("empty window: %v %v", all, ok)
 	}
-	p.Observe(true) // same burst of 429s
-	if got := p.Limit(); got != 50 {
-		t.Fatalf("a second 429 within the same second cut again: limit %v", got)
+	for m := 0; m < 3000; m += 10 {
+		w = w.Add(at(m), m%20 == 0)
 	}
-	clk.advance(500 * time.Millisecond)
-	p.Observe(false)
-	if got := p.Limit(); got != 50 {
-		t.Fatalf("recovered before a quiet second: limit %v", got)
+	all, ok := w.Rates(at(3000))
+	if math.Abs(all-100) > 11 || math.Abs(ok-50) > 6 {
+		t.Errorf("rates %v, %v; want about 100 and 50", all, ok)
 	}
-	for range 20 {
-		clk.advance(time.Second)
-		p.Observe(false)
-	}
-	if got := p.Limit(); got != 100 {
-		t.Fatalf("after 20 quiet seconds: limit %v, want back at 100", got)
-	}
-	if p.throttle != 2 {
-		t.Errorf("throttled count %d, want 2", p.throttle)
+	all, _ = w.Rates(at(10_000))
+	if all != 0 {
+		t.Errorf("after 7 quiet seconds: %v answers a second", all)
 	}
 }
 

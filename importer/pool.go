@@ -156,12 +156,13 @@ func (p *pool) process(stopCtx context.Context, j *job) outcome {
 	o := outcome{in: j.in, rec: j.rec, ord: j.ord, status: statusUnsent}
 	defer p.recycle(j)
 	for {
-		if err := p.pacer.Wait(stopCtx); err != nil {
+		sent, err := p.pacer.Wait(stopCtx)
+		if err != nil {
 			return o
 		}
 		o.attempts++
 		a := p.client.Send(p.send, altcraft.Request{Method: p.method, Body: j.body})
-		p.pacer.Observe(a.RateLimited)
+		p.pacer.Observe(sent, a.RateLimited, a.RetryAfter)
 		switch a.Kind {
 		case altcraft.OK:
 			p.transientRun.Store(0)

@@ -86,9 +86,7 @@ func (s *stats) summary(ins []*input, sinks []*rejectSink, elapsed time.Duration
 	}
 	if p != nil {
 		sum.Retries = p.retriesDone.Load()
-		p.pacer.mu.Lock()
-		sum.Throttled = int64(p.pacer.throttle)
-		p.pacer.mu.Unlock()
+		sum.Throttled = int64(p.pacer.Throttled())
 	}
 	if elapsed > 0 {
 		sum.RowsPerSecond = float64(sum.Imported+sum.Rejected) / elapsed.Seconds()
