@@ -139,11 +139,11 @@ func later(a, b time.Time) time.Time {
 
 // window counts answers in the last second, in tenths of a second.
 type window struct {
-	Start        time.Time // start of the newest slot
-	First        time.Time // the first answer ever: the window is shorter before a second has passed
-	All, OK      [10]int
-	newest       int
-	initialised  bool
+	Start         time.Time // start of the newest slot
+	First         time.Time // the first answer ever: the window is shorter before a second has passed
+	All, OK       [10]int
+	newest        int
+	initialised   bool
 	sumAll, sumOK int
 }
 
