@@ -12,9 +12,10 @@ import (
 // times (see TestAIMD). pacer applies it to the run's one limiter.
 //
 // Every answer counts, not a sample of them. A 429 cuts the pace only when
-// the request it answers was sent after the last cut: the answers to requests
-// sent at the old pace say nothing about the new one, and a burst of them is
-// one signal, not twenty.
+// the request it answers was sent a little (settle) after the last cut: the
+// answers to requests sent at the old pace say nothing about the new one, a
+// burst of them is one signal, not twenty, and a token bucket the old pace
+// emptied needs a moment to refill before it can judge the new one.
 type aimd struct {
 	// Limit is the pace in force, in requests per second; 0 means none (the
 	// workers alone set the pace: --rate 0 before the first 429).
@@ -37,6 +38,9 @@ type aimd struct {
 	Hold time.Time
 	// Answers counts the recent answers, for the pace achieved.
 	Answers window
+	// SinceCut counts the answers, and those not 429, to requests sent after
+	// the last cut: far above a limit, the latter is what the limit lets through.
+	SinceCut, SinceCutOK int
 }
 
 // Tuning of the policy.
@@ -46,8 +50,11 @@ const (
 	// halving it would average 75%.
 	aimdCut = 0.9
 	// aimdStep is the additive increase per second, as a share of the pace
-	// at the last cut: from a cut back to the limit in about two seconds.
-	aimdStep = 0.05
+	// at the last cut: from a cut back to where it was in about a second.
+	aimdStep = 0.1
+	// settle: a 429 to a request sent sooner than this after a cut is still
+	// the old pace's.
+	settle = 50 * time.Millisecond
 	// aimdFloor is the slowest pace a run is cut to, in requests per second.
 	aimdFloor = 0.1
 	// aimdStart is the pace cut from when a 429 comes before any rate
@@ -94,12 +101,18 @@ func (c aimd) Held(now time.Time) aimd {
 func (c aimd) Answer(now, sent time.Time, throttled bool, retryAfter time.Duration) aimd {
 	c = c.Advance(now)
 	c.Answers = c.Answers.Add(now, !throttled)
-	if !throttled || sent.Before(c.LastCut) {
+	if !sent.Before(c.LastCut) {
+		c.SinceCut++
+		if !throttled {
+			c.SinceCutOK++
+		}
+	}
+	if !throttled || (!c.LastCut.IsZero() && sent.Sub(c.LastCut) < settle) {
 		return c
 	}
 	// A 429 to a request sent at the pace in force: too fast.
 	base := c.Limit
-	achieved, good := c.Answers.Rates(now)
+	achieved, _ := c.Answers.Rates(now)
 	if base == 0 || (now.Sub(c.Bound) > boundFor && achieved > 0 && achieved < base) {
 		// The limit did not bind (or there is none): cut from the pace achieved.
 		base = achieved
@@ -108,11 +121,14 @@ func (c aimd) Answer(now, sent time.Time, throttled bool, retryAfter time.Durati
 		base = aimdStart
 	}
 	next := base * aimdCut
-	if good > 0 && good < next {
-		// Far above the limit, the answers that got through are its best
-		// measure: jump there rather than cutting a tenth at a time.
-		next = good
+	if !c.LastCut.IsZero() && c.SinceCut >= 10 && 2*c.SinceCutOK < c.SinceCut {
+		// Far above the limit (most answers 429): what got through since the
+		// last cut is the limit's measure; go there rather than a tenth at a time.
+		if good := float64(c.SinceCutOK) / now.Sub(c.LastCut).Seconds(); good < next {
+			next = good
+		}
 	}
+	c.SinceCut, c.SinceCutOK = 0, 0
 	c.Limit = math.Max(next, c.floor())
 	c.Step = math.Max(aimdFloor, aimdStep*c.Limit)
 	c.LastCut = now

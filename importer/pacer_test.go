@@ -39,15 +39,20 @@ func TestAIMD(t *testing.T) {
 			c = c.Answer(at(1001), at(995), true, 0)
 			return c.Answer(at(1002), at(999), true, 0)
 		}, Limit: 90},
-		{Name: "a 429 to a request sent after the cut cuts again", Run: func() aimd {
+		{Name: "a 429 to a request sent just after the cut is still the old pace's", Run: func() aimd {
 			c := steady(newAIMD(100, at(0)), 0, 1000, 10, false)
 			c = c.Answer(at(1000), at(999), true, 0)
-			return c.Answer(at(1012), at(1011), true, 0)
+			return c.Answer(at(1031), at(1030), true, 0)
+		}, Limit: 90},
+		{Name: "a 429 to a request sent after the cut has settled cuts again", Run: func() aimd {
+			c := steady(newAIMD(100, at(0)), 0, 1000, 10, false)
+			c = c.Answer(at(1000), at(999), true, 0)
+			return c.Answer(at(1061), at(1060), true, 0)
 		}, Limit: 81},
 		{Name: "additive increase: the step a second while the limit binds", Run: func() aimd {
 			c := steady(newAIMD(100, at(0)), 0, 1000, 10, false)
-			c = c.Answer(at(1000), at(999), true, 0) // 90, step 4.5/s
-			return steady(c, 1000, 2000, 10, false)
+			c = c.Answer(at(1000), at(999), true, 0) // 90, step 9/s
+			return steady(c, 1000, 1000, 10, false)
 		}, Limit: 99},
 		{Name: "the increase stops at --rate", Run: func() aimd {
 			c := steady(newAIMD(100, at(0)), 0, 1000, 10, false)
@@ -62,7 +67,7 @@ func TestAIMD(t *testing.T) {
 			}
 			return c
 		}, Check: func(t *testing.T, c aimd) {
-			if c.Limit > 91.5 {
+			if c.Limit > 92.5 {
 				t.Errorf("limit %v: rose while the workers did not use it", c.Limit)
 			}
 		}},
@@ -82,19 +87,23 @@ func TestAIMD(t *testing.T) {
 		}, Limit: 900},
 		{Name: "far above the limit: the pace jumps to what got through", Run: func() aimd {
 			c := newAIMD(0, at(0))
-			for m := range 2000 {
-				c.Answers = c.Answers.Add(at(m), m%10 < 3) // 1,000 a second, 300 of them not 429
+			for m := range 1000 {
+				c = c.Answer(at(m), at(m), false, 0) // 1,000 a second
 			}
-			return c.Answer(at(2000), at(2000), true, 0)
+			c = c.Answer(at(1000), at(1000), true, 0) // cut to 900
+			for m := 1000; m < 1050; m++ {
+				c = c.Answer(at(m), at(m), m%10 >= 3, 0) // 30% get through
+			}
+			return c.Answer(at(1050), at(1050), true, 0)
 		}, Limit: 300},
 		{Name: "--rate 0: after the cut the pace probes up", Run: func() aimd {
 			c := newAIMD(0, at(0))
 			for m := range 1000 {
 				c = c.Answer(at(m), at(m), false, 0)
 			}
-			c = c.Answer(at(1000), at(1000), true, 0) // ~900, step 45/s
+			c = c.Answer(at(1000), at(1000), true, 0) // ~900, step 90/s
 			return steady(c, 1000, 1000, 1, false)
-		}, Limit: 945},
+		}, Limit: 990},
 		{Name: "a 429 right at the start, before a rate can be measured", Run: func() aimd {
 			return newAIMD(0, at(0)).Answer(at(0), at(0), true, 0)
 		}, Check: func(t *testing.T, c aimd) {
