@@ -136,7 +136,10 @@ func open(cfg Config) (_ *run, err error) {
 		}
 		r.client = c
 	}
-	if r.ins, err = openInputs(cfg.Files, cfg.Stdin, cfg.Mapping); err != nil {
+	if r.ins, err = openInputsHashed(cfg.Files, cfg.Stdin, cfg.Mapping, r.res.path != ""); err != nil {
+		return nil, err
+	}
+	if err = verifyPrefixes(r.ins, r.res.cp); err != nil {
 		return nil, err
 	}
 	noticeFormats(cfg.Stderr, r.ins, cfg.Mapping.CSV)
@@ -367,6 +370,35 @@ func prepareResume(cfg Config) (resumeInfo, error) {
 	return res, nil
 }
 
+// verifyPrefixes proves, before anything is sent, that the part of each input
+// an interrupted run finished is unchanged: its bytes are hashed again and
+// compared with the checkpoint's hashes.
+func verifyPrefixes(ins []*input, cp *resume.Checkpoint) error {
+	if cp == nil {
+		return nil
+	}
+	for i, in := range ins {
+		if in.prefix == nil || i >= len(cp.Files) {
+			continue
+		}
+		p := &cp.Files[i]
+		t := resume.NewTracker(p)
+		checks := t.Checks()
+		for _, c := range checks {
+			if c.Sum == "" {
+				return errorf(ErrResumeMismatch, "cannot resume %s: the state file does not prove its finished part (no hash of its first %d bytes)", in.display, c.End)
+			}
+		}
+		if err := in.prefix.Verify(in.file, checks, p.LowAt.End); err != nil {
+			if errors.Is(err, resume.ErrChanged) {
+				return errorf(ErrResumeMismatch, "cannot resume %s: it was changed in its finished part (%d rows were settled): %v", in.display, p.Low+int64(len(p.Above)), err)
+			}
+			return Mark(ErrInput, fmt.Errorf("read %s: %w", in.display, err))
+		}
+	}
+	return nil
+}
+
 // readInputs reads every input in turn: rows that cannot be parsed or converted
 // go straight to the output as rejects, the rest to the pool. Rows an
 // interrupted run finished (skip) are passed over without converting them.
@@ -384,6 +416,10 @@ func readInputs(ctx context.Context, ins []*input, skip []*resume.Tracker, bufs 
 				ord = low
 			}
 		}
+		var low int64
+		if done != nil {
+			low, _ = done.Low()
+		}
 		for ; ; ord++ {
 			if ctx.Err() != nil {
 				return nil
@@ -395,7 +431,15 @@ func readInputs(ctx context.Context, ins []*input, skip []*resume.Tracker, bufs 
 			if err != nil {
 				return errorf(ErrInput, "read %s: %w", in.display, err)
 			}
+			if in.prefix != nil {
+				in.prefix.Mark(ord, rec.End)
+			}
 			if done != nil && done.Finished(ord) {
+				if ord >= low {
+					// Finished above the low-water mark: the journal takes
+					// its hash from this run's reading.
+					out <- outcome{in: in, rec: rec, ord: ord, status: statusFinished}
+				}
 				continue
 			}
 			st.read.Add(1)

@@ -21,6 +21,8 @@ type input struct {
 	display string // for messages
 	size    int64  // -1 when unknown (stdin, pipes)
 	closer  io.Closer
+	file    *os.File       // nil for stdin
+	prefix  *resume.Prefix // hashes what is read of file; nil when the run keeps no state
 	reader  *csvio.Reader
 	binder  *mapping.Binder
 	reject  *rejectSink
@@ -30,6 +32,12 @@ type input struct {
 // first request, so a wrong column in the third file does not stop the run
 // halfway through.
 func openInputs(files []string, stdin io.Reader, m *mapping.Mapping) ([]*input, error) {
+	return openInputsHashed(files, stdin, m, false)
+}
+
+// openInputsHashed is openInputs, with each file's bytes hashed as they are
+// read when hashPrefix is set (see resume.Prefix).
+func openInputsHashed(files []string, stdin io.Reader, m *mapping.Mapping, hashPrefix bool) ([]*input, error) {
 	var ins []*input
 	fail := func(err error) ([]*input, error) {
 		closeInputs(ins)
@@ -54,7 +62,11 @@ func openInputs(files []string, stdin io.Reader, m *mapping.Mapping) ([]*input, 
 			if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
 				in.size = st.Size()
 			}
-			in.closer, r = f, f
+			in.closer, in.file, r = f, f, f
+			if hashPrefix {
+				in.prefix = resume.NewPrefix(f)
+				r = in.prefix
+			}
 		}
 		ins = append(ins, in)
 		cr, err := csvio.NewReader(r, name, m.CSV)

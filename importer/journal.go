@@ -10,6 +10,11 @@ import (
 	"github.com/acimport/acimport/importer/resume"
 )
 
+// statusFinished is the outcome of a row an interrupted run had finished above
+// its low-water mark, passed over by this run's reader: nothing to record but
+// its hash.
+const statusFinished = "finished"
+
 // A checkpoint covers at most checkpointBatch outcomes and waits at most
 // checkpointEvery: under load an fsync is shared by a batch of rows, and a
 // crash can cost at most a batch of rows sent again.
@@ -102,11 +107,20 @@ func (j *journal) record(o outcome) {
 	case statusUnsent:
 		j.st.unsent.Add(1)
 		return
+	case statusFinished:
+		if j.err == nil && o.in.prefix != nil {
+			j.trackers[idx].Finish(o.ord, resume.RowPos{End: o.rec.End, Line: o.rec.NextLine}, o.in.prefix.Take(o.ord))
+		}
+		return
 	}
 	if j.err != nil {
 		return
 	}
-	j.trackers[idx].Finish(o.ord, resume.RowPos{End: o.rec.End, Line: o.rec.NextLine})
+	var sn resume.Snapshot
+	if o.in.prefix != nil {
+		sn = o.in.prefix.Take(o.ord)
+	}
+	j.trackers[idx].Finish(o.ord, resume.RowPos{End: o.rec.End, Line: o.rec.NextLine}, sn)
 	if j.results != nil {
 		j.results.add(resultRow{File: o.in.display, Line: o.rec.Line, Status: o.status, ProfileID: o.profileID, Code: o.code, Attempts: o.attempts})
 	}

@@ -27,7 +27,7 @@ import (
 // checkpoint before it is used.
 
 // Version is the state file format; a state of another version is not resumed.
-const Version = 2
+const Version = 3
 
 // headBytes is how much of each input is checksummed to recognise it.
 const headBytes = 64 << 10
@@ -64,10 +64,17 @@ type Checkpoint struct {
 // Row Low starts at LowAt, so a resumed run seeks there instead of parsing
 // every finished row again.
 type FileProgress struct {
-	Low   int64      `json:"low"`
-	LowAt RowPos     `json:"low_at"`
-	Above []Finished `json:"above,omitempty"`
-	Done  bool       `json:"done,omitempty"` // read to the end and every row finished
+	Low   int64  `json:"low"`
+	LowAt RowPos `json:"low_at"`
+	// LowSum is the SHA-256 (hex) of the input's bytes before LowAt.End, as
+	// the run read them; "" when Low is 0.
+	LowSum string     `json:"low_sha256,omitempty"`
+	Above  []Finished `json:"above,omitempty"`
+	// Tip is where the last finished row of Above ends, and TipSum the hash
+	// of the bytes before it; 0 and "" when Above is empty.
+	Tip    int64  `json:"tip,omitempty"`
+	TipSum string `json:"tip_sha256,omitempty"`
+	Done   bool   `json:"done,omitempty"` // read to the end and every row finished
 }
 
 // RowPos is where reading can continue after a row: its csvio.Record End and

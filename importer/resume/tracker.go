@@ -5,23 +5,37 @@ import (
 	"slices"
 )
 
-// Tracker knows which rows of one input are finished, and where the first
-// unfinished one starts.
+// Tracker knows which rows of one input are finished, where the first
+// unfinished one starts, and the prefix hashes that prove the finished part.
 type Tracker struct {
-	low   int64
-	lowAt RowPos
-	above map[int64]RowPos
-	done  bool
+	low    int64
+	lowAt  RowPos
+	lowSum string   // of the bytes before lowAt.End; "" until known
+	lowSn  Snapshot // the hash state at lowAt.End, when this run hashed it
+	above  map[int64]aboveRow
+	done   bool
+
+	// restored are the rows above Low an interrupted run finished: they count
+	// as finished, and join above once this run's reader has passed them
+	// (Confirm), so that their hashes are this run's too.
+	restored map[int64]RowPos
+	tip      Check // restored: where the last row finished before ends, and its hash
+}
+
+type aboveRow struct {
+	at RowPos
+	sn Snapshot
 }
 
 // NewTracker starts from p, an interrupted run's progress; nil: nothing finished.
 func NewTracker(p *FileProgress) *Tracker {
-	t := &Tracker{above: map[int64]RowPos{}}
+	t := &Tracker{above: map[int64]aboveRow{}, restored: map[int64]RowPos{}}
 	if p != nil {
-		t.low, t.lowAt, t.done = p.Low, p.LowAt, p.Done
+		t.low, t.lowAt, t.lowSum, t.done = p.Low, p.LowAt, p.LowSum, p.Done
 		for _, f := range p.Above {
-			t.above[f.Ord] = f.At
+			t.restored[f.Ord] = f.At
 		}
+		t.tip = Check{End: p.Tip, Sum: p.TipSum}
 	}
 	return t
 }
@@ -31,16 +45,21 @@ func (t *Tracker) Finished(ord int64) bool {
 	if t.done || ord < t.low {
 		return true
 	}
-	_, ok := t.above[ord]
+	if _, ok := t.above[ord]; ok {
+		return true
+	}
+	_, ok := t.restored[ord]
 	return ok
 }
 
-// Finish marks row ord finished; at is where reading continues after it.
-func (t *Tracker) Finish(ord int64, at RowPos) {
+// Finish marks row ord finished; at is where reading continues after it, and
+// sn the input's hash state there.
+func (t *Tracker) Finish(ord int64, at RowPos, sn Snapshot) {
 	if ord < t.low {
 		return
 	}
-	t.above[ord] = at
+	delete(t.restored, ord)
+	t.above[ord] = aboveRow{at: at, sn: sn}
 	for {
 		next, ok := t.above[t.low]
 		if !ok {
@@ -48,7 +67,7 @@ func (t *Tracker) Finish(ord int64, at RowPos) {
 		}
 		delete(t.above, t.low)
 		t.low++
-		t.lowAt = next
+		t.lowAt, t.lowSn, t.lowSum = next.at, next.sn, ""
 	}
 }
 
@@ -61,16 +80,47 @@ func (t *Tracker) Done() bool { return t.done }
 
 // MarkDone records that the input has total rows; it is done once they are all finished.
 func (t *Tracker) MarkDone(total int64) {
-	if total >= 0 && t.low >= total {
+	if total >= 0 && t.low >= total && len(t.restored) == 0 {
 		t.done = true
 	}
 }
 
+// Checks are the prefixes a resumed run must find unchanged before it sends a
+// row: up to the first unfinished row, and up to the last finished one.
+func (t *Tracker) Checks() []Check {
+	var cs []Check
+	if t.lowAt.End > 0 {
+		cs = append(cs, Check{End: t.lowAt.End, Sum: t.lowSum})
+	}
+	if t.tip.End > t.lowAt.End {
+		cs = append(cs, t.tip)
+	}
+	return cs
+}
+
 // Progress is the tracker's part of a checkpoint.
 func (t *Tracker) Progress() FileProgress {
-	p := FileProgress{Low: t.low, LowAt: t.lowAt, Done: t.done}
-	for o, at := range t.above {
+	if t.lowSum == "" && t.lowSn.Valid() {
+		t.lowSum = t.lowSn.Sum()
+	}
+	p := FileProgress{Low: t.low, LowAt: t.lowAt, LowSum: t.lowSum, Done: t.done}
+	tip, tipOrd := Check{}, int64(-1)
+	for o, r := range t.above {
+		p.Above = append(p.Above, Finished{Ord: o, At: r.at})
+		if o > tipOrd && r.sn.Valid() {
+			tip, tipOrd = Check{End: r.at.End}, o
+		}
+	}
+	for o, at := range t.restored {
 		p.Above = append(p.Above, Finished{Ord: o, At: at})
+	}
+	if tipOrd >= 0 && tip.End > t.tip.End {
+		sn := t.above[tipOrd].sn
+		tip.Sum = sn.Sum()
+		t.tip = tip
+	}
+	if t.tip.End > t.lowAt.End {
+		p.Tip, p.TipSum = t.tip.End, t.tip.Sum
 	}
 	slices.SortFunc(p.Above, func(a, b Finished) int { return cmp.Compare(a.Ord, b.Ord) })
 	return p
