@@ -88,7 +88,7 @@ func BenchmarkCheck(b *testing.B) {
 	for _, workers := range []int{1, runtime.GOMAXPROCS(0)} {
 		b.Run(fmt.Sprintf("converters=%d", workers), func(b *testing.B) {
 			perRow(b, rows, func() {
-				rep, err := check(context.Background(), m, []string{path}, nil, io.Discard, workers)
+				rep, err := check(context.Background(), CheckConfig{Mapping: m, Files: []string{path}, Report: io.Discard, Stderr: io.Discard, Workers: workers})
 				if err != nil || rep.Valid != rows {
 					b.Fatalf("%+v %v", rep, err)
 				}

@@ -10,7 +10,9 @@ import (
 	"runtime"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/acimport/acimport/importer/altcraft"
 	"github.com/acimport/acimport/importer/csvio"
@@ -35,16 +37,50 @@ type problem struct {
 	label    string
 	count    int64
 	examples []string
+	// A date column's format and a sample of its failing values.
+	format string
+	dates  []string
+}
+
+// CheckConfig is one check: the inputs, and where the findings go. The zero value of each
+// optional field is documented.
+type CheckConfig struct {
+	Mapping *mapping.Mapping
+	Files   []string  // paths; "-" is Stdin
+	Stdin   io.Reader // read for "-"
+	Report  io.Writer // the report; nil discards it
+	Stderr  io.Writer // the progress display; nil discards it
+
+	Progress ProgressMode
+	// RejectPath, when not "", receives every invalid row in the reject file's form (the
+	// input's header and rows, then reject_line, reject_code, reject_reason), so that the
+	// rows can be fixed and checked again. "": no reject file.
+	RejectPath string
+	// Workers is how many goroutines convert rows; 0: one per core.
+	Workers int
+
+	convertHook func(seq int64) // tests: called by a converter before it works on a batch
 }
 
 // Check reads and converts every row of every input without sending anything,
-// and writes a report to w: problems per column with examples, and the first
-// request bodies. Only run-wide failures are errors; invalid rows are counted.
+// and writes a report: each input's encoding and delimiter, the first request
+// bodies, problems per column with examples, and the totals as its last lines
+// (one line per input when there are several). Only run-wide failures are
+// errors; invalid rows are counted, and written to cfg.RejectPath.
 //
 // Rows are converted on every core; the report is the same as a serial pass
 // would write, problems and examples in file order.
-func Check(ctx context.Context, m *mapping.Mapping, files []string, stdin io.Reader, w io.Writer) (*CheckReport, error) {
-	return check(ctx, m, files, stdin, w, runtime.GOMAXPROCS(0))
+func Check(ctx context.Context, cfg CheckConfig) (*CheckReport, error) {
+	if cfg.Workers <= 0 {
+		cfg.Workers = runtime.GOMAXPROCS(0)
+	}
+	if cfg.Report == nil {
+		cfg.Report = io.Discard
+	}
+	if cfg.Stderr == nil {
+		cfg.Stderr = io.Discard
+	}
+	return check(ctx, cfg)
 }
 
 // checkBatch is how many rows travel together between the reader, the
@@ -63,23 +99,40 @@ type batch struct {
 	err     error // a failure of the whole input, after recs; ends the check
 }
 
-// checkConvertHook, when set (tests), is called by a converter before it
-// works on a batch.
-var checkConvertHook func(seq int64)
-
 // badRow is an invalid row: a csv error, or the conversion error.
 type badRow struct {
 	rec *csvio.Record
 	err error
 }
 
-func check(ctx context.Context, m *mapping.Mapping, files []string, stdin io.Reader, w io.Writer, workers int) (*CheckReport, error) {
-	ins, err := openInputs(files, stdin, m)
+func check(ctx context.Context, cfg CheckConfig) (rep *CheckReport, err error) {
+	ins, err := openInputs(cfg.Files, cfg.Stdin, cfg.Mapping)
 	if err != nil {
 		return nil, err
 	}
 	defer closeInputs(ins)
-	workers = max(workers, 1)
+	w := cfg.Report
+	for _, in := range ins {
+		fmt.Fprintf(w, "%s: encoding %s, delimiter %s, %d columns\n", in.display, in.reader.Encoding(), delimName(in.reader.Comma()), len(in.reader.Header()))
+	}
+	var sink *rejectSink
+	if cfg.RejectPath != "" {
+		sinks, err := openRejects(ins, cfg.RejectPath, nil)
+		if err != nil {
+			return nil, err
+		}
+		sink = sinks[0]
+		defer func() {
+			if cerr := sink.close(); cerr != nil && err == nil {
+				err = cerr
+			}
+		}()
+	}
+	workers := max(cfg.Workers, 1)
+	t := newTally(ins)
+	prog := startProgress(cfg.Progress, cfg.Stderr, progressSource{
+		ins: ins, counts: t.progress, okWord: "valid", badWord: "invalid",
+	})
 
 	// The reader feeds batches to the converters in order; the tally takes
 	// them back in the same order, whatever order the converters finish in.
@@ -91,8 +144,17 @@ func check(ctx context.Context, m *mapping.Mapping, files []string, stdin io.Rea
 	window := make(chan struct{}, 4*workers)
 	free := sync.Pool{New: func() any { return &batch{recs: make([]*csvio.Record, 0, checkBatch)} }}
 	stop := make(chan struct{})
-	defer close(stop)
+	var wg sync.WaitGroup
+	// Every goroutine is done before check returns, whatever way it returns.
+	finish := sync.OnceFunc(func() {
+		close(stop)
+		wg.Wait()
+		prog.stop()
+	})
+	defer finish()
+	wg.Add(1)
 	go func() {
+		defer wg.Done()
 		defer close(todo)
 		var seq int64
 		send := func(b *batch) bool {
@@ -111,21 +173,23 @@ func check(ctx context.Context, m *mapping.Mapping, files []string, stdin io.Rea
 			}
 		}
 		for _, in := range ins {
-			fmt.Fprintf(w, "%s: encoding %s, delimiter %s, %d columns\n", in.display, in.reader.Encoding(), delimName(in.reader.Comma()), len(in.reader.Header()))
 			for {
 				b := free.Get().(*batch)
 				b.in = in
 				for len(b.recs) < checkBatch && ctx.Err() == nil {
 					rec, err := in.reader.Read()
 					if errors.Is(err, io.EOF) {
+						in.pos.Store(in.size)
 						break
 					}
 					if err != nil {
 						b.err = errorf(ErrInput, "read %s: %w", in.display, err)
 						break
 					}
+					in.pos.Store(rec.End)
 					b.recs = append(b.recs, rec)
 				}
+				t.read.Add(int64(len(b.recs)))
 				if ctx.Err() != nil && b.err == nil {
 					b.err = ErrInterrupted
 				}
@@ -140,15 +204,15 @@ func check(ctx context.Context, m *mapping.Mapping, files []string, stdin io.Rea
 			}
 		}
 	}()
-	var wg sync.WaitGroup
+	var converters sync.WaitGroup
 	for range workers {
-		wg.Add(1)
+		converters.Add(1)
 		go func() {
-			defer wg.Done()
+			defer converters.Done()
 			var buf []byte
 			for b := range todo {
-				if checkConvertHook != nil {
-					checkConvertHook(b.seq)
+				if cfg.convertHook != nil {
+					cfg.convertHook(b.seq)
 				}
 				for _, rec := range b.recs {
 					if rec.Err != nil {
@@ -173,12 +237,13 @@ func check(ctx context.Context, m *mapping.Mapping, files []string, stdin io.Rea
 			}
 		}()
 	}
+	wg.Add(1)
 	go func() {
-		wg.Wait()
+		defer wg.Done()
+		converters.Wait()
 		close(done)
 	}()
 
-	t := newTally()
 	pending := map[int64]*batch{}
 	var next int64
 	var runErr error
@@ -193,7 +258,20 @@ func check(ctx context.Context, m *mapping.Mapping, files []string, stdin io.Rea
 			next++
 			<-window
 			t.add(b)
-			runErr = b.err
+			if sink != nil {
+				for _, r := range b.bad {
+					o := rowReject(b.in, r.rec, 0, r.err)
+					if r.rec.Err != nil {
+						o.code, o.reason = "csv", csvReason(r.rec.Err)
+					}
+					if err := sink.w.Write(r.rec, o.code, o.reason); err != nil {
+						runErr = fmt.Errorf("write reject file %s: %w", sink.path, err)
+					}
+				}
+			}
+			if runErr == nil {
+				runErr = b.err
+			}
 			clear(b.recs)
 			clear(b.bad)
 			*b = batch{recs: b.recs[:0], bad: b.bad[:0]}
@@ -206,23 +284,37 @@ func check(ctx context.Context, m *mapping.Mapping, files []string, stdin io.Rea
 	if runErr != nil {
 		return t.rep, runErr
 	}
-	t.write(w)
+	// The last frame of the progress display is the report's totals: end it before them.
+	finish()
+	t.write(w, sink)
 	return t.rep, nil
 }
 
 // tally is the report being built, from batches taken in file order.
 type tally struct {
+	ins      []*input
 	rep      *CheckReport
+	perFile  []CheckReport // by input
 	problems map[string]*problem
 	order    []string
 	samples  [][]byte
+	// The progress display reads these from its own goroutine.
+	read, valid, invalid atomic.Int64
 }
 
-func newTally() *tally {
-	return &tally{rep: &CheckReport{}, problems: map[string]*problem{}}
+// dateSample is how many failing values of a date column the report keeps to suggest the
+// format they fit.
+const dateSample = 1000
+
+func newTally(ins []*input) *tally {
+	return &tally{ins: ins, rep: &CheckReport{}, perFile: make([]CheckReport, len(ins)), problems: map[string]*problem{}}
 }
 
-func (t *tally) note(key, label, example string) {
+func (t *tally) progress() progressCounts {
+	return progressCounts{read: t.read.Load(), ok: t.valid.Load(), bad: t.invalid.Load()}
+}
+
+func (t *tally) note(key, label, example string) *problem {
 	p := t.problems[key]
 	if p == nil {
 		p = &problem{label: label}
@@ -233,13 +325,18 @@ func (t *tally) note(key, label, example string) {
 	if len(p.examples) < checkExamples {
 		p.examples = append(p.examples, example)
 	}
+	return p
 }
 
 func (t *tally) add(b *batch) {
-	n := int64(len(b.recs))
-	t.rep.Rows += n
-	t.rep.Invalid += int64(len(b.bad))
-	t.rep.Valid += n - int64(len(b.bad))
+	n, bad := int64(len(b.recs)), int64(len(b.bad))
+	for _, r := range []*CheckReport{t.rep, &t.perFile[b.in.idx]} {
+		r.Rows += n
+		r.Invalid += bad
+		r.Valid += n - bad
+	}
+	t.valid.Add(n - bad)
+	t.invalid.Add(bad)
 	for _, s := range b.samples {
 		if len(t.samples) < checkSamples {
 			t.samples = append(t.samples, s)
@@ -261,22 +358,23 @@ func (t *tally) add(b *batch) {
 			continue
 		}
 		for _, c := range re.Cells {
-			t.note("col:"+c.Column, fmt.Sprintf("column %q", c.Column), fmt.Sprintf("%s: %q — %s", where, c.Value, c.Reason))
+			p := t.note("col:"+c.Column, fmt.Sprintf("column %q", c.Column), fmt.Sprintf("%s: %q — %s", where, c.Value, c.Reason))
+			if format, ok := strings.CutPrefix(c.Reason, "not a date in the form "); ok || strings.HasPrefix(c.Reason, "not a datetime in the form ") {
+				if !ok {
+					format = strings.TrimPrefix(c.Reason, "not a datetime in the form ")
+				}
+				p.format, _, _ = strings.Cut(format, ";")
+				if len(p.dates) < dateSample {
+					p.dates = append(p.dates, c.Value)
+				}
+			}
 		}
 	}
 }
 
-func (t *tally) write(w io.Writer) {
-	rep := t.rep
-	fmt.Fprintf(w, "\n%d rows: %d valid, %d invalid\n", rep.Rows, rep.Valid, rep.Invalid)
-	sort.SliceStable(t.order, func(i, j int) bool { return t.problems[t.order[i]].count > t.problems[t.order[j]].count })
-	for _, k := range t.order {
-		p := t.problems[k]
-		fmt.Fprintf(w, "\n%s: %d\n", p.label, p.count)
-		for _, ex := range p.examples {
-			fmt.Fprintf(w, "  %s\n", ex)
-		}
-	}
+// write writes the report: the request bodies, the problems, and last the totals, so that
+// they are what a terminal shows at the end.
+func (t *tally) write(w io.Writer, sink *rejectSink) {
 	for i, s := range t.samples {
 		var pretty bytes.Buffer
 		if err := json.Indent(&pretty, s, "  ", "  "); err != nil {
@@ -284,4 +382,41 @@ func (t *tally) write(w io.Writer) {
 		}
 		fmt.Fprintf(w, "\nrequest %d: POST %s (token in the Authorization header, not shown)\n  %s\n", i+1, altcraft.MethodImport.Path(), pretty.String())
 	}
+	sort.SliceStable(t.order, func(i, j int) bool { return t.problems[t.order[i]].count > t.problems[t.order[j]].count })
+	for _, k := range t.order {
+		p := t.problems[k]
+		fmt.Fprintf(w, "\n%s: %d\n", p.label, p.count)
+		for _, ex := range p.examples {
+			fmt.Fprintf(w, "  %s\n", ex)
+		}
+		if hint := p.dateHint(); hint != "" {
+			fmt.Fprintf(w, "  %s\n", hint)
+		}
+	}
+	fmt.Fprintln(w)
+	if len(t.ins) > 1 {
+		for i, in := range t.ins {
+			r := t.perFile[i]
+			fmt.Fprintf(w, "%s: %d rows: %d valid, %d invalid\n", in.display, r.Rows, r.Valid, r.Invalid)
+		}
+		fmt.Fprint(w, "total: ")
+	}
+	fmt.Fprintf(w, "%d rows: %d valid, %d invalid\n", t.rep.Rows, t.rep.Valid, t.rep.Invalid)
+	if sink != nil {
+		fmt.Fprintf(w, "the invalid rows are in %s, in the reject file's form: fix them there and check it again\n", sink.path)
+	}
+}
+
+// dateHint suggests the format a date column's failing values fit, when they fit one.
+func (p *problem) dateHint() string {
+	g, ok := mapping.GuessDateFormat(p.dates)
+	if !ok || g.Format == p.format || float64(g.Fits) < 0.9*float64(len(p.dates)) {
+		return ""
+	}
+	also := ""
+	if g.Ambiguous != "" {
+		also = fmt.Sprintf(" (or %s: no day above 12 tells them apart)", g.Ambiguous)
+	}
+	return fmt.Sprintf("the column looks like %s%s, not %s: set format: %q in the mapping (%d of the %d values that failed fit it)",
+		g.Format, also, p.format, g.Format, g.Fits, len(p.dates))
 }

@@ -50,7 +50,7 @@ func TestCheckReportDeterministic(t *testing.T) {
 	var want string
 	for _, workers := range []int{1, 2, 3, 8} {
 		var out bytes.Buffer
-		rep, err := check(context.Background(), m, files, nil, &out, workers)
+		rep, err := check(context.Background(), CheckConfig{Mapping: m, Files: files, Report: &out, Stderr: io.Discard, Workers: workers})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -91,7 +91,7 @@ func TestCheckInterrupted(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	var out bytes.Buffer
-	if _, err := check(ctx, m, []string{path}, nil, &out, 2); err != ErrInterrupted {
+	if _, err := check(ctx, CheckConfig{Mapping: m, Files: []string{path}, Report: &out, Stderr: io.Discard, Workers: 2}); err != ErrInterrupted {
 		t.Fatalf("err = %v, want ErrInterrupted", err)
 	}
 	if strings.Contains(out.String(), "rows:") {
@@ -118,7 +118,7 @@ func TestCheckBoundsBatchesInFlight(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ahead, most atomic.Int64
-	checkConvertHook = func(seq int64) {
+	hook := func(seq int64) {
 		if seq != 0 {
 			ahead.Add(1)
 			return
@@ -134,8 +134,7 @@ func TestCheckBoundsBatchesInFlight(t *testing.T) {
 			last = n
 		}
 	}
-	defer func() { checkConvertHook = nil }()
-	rep, err := check(context.Background(), m, []string{path}, nil, io.Discard, workers)
+	rep, err := check(context.Background(), CheckConfig{Mapping: m, Files: []string{path}, Report: io.Discard, Stderr: io.Discard, Workers: workers, convertHook: hook})
 	if err != nil || rep.Valid != batches*checkBatch {
 		t.Fatalf("report %+v, err %v", rep, err)
 	}

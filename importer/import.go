@@ -228,7 +228,9 @@ func (r *run) execute(ctx context.Context) executed {
 			skip[i] = resume.NewTracker(&cp.Files[i])
 		}
 	}
-	prog := startProgress(cfg.Progress, cfg.Stderr, r.ins, ex.st, p.pacer)
+	prog := startProgress(cfg.Progress, cfg.Stderr, progressSource{
+		ins: r.ins, counts: ex.st.progress, okWord: "imported", badWord: "rejected", limit: p.pacer.Limit,
+	})
 	go func() {
 		select {
 		case <-ctx.Done():
@@ -406,6 +408,7 @@ func readInputs(ctx context.Context, ins []*input, skip []*resume.Tracker, bufs 
 	for i, in := range ins {
 		done := skip[i]
 		if done != nil && done.Done() {
+			in.pos.Store(in.size)
 			continue
 		}
 		var ord int64
@@ -426,11 +429,13 @@ func readInputs(ctx context.Context, ins []*input, skip []*resume.Tracker, bufs 
 			}
 			rec, err := in.reader.Read()
 			if errors.Is(err, io.EOF) {
+				in.pos.Store(in.size)
 				break
 			}
 			if err != nil {
 				return errorf(ErrInput, "read %s: %w", in.display, err)
 			}
+			in.pos.Store(rec.End)
 			if in.prefix != nil {
 				in.prefix.Mark(ord, rec.End)
 			}

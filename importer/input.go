@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/acimport/acimport/importer/csvio"
 	"github.com/acimport/acimport/importer/resume"
@@ -26,6 +27,10 @@ type input struct {
 	reader  *csvio.Reader
 	binder  *mapping.Binder
 	reject  *rejectSink
+
+	// pos is where reading has got to: the end of the last row read, the size once the input
+	// is read to its end. The progress display reads it from another goroutine.
+	pos atomic.Int64
 }
 
 // openInputs opens every input and binds the mapping to each header before the
@@ -200,4 +205,14 @@ func closeSinks(sinks []*rejectSink) {
 	for _, s := range sinks {
 		s.file.Close()
 	}
+}
+
+// close flushes the reject file and closes it. Its errors are the run's: a reject file that
+// did not reach the disk must not pass for one that did.
+func (s *rejectSink) close() error {
+	err := s.w.Flush()
+	if cerr := s.file.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("close the reject file %s: %w", s.path, cerr)
+	}
+	return err
 }

@@ -3,6 +3,8 @@ package importer
 import (
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -15,75 +17,214 @@ type ProgressMode int
 const (
 	// ProgressOff shows nothing until the summary.
 	ProgressOff ProgressMode = iota
-	// ProgressBar draws a bar driven by bytes read (for a terminal).
+	// ProgressBar draws a bar of the rows settled (for a terminal).
 	ProgressBar
 	// ProgressLog writes one plain line every logEvery (for cron logs and pipes).
 	ProgressLog
 )
 
-const logEvery = 10 * time.Second
+const (
+	logEvery = 10 * time.Second
+	barEvery = 250 * time.Millisecond
+	// rateWindow is how far back the rate, and so the time left, is measured: long enough to
+	// smooth the pace of a paced run, short enough to follow a change of it.
+	rateWindow = 30 * time.Second
+)
+
+// progressCounts is a snapshot of a run's rows.
+type progressCounts struct {
+	read    int64 // rows read from the inputs (settled or not)
+	ok, bad int64 // settled rows: imported and rejected, or valid and invalid
+}
+
+// progressSource is what a progress display reads.
+type progressSource struct {
+	ins     []*input
+	counts  func() progressCounts
+	okWord  string         // "imported", "valid"
+	badWord string         // "rejected", "invalid"
+	limit   func() float64 // the pace the run keeps to, requests a second; nil or 0 for none
+}
+
+// estimateTotal is the number of rows of the inputs: exact once every input has been read to
+// its end, else the rows read so far scaled by the bytes they came from. False when it cannot be
+// told (an input of unknown size, nothing read yet).
+func estimateTotal(read int64, ins []*input) (total int64, exact, ok bool) {
+	var size, pos int64
+	for _, in := range ins {
+		if in.size < 0 {
+			return 0, false, false
+		}
+		size += in.size
+		pos += in.pos.Load()
+	}
+	switch {
+	case pos >= size:
+		return read, true, true
+	case pos <= 0 || read == 0:
+		return 0, false, false
+	}
+	return max(read, int64(float64(read)*float64(size)/float64(pos))), false, true
+}
+
+// rateMeter measures the rate of settled rows over the last rateWindow.
+type rateMeter struct {
+	samples []rateSample
+}
+
+type rateSample struct {
+	at   time.Time
+	done int64
+}
+
+func (m *rateMeter) add(at time.Time, done int64) float64 {
+	m.samples = append(m.samples, rateSample{at, done})
+	for len(m.samples) > 2 && at.Sub(m.samples[1].at) >= rateWindow {
+		m.samples = m.samples[1:]
+	}
+	first := m.samples[0]
+	if el := at.Sub(first.at).Seconds(); el > 0 {
+		return float64(done-first.done) / el
+	}
+	return 0
+}
+
+// progressFrame is what one frame of the display says.
+type progressFrame struct {
+	c                progressCounts
+	total            int64
+	exact, totalKnow bool
+	rate             float64 // settled rows a second, recently
+	limit            float64 // requests a second; 0 for none
+}
+
+func (f progressFrame) settled() int64 { return f.c.ok + f.c.bad }
+
+// left is the time the rows not yet settled take at the recent rate; false when unknown.
+func (f progressFrame) left() (time.Duration, bool) {
+	if !f.totalKnow || f.rate <= 0 {
+		return 0, false
+	}
+	return time.Duration(float64(f.total-f.settled()) / f.rate * float64(time.Second)), true
+}
+
+// counts is "9,000 of about 20,000 rows: 8,950 imported, 50 rejected".
+func (f progressFrame) counts(okWord, badWord string) string {
+	var b strings.Builder
+	b.WriteString(thousands(f.settled()))
+	switch {
+	case f.totalKnow && f.exact:
+		b.WriteString(" of " + thousands(f.total))
+	case f.totalKnow:
+		b.WriteString(" of about " + thousands(f.total))
+	}
+	fmt.Fprintf(&b, " rows: %s %s, %s %s", thousands(f.c.ok), okWord, thousands(f.c.bad), badWord)
+	return b.String()
+}
+
+// pace is "10 rows/s, about 18m20s left".
+func (f progressFrame) pace() string {
+	s := fmt.Sprintf("%.0f rows/s", f.rate)
+	if f.limit > 0 {
+		s += fmt.Sprintf(" (pacing %.0f req/s)", f.limit)
+	}
+	if d, ok := f.left(); ok && f.settled() < f.total {
+		s += ", about " + roughDuration(d) + " left"
+	}
+	return s
+}
+
+// roughDuration rounds a duration to what a person plans with: "56 h", "5h33m", "18m20s", "7s".
+func roughDuration(d time.Duration) string {
+	switch {
+	case d >= 10*time.Hour:
+		return strconv.FormatInt(int64(d.Round(time.Hour)/time.Hour), 10) + " h"
+	case d >= time.Hour:
+		return strings.TrimSuffix(d.Round(time.Minute).String(), "0s")
+	case d >= time.Minute:
+		return d.Round(10 * time.Second).String()
+	}
+	return d.Round(time.Second).String()
+}
+
+// thousands writes n with commas: 2,000,000.
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
 
 type progress struct {
 	done chan struct{}
 	wg   sync.WaitGroup
 }
 
-// startProgress shows progress until stop. The bar is driven by bytes read, so
-// its percentage and ETA are true without counting rows first.
-func startProgress(mode ProgressMode, w io.Writer, ins []*input, st *stats, pc *pacer) *progress {
+// startProgress shows progress until stop. Both forms follow the rows settled, not the bytes
+// read ahead: at --rate 10 a bar moves as rows are answered, and its time left is theirs.
+func startProgress(mode ProgressMode, w io.Writer, src progressSource) *progress {
 	p := &progress{done: make(chan struct{})}
 	if mode == ProgressOff {
 		return p
 	}
-	total := int64(0)
-	for _, in := range ins {
-		if in.size < 0 {
-			total = -1
-			break
+	var meter rateMeter
+	start, first := time.Now(), src.counts()
+	meter.add(start, first.ok+first.bad)
+	frame := func(now time.Time) progressFrame {
+		c := src.counts()
+		f := progressFrame{c: c, rate: meter.add(now, c.ok+c.bad)}
+		f.total, f.exact, f.totalKnow = estimateTotal(c.read, src.ins)
+		if src.limit != nil {
+			f.limit = src.limit()
 		}
-		total += in.size
-	}
-	bytesRead := func() int64 {
-		var n int64
-		for _, in := range ins {
-			n += in.reader.BytesRead()
-		}
-		return n
-	}
-	start := time.Now()
-	line := func() string {
-		el := time.Since(start).Seconds()
-		done := st.imported.Load() + st.rejected.Load()
-		rate := 0.0
-		if el > 0 {
-			rate = float64(done) / el
-		}
-		return fmt.Sprintf("%d imported, %d rejected, %.0f rows/s", st.imported.Load(), st.rejected.Load(), rate)
+		return f
 	}
 	p.wg.Add(1)
 	switch mode {
 	case ProgressBar:
-		bar := progressbar.NewOptions64(total,
+		bar := progressbar.NewOptions64(-1,
 			progressbar.OptionSetWriter(w),
-			progressbar.OptionShowBytes(true),
 			progressbar.OptionSetWidth(30),
-			progressbar.OptionThrottle(200*time.Millisecond),
-			progressbar.OptionSetPredictTime(true),
-			progressbar.OptionShowElapsedTimeOnFinish(),
+			progressbar.OptionThrottle(0),
+			progressbar.OptionSetPredictTime(false),
+			progressbar.OptionSetElapsedTime(false),
 			progressbar.OptionSetRenderBlankState(true),
 		)
+		draw := func(f progressFrame) {
+			length := int64(-1)
+			if f.totalKnow {
+				length = max(f.total, 1)
+			}
+			if bar.GetMax64() != length {
+				bar.ChangeMax64(length)
+			}
+			bar.Describe(f.counts(src.okWord, src.badWord) + "; " + f.pace())
+			_ = bar.Set64(f.settled())
+		}
 		go func() {
 			defer p.wg.Done()
-			t := time.NewTicker(250 * time.Millisecond)
+			t := time.NewTicker(barEvery)
 			defer t.Stop()
 			for {
-				bar.Describe(line())
-				_ = bar.Set64(bytesRead())
 				select {
-				case <-t.C:
+				case now := <-t.C:
+					draw(frame(now))
 				case <-p.done:
-					bar.Describe(line())
-					_ = bar.Set64(bytesRead())
+					// The last frame is the summary's counts: every row read is settled
+					// or never will be, and the total is what was read.
+					now := time.Now()
+					f := frame(now)
+					f.total, f.exact, f.totalKnow = f.settled(), true, true
+					if el := now.Sub(start).Seconds(); el > 0 {
+						f.rate = float64(f.settled()-first.ok-first.bad) / el // the whole run's, as the summary's
+					}
+					draw(f)
 					_ = bar.Exit()
 					fmt.Fprintln(w)
 					return
@@ -97,17 +238,13 @@ func startProgress(mode ProgressMode, w io.Writer, ins []*input, st *stats, pc *
 			defer t.Stop()
 			for {
 				select {
-				case <-t.C:
+				case now := <-t.C:
+					f := frame(now)
 					pct := ""
-					if total > 0 {
-						pct = fmt.Sprintf(" (%.0f%% of input)", 100*float64(bytesRead())/float64(total))
+					if f.totalKnow && f.total > 0 {
+						pct = fmt.Sprintf("%.0f%%, ", 100*float64(f.settled())/float64(f.total))
 					}
-					limit := ""
-					if l := pc.Limit(); l > 0 {
-						limit = fmt.Sprintf(", pacing %.0f req/s", l)
-					}
-					fmt.Fprintf(w, "%s progress: %d rows read%s, %s%s\n",
-						time.Now().Format("15:04:05"), st.read.Load(), pct, line(), limit)
+					fmt.Fprintf(w, "progress: %s%s; %s\n", pct, f.counts(src.okWord, src.badWord), f.pace())
 				case <-p.done:
 					return
 				}

@@ -35,6 +35,11 @@ func (s *stats) restore(c resume.Counts) {
 	}
 }
 
+// progress is the counters as the progress display shows them.
+func (s *stats) progress() progressCounts {
+	return progressCounts{read: s.read.Load(), ok: s.imported.Load(), bad: s.rejected.Load()}
+}
+
 func (s *stats) reject(code string) {
 	s.rejected.Add(1)
 	s.mu.Lock()

@@ -15,7 +15,6 @@ import (
 
 	"github.com/acimport/acimport/importer"
 	"github.com/acimport/acimport/importer/sandbox"
-	"github.com/acimport/acimport/mapping"
 )
 
 const importUsage = `Usage: acimport import -m MAPPING [flags] FILE...
@@ -84,7 +83,8 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return err
 	}
 	if dryRun {
-		return check(ctx, m, fs.Args(), stdin, stdout)
+		return check(ctx, importer.CheckConfig{Mapping: m, Files: fs.Args(), Stdin: stdin, Report: stdout, Stderr: stderr,
+			Progress: progressMode(noProgress, stderr), RejectPath: reject})
 	}
 	cfg := importer.Config{
 		Mapping: m, Files: fs.Args(), Stdin: stdin, Stderr: stderr,
@@ -131,12 +131,19 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 const checkUsage = `Usage: acimport check -m MAPPING [flags] FILE...
 
 Reads and converts every row as import would, reports invalid values per column
-with examples and shows the first request bodies. Sends nothing; needs no token.` + helpPointer
+with examples and shows the first request bodies; the totals are its last lines.
+With --reject FILE, every invalid row goes to FILE in the reject file's form: fix the
+rows there, check FILE again, then import it. Sends nothing; needs no token.` + helpPointer
 
 func cmdCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := pflag.NewFlagSet("check", pflag.ContinueOnError)
-	var mappingPath string
+	var (
+		mappingPath, reject string
+		noProgress          bool
+	)
 	fs.StringVarP(&mappingPath, "mapping", "m", "", "the mapping file (required)")
+	fs.StringVar(&reject, "reject", "", "write every invalid row to this file, in the reject file's form (default: none)")
+	fs.BoolVar(&noProgress, "no-progress", false, "no progress display (when stderr is not a terminal: no log line every 10 s)")
 	if err := parseFlags(fs, args, stdout, checkUsage); err != nil {
 		return err
 	}
@@ -147,11 +154,12 @@ func cmdCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err != nil {
 		return err
 	}
-	return check(ctx, m, fs.Args(), stdin, stdout)
+	return check(ctx, importer.CheckConfig{Mapping: m, Files: fs.Args(), Stdin: stdin, Report: stdout, Stderr: stderr,
+		Progress: progressMode(noProgress, stderr), RejectPath: reject})
 }
 
-func check(ctx context.Context, m *mapping.Mapping, files []string, stdin io.Reader, stdout io.Writer) error {
-	rep, err := importer.Check(ctx, m, files, stdin, stdout)
+func check(ctx context.Context, cfg importer.CheckConfig) error {
+	rep, err := importer.Check(ctx, cfg)
 	if err != nil {
 		return err
 	}
