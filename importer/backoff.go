@@ -6,8 +6,9 @@ import (
 )
 
 // backoff is the wait before retry number attempt (1-based) of a transient failure:
-// exponential from base, capped, with full jitter so that workers which failed
-// together do not retry together; a server's Retry-After is a floor.
+// exponential from base, capped, with equal jitter (half of it fixed, half random)
+// so that workers which failed together do not retry together, yet none retries
+// at once; a server's Retry-After is a floor.
 type backoff struct {
 	base, max time.Duration
 	// retryAfterMax bounds a server's Retry-After; zero means maxRetryAfter.

@@ -32,6 +32,10 @@ beside it (<input>.rejects.state, removed when a run finishes), and the --result
 --summary files hold or describe your customers' data. They are created readable by
 you only (0600) and never contain the token. Delete them when you are done with them.` + helpPointer
 
+// gcTuner tunes the garbage collector for an import that sends (see tuneGC). main sets it;
+// tests, which run many commands in one process, leave it nil or record the call.
+var gcTuner func()
+
 func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := pflag.NewFlagSet("import", pflag.ContinueOnError)
 	var (
@@ -81,6 +85,9 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	m, err := loadMapping(mappingPath)
 	if err != nil {
 		return err
+	}
+	if !dryRun && !useSandbox && gcTuner != nil {
+		gcTuner()
 	}
 	if dryRun {
 		return check(ctx, importer.CheckConfig{Mapping: m, Files: fs.Args(), Stdin: stdin, Report: stdout, Stderr: stderr,

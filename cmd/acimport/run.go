@@ -16,7 +16,7 @@ import (
 	"github.com/acimport/acimport/mapping"
 )
 
-// Exit codes, as design.md documents them for scripts.
+// Exit codes, as the README documents them for scripts.
 const (
 	exitOK          = 0
 	exitFailed      = 1
@@ -129,7 +129,7 @@ func parseFlags(fs *pflag.FlagSet, args []string, stdout io.Writer, usage string
 			fmt.Fprintf(stdout, "%s\n\nFlags:\n%s", usage, fs.FlagUsages())
 			return err
 		}
-		return usageErrorf("%s %v", fs.Name(), err)
+		return usageErrorf("%s: %v", fs.Name(), err)
 	}
 	return nil
 }
@@ -164,7 +164,8 @@ func readToken(file string, stderr io.Writer) (string, error) {
 		}
 		t := strings.TrimSpace(string(b))
 		if t == "" {
-			return "", fmt.Errorf("--token-file %s is empty", file)
+			// The same mistake as no token at all, so the same exit code.
+			return "", usageErrorf("no API token: the --token-file %s is empty; put the token in it, or set ALTCRAFT_TOKEN", file)
 		}
 		return t, nil
 	}

@@ -140,22 +140,33 @@ func TestTokenSources(t *testing.T) {
 	}
 }
 
-func TestWantsGCTuning(t *testing.T) {
+// The GC is tuned for an import that sends, decided from the parsed flags: --sandbox=1 and a
+// file named --sandbox are what the flag parser says they are.
+func TestGCTunedAfterFlagParsing(t *testing.T) {
+	dir := copyExamples(t)
+	m, csv := filepath.Join(dir, "mapping.yaml"), filepath.Join(dir, "customers.csv")
+	t.Setenv("ALTCRAFT_URL", "")
 	tests := []struct {
+		Name string
 		Args []string
 		Want bool
 	}{
-		{Args: []string{"import", "-m", "m.yaml", "in.csv"}, Want: true},
-		{Args: []string{"import", "--sandbox", "-m", "m.yaml", "in.csv"}, Want: false},
-		{Args: []string{"import", "-m", "m.yaml", "--sandbox=true", "in.csv"}, Want: false},
-		{Args: []string{"import", "-m", "m.yaml", "--", "--sandbox"}, Want: true}, // a file named --sandbox
-		{Args: []string{"check", "-m", "m.yaml", "in.csv"}, Want: false},
-		{Args: []string{"sandbox"}, Want: false},
-		{Args: nil, Want: false},
+		{Name: "import", Args: []string{"import", "-m", m, csv}, Want: true},
+		{Name: "--sandbox", Args: []string{"import", "--sandbox", "--no-progress", "-m", m, csv}},
+		{Name: "--sandbox=1", Args: []string{"import", "--sandbox=1", "--no-progress", "-m", m, csv}},
+		{Name: "a file named --sandbox", Args: []string{"import", "-m", m, "--", "--sandbox"}, Want: true},
+		{Name: "--dry-run", Args: []string{"import", "--dry-run", "--no-progress", "-m", m, csv}},
+		{Name: "check", Args: []string{"check", "--no-progress", "-m", m, csv}},
 	}
+	defer func() { gcTuner = nil }()
 	for _, tc := range tests {
-		if got := wantsGCTuning(tc.Args); got != tc.Want {
-			t.Errorf("wantsGCTuning(%q) = %v, want %v", tc.Args, got, tc.Want)
-		}
+		t.Run(tc.Name, func(t *testing.T) {
+			tuned := false
+			gcTuner = func() { tuned = true }
+			runCmd(t, "", tc.Args...)
+			if tuned != tc.Want {
+				t.Errorf("tuned %v, want %v", tuned, tc.Want)
+			}
+		})
 	}
 }

@@ -2,9 +2,8 @@
 // format — its methods and paths, matching modes and their keys, subscription
 // channels, answer bodies and error codes — and of the client that speaks it.
 //
-// Everything here follows ../../../shared/altcraft-api.md; where the vendor's
-// public pages leave the format open (the batch layout), this package is the one
-// place that decides it.
+// Everything here follows the vendor's public developer guides; where they leave
+// the format open (the batch layout), this package is the one place that decides it.
 package altcraft
 
 import "strings"

@@ -85,10 +85,9 @@ type Options struct {
 
 // Client sends one request at a time per caller; it is safe for concurrent use.
 //
-// It is built on fasthttp rather than net/http: a row costs the client about
-// 12 µs less CPU (measured against the sandbox over loopback, 27.6 → 15.3 µs
-// a request), and on a machine that also runs the server, that CPU is rows per
-// second. fasthttp never follows a redirect from Do, which is what the token needs.
+// It is built on fasthttp rather than net/http: a row costs the client much less
+// CPU (the README's benchmark table has the figures), and on a machine that also
+// runs the server, that CPU is rows per second. fasthttp never follows a redirect from Do, which is what the token needs.
 type Client struct {
 	endpoints map[Method]*fasthttp.URI // parsed once, copied into each request
 	token     string
@@ -277,7 +276,7 @@ func certificateError(err error) error {
 	return nil
 }
 
-// classify turns an HTTP status and body into a Result, following altcraft-api.md:
+// classify turns an HTTP status and body into a Result, as the vendor documents answers:
 // 429 and 5xx are transient whatever the body; otherwise a JSON body with a
 // non-zero error is an API error whatever the status.
 func classify(status int, retryAfter string, raw []byte) Result {

@@ -18,7 +18,7 @@ const (
 	kindIPv4
 )
 
-// systemFields are the fields starting with "_" that altcraft-api.md lists;
+// systemFields are the fields starting with "_" that the platform's documentation lists;
 // any other "_" field is unknown to the platform.
 var systemFields = map[string]fieldKind{
 	"_fname":       kindString,
