@@ -129,7 +129,7 @@ func check(ctx context.Context, cfg CheckConfig) (rep *CheckReport, err error) {
 		}()
 	}
 	workers := max(cfg.Workers, 1)
-	t := newTally(ins)
+	t := newTally(ins, cfg.Mapping.Mode.Method(false))
 	prog := startProgress(cfg.Progress, cfg.Stderr, progressSource{
 		ins: ins, counts: t.progress, okWord: "valid", badWord: "invalid",
 	})
@@ -298,6 +298,7 @@ type tally struct {
 	problems map[string]*problem
 	order    []string
 	samples  [][]byte
+	method   altcraft.Method // the samples are sent to
 	// The progress display reads these from its own goroutine.
 	read, valid, invalid atomic.Int64
 }
@@ -306,8 +307,8 @@ type tally struct {
 // format they fit.
 const dateSample = 1000
 
-func newTally(ins []*input) *tally {
-	return &tally{ins: ins, rep: &CheckReport{}, perFile: make([]CheckReport, len(ins)), problems: map[string]*problem{}}
+func newTally(ins []*input, method altcraft.Method) *tally {
+	return &tally{ins: ins, rep: &CheckReport{}, perFile: make([]CheckReport, len(ins)), problems: map[string]*problem{}, method: method}
 }
 
 func (t *tally) progress() progressCounts {
@@ -380,7 +381,7 @@ func (t *tally) write(w io.Writer, sink *rejectSink) {
 		if err := json.Indent(&pretty, s, "  ", "  "); err != nil {
 			pretty.Write(s)
 		}
-		fmt.Fprintf(w, "\nrequest %d: POST %s (token in the Authorization header, not shown)\n  %s\n", i+1, altcraft.MethodImport.Path(), pretty.String())
+		fmt.Fprintf(w, "\nrequest %d: POST %s (token in the Authorization header, not shown)\n  %s\n", i+1, t.method.Path(), pretty.String())
 	}
 	sort.SliceStable(t.order, func(i, j int) bool { return t.problems[t.order[i]].count > t.problems[t.order[j]].count })
 	for _, k := range t.order {

@@ -206,7 +206,7 @@ func (r *run) execute(ctx context.Context) executed {
 
 	p := &pool{
 		client:   r.client,
-		method:   altcraft.MethodImport,
+		method:   cfg.Mapping.Mode.Method(false),
 		pacer:    newPacer(cfg.Rate, nil),
 		workers:  cfg.Workers,
 		retries:  cfg.Retries,

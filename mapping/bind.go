@@ -14,8 +14,12 @@ import (
 // one Binder may serve any number of goroutines.
 type Binder struct {
 	header []string
+	op     altcraft.Operation
 	head   []byte // {"db_id":N,"matching":"..."
-	keys   []boundKey
+	// sendKeys: single requests carry the matching key at the top level (not for add).
+	sendKeys  bool
+	batchHead []byte // a batch request's top level, up to and with ,"data":[
+	keys      []boundKey
 	// keyEither: email_phone modes need one of their two keys, not both.
 	keyEither bool
 	mid       []byte // resource_id and options, then ,"data":{
@@ -28,11 +32,18 @@ type boundSource struct {
 	*source
 	col    int
 	member []byte // "name":
+	// actionPrefix opens {"action":A,"value": around a cell's value; nil for a plain value.
+	actionPrefix []byte
 }
 
 type boundKey struct {
 	boundSource
 	member []byte // ,"email": or ,"field_name":"X","field_value":
+	// How a batch item carries the key: itemMember ("email": or "phones":[), a list when itemList;
+	// not at all when inData (the field itself is in data).
+	itemMember []byte
+	itemList   bool
+	inData     bool
 }
 
 type boundSub struct {
@@ -75,13 +86,25 @@ func (m *Mapping) Bind(header []string) (*Binder, error) {
 		return col
 	}
 	bound := func(s *source) boundSource {
-		return boundSource{source: s, col: bind(s), member: append(appendString(nil, s.name), ':')}
+		bs := boundSource{source: s, col: bind(s), member: append(appendString(nil, s.name), ':')}
+		if !s.isConst && s.action != "" && s.action != altcraft.ActionSet {
+			bs.actionPrefix = []byte(`{"action":"` + string(s.action) + `","value":`)
+		}
+		return bs
 	}
 
 	mm := &m.match
+	b.op, b.sendKeys = m.Mode, m.Mode.Matches()
 	b.head = append(b.head, `{"db_id":`...)
 	b.head = strconv.AppendInt(b.head, int64(m.DBID), 10)
-	b.head = appendString(append(b.head, `,"`+altcraft.KeyMatching+`":`...), string(m.Matching))
+	if b.sendKeys {
+		b.head = appendString(append(b.head, `,"`+altcraft.KeyMatching+`":`...), string(m.Matching))
+	}
+	b.batchHead = append(b.batchHead, b.head...)
+	if b.sendKeys && m.Matching.Key() == altcraft.KeyCustom {
+		b.batchHead = appendString(append(b.batchHead, `,"`+altcraft.KeyFieldName+`":`...), mm.field)
+	}
+	b.batchHead = append(append(b.batchHead, m.options...), `,"data":[`...)
 	addKey := func(s *source, member string) {
 		if s != nil {
 			b.keys = append(b.keys, boundKey{boundSource: bound(s), member: []byte(member)})
@@ -102,7 +125,17 @@ func (m *Mapping) Bind(header []string) (*Binder, error) {
 		member := appendString([]byte(`,"`+altcraft.KeyFieldName+`":`), mm.field)
 		addKey(mm.key, string(member)+`,"`+altcraft.KeyFieldValue+`":`)
 	}
-	if mm.resourceID != 0 {
+	for i, bk := range m.batchKeys() {
+		if i < len(b.keys) {
+			k := &b.keys[i]
+			k.itemMember = append(appendString(nil, bk.field), ':')
+			if bk.list {
+				k.itemMember = append(k.itemMember, '[')
+			}
+			k.itemList, k.inData = bk.list, bk.inData
+		}
+	}
+	if mm.resourceID != 0 && b.sendKeys {
 		b.mid = strconv.AppendInt(append(b.mid, `,"`+altcraft.KeyResourceID+`":`...), int64(mm.resourceID), 10)
 	}
 	b.mid = append(b.mid, m.options...)

@@ -3,6 +3,8 @@ package mapping
 import (
 	"fmt"
 	"strings"
+
+	"github.com/acimport/acimport/importer/altcraft"
 )
 
 // cellStatus is the outcome of converting one cell.
@@ -74,11 +76,33 @@ func (s *source) keyValue(cell string) string {
 
 // Convert appends to dst the JSON request body for one record of the bound header, and returns it
 // with the row's matching key in canonical form (a lowercased email, an E.164 phone, a profile id or
-// custom value): rows that share a key must not be sent at the same time.
+// custom value): rows that share a key must not be sent at the same time. The body is for the
+// mapping's mode's single-profile method (Method(false)); in mode add it carries no matching key,
+// but the key is still returned.
 //
 // When the row cannot be converted, Convert returns dst unchanged, an empty key and a *RowError
 // naming every failing cell; it returns no other errors.
 func (b *Binder) Convert(dst []byte, record []string) (body []byte, key string, err error) {
+	return b.convert(dst, record, false)
+}
+
+// ConvertItem is Convert for a batch: it appends the row as one profile of the data array of a
+// request that starts with BatchHead, the profile carrying its own key among its fields.
+func (b *Binder) ConvertItem(dst []byte, record []string) (item []byte, key string, err error) {
+	return b.convert(dst, record, true)
+}
+
+// Method is the API method of the mapping's mode, its batch form when batch is set.
+func (b *Binder) Method(batch bool) altcraft.Method { return b.op.Method(batch) }
+
+// BatchHead is the start of a batch request, up to and with `"data":[`: the items follow, separated
+// by commas, and BatchTail closes it. Mapping.CheckBatch says whether the mapping can be batched.
+func (b *Binder) BatchHead() []byte { return b.batchHead }
+
+// BatchTail closes a batch request.
+const BatchTail = "]}"
+
+func (b *Binder) convert(dst []byte, record []string, item bool) (body []byte, key string, err error) {
 	if len(record) != len(b.header) {
 		return dst, "", &RowError{Code: CodeInvalidValue, Cells: []CellError{{
 			Reason: fmt.Sprintf("the row has %d cells but the header has %d", len(record), len(b.header)),
@@ -87,9 +111,14 @@ func (b *Binder) Convert(dst []byte, record []string) (body []byte, key string, 
 	start := len(dst)
 	var cells []CellError
 	var memo rowMemo
-	dst = append(dst, b.head...)
+	first := true
+	if item {
+		dst = append(dst, '{')
+	} else {
+		dst = append(dst, b.head...)
+	}
 
-	// The matching key(s), at the top level.
+	// The matching key(s): at the top level of a single request, among the fields of an item.
 	missing := 0
 	for i := range b.keys {
 		k := &b.keys[i]
@@ -98,8 +127,16 @@ func (b *Binder) Convert(dst []byte, record []string) (body []byte, key string, 
 			missing++
 			continue
 		}
+		emit := b.sendKeys && (!item || !k.inData)
 		mark := len(dst)
-		dst = append(dst, k.member...)
+		if item {
+			if !first {
+				dst = append(dst, ',')
+			}
+			dst = append(dst, k.itemMember...)
+		} else {
+			dst = append(dst, k.member...)
+		}
 		valStart := len(dst)
 		out, reason := k.conv.appendValue(dst, v, &memo)
 		if reason != "" {
@@ -115,15 +152,25 @@ func (b *Binder) Convert(dst []byte, record []string) (body []byte, key string, 
 		if key == "" {
 			key = canonicalKey(k.conv.kind, v, dst[valStart:])
 		}
+		switch {
+		case !emit:
+			dst = dst[:mark]
+		case item:
+			if k.itemList {
+				dst = append(dst, ']')
+			}
+			first = false
+		}
 	}
 	missingAt := -1
 	if missing > 0 && (!b.keyEither || missing == len(b.keys)) {
 		missingAt = len(cells)
 		cells = append(cells, b.missingKey(record))
 	}
-	dst = append(dst, b.mid...)
+	if !item {
+		dst = append(dst, b.mid...)
+	}
 
-	first := true
 	for i := range b.fields {
 		f := &b.fields[i]
 		mark := len(dst)
@@ -136,15 +183,24 @@ func (b *Binder) Convert(dst []byte, record []string) (body []byte, key string, 
 			first = false
 			continue
 		}
-		out, st, item, reason := f.appendCell(dst, record[f.col], &memo)
+		valueAt := len(dst)
+		dst = append(dst, f.actionPrefix...)
+		out, st, badValue, reason := f.appendCell(dst, record[f.col], &memo)
 		switch st {
 		case cellOK:
 			dst, first = out, false
+			if f.actionPrefix != nil {
+				dst = append(dst, '}')
+			}
 		case cellEmpty:
-			dst = dst[:mark]
+			if f.unsetEmpty {
+				dst, first = append(dst[:valueAt], unsetJSON...), false
+			} else {
+				dst = dst[:mark]
+			}
 		case cellBad:
 			dst = dst[:mark]
-			cells = addCell(cells, CellError{Column: f.column, Value: item, Reason: reason})
+			cells = addCell(cells, CellError{Column: f.column, Value: badValue, Reason: reason})
 		}
 	}
 
@@ -169,7 +225,11 @@ func (b *Binder) Convert(dst []byte, record []string) (body []byte, key string, 
 	if nsubs > 0 {
 		dst = append(dst, ']')
 	}
-	dst = append(dst, '}', '}')
+	if item {
+		dst = append(dst, '}')
+	} else {
+		dst = append(dst, '}', '}')
+	}
 
 	if len(cells) > 0 {
 		e := &RowError{Code: CodeInvalidValue, Cells: cells}

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/acimport/acimport/importer/altcraft"
 )
 
 // parseFields reads the fields section; false when it is not a mapping at all.
@@ -137,6 +139,8 @@ func (p *parser) source(n *yaml.Node, path, name string, line int, def kind, fix
 	only("timezone", kindDateTime)
 	only("region", kindPhone)
 	only("values", kindEnum)
+	p.parseAction(s, keys, bad)
+	unset := s.action == altcraft.ActionUnset
 	if (k == kindDate || k == kindDateTime) && keys["format"] == nil {
 		if !typo {
 			bad(n, "format", ErrInvalid, "type %s needs a format, e.g. DD.MM.YYYY", k)
@@ -166,6 +170,9 @@ func (p *parser) source(n *yaml.Node, path, name string, line int, def kind, fix
 		}
 	}
 	switch {
+	case unset && (keys["column"] != nil || value != nil):
+		bad(n, "action", ErrInvalid, "action unset clears the field in every row: it takes no column or value")
+	case unset:
 	case keys["column"] != nil && value != nil:
 		bad(n, "", ErrInvalid, "has both column and value: give one")
 	case keys["column"] == nil && value == nil:
@@ -177,8 +184,15 @@ func (p *parser) source(n *yaml.Node, path, name string, line int, def kind, fix
 	if !ok {
 		return nil
 	}
+	if unset {
+		s.isConst, s.constant = true, unsetJSON
+		return s
+	}
 	if value != nil {
 		p.constant(s, value, keys["type"] != nil)
+		if s.action != "" && s.action != altcraft.ActionSet {
+			s.constant = appendAction(nil, s.action, s.constant)
+		}
 	}
 	return s
 }

@@ -18,7 +18,10 @@ import (
 
 // Mapping is a parsed and validated mapping file. It is read-only after Load or Parse.
 type Mapping struct {
-	DBID     int           // the profile database, sent as db_id
+	DBID int // the profile database, sent as db_id
+	// Mode is what the import does with each profile: upsert (profiles/import, the default),
+	// update (profiles/update) or add (profiles/add, which sends no matching key).
+	Mode     altcraft.Operation
 	Matching altcraft.Mode // the API matching mode; altcraft.DefaultMode when the file does not say
 	CSV      csvio.Options // how to read the CSV files, each option checked by csvio
 
@@ -29,6 +32,7 @@ type Mapping struct {
 	fields   []*source
 	subs     []*subscription
 	digest   string // of the file's bytes; see Digest
+	modeLine int    // of mode, 0 when the file does not say
 }
 
 // matchSpec is the match section with its defaults applied.
@@ -59,6 +63,12 @@ type source struct {
 	conv      converter
 	separator string // split the cell into a list
 	list      bool   // sent as a JSON array (separator set, or field phones)
+
+	// action is the update function the value is sent with: "" or set sends the plain value,
+	// incr, add and delete send {"action":A,"value":V}; unset is a constant {"action":"unset"}.
+	action altcraft.Action
+	// unsetEmpty: an empty cell sends {"action":"unset"} instead of leaving the field out.
+	unsetEmpty bool
 }
 
 // subscription is one entry of the subscriptions section.

@@ -13,11 +13,11 @@ import (
 
 // Keys each part of the file may hold. Anything else is ErrUnknownKey.
 var (
-	topKeys          = []string{"db_id", "matching", "match", "timezone", "csv", "options", "fields", "subscriptions"}
+	topKeys          = []string{"db_id", "matching", "match", "mode", "timezone", "csv", "options", "fields", "subscriptions"}
 	matchKeys        = []string{"column", "field", "resource_id"}
 	csvKeys          = []string{"delimiter", "encoding"}
 	optionKeys       = []string{"skip_triggers", "detect_geo", "skip_invalid_subscriptions", "add_to_segments", "remove_from_segments"}
-	sourceKeys       = []string{"column", "value", "type", "format", "timezone", "region", "values", "separator"}
+	sourceKeys       = []string{"column", "value", "type", "format", "timezone", "region", "values", "separator", "action", "on_empty"}
 	subscriptionKeys = []string{"channel", "resource_id", "email", "phone", "provider", "subscription_id", "status", "priority", "cats", "cc_data", "custom_fields"}
 )
 
@@ -34,7 +34,7 @@ var matchingModes = func() []string {
 }()
 
 func (p *parser) parse(data []byte) *Mapping {
-	m := &Mapping{file: p.file, Matching: altcraft.DefaultMode, location: time.UTC}
+	m := &Mapping{file: p.file, Mode: altcraft.Upsert, Matching: altcraft.DefaultMode, location: time.UTC}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		msg, line := syntaxError(err)
@@ -65,6 +65,14 @@ func (p *parser) parse(data []byte) *Mapping {
 		case "db_id":
 			if n, ok := p.positiveInt(e.val, "db_id"); ok {
 				m.DBID = n
+			}
+		case "mode":
+			if s, ok := p.str(e.val, "mode"); ok {
+				if op, known := lookupOperation(s); known {
+					m.Mode, m.modeLine = op, e.val.Line
+				} else {
+					p.fail(e.val.Line, "mode", ErrInvalid, "unknown mode %q (known modes: %s)", s, operationNames())
+				}
 			}
 		case "matching":
 			matchingLine = e.val.Line
@@ -112,6 +120,9 @@ func (p *parser) parse(data []byte) *Mapping {
 	}
 	if fieldsOK { // else checking the match against no fields would only repeat the error
 		p.resolveMatch(m)
+	}
+	if why := checkMode(m.Mode, m.Matching); why != "" {
+		p.fail(firstLine(m.modeLine, matchingLine, root.Line), "mode", ErrInvalid, "%s", why)
 	}
 	p.inheritRegions(m)
 	return m

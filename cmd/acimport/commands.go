@@ -43,6 +43,7 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		caFile                                                string
 		rate                                                  float64
 		workers, retries, maxRejects                          int
+		mode                                                  string
 		timeout                                               time.Duration
 		dryRun, useSandbox, noProgress, resume, insecureHTTP  bool
 	)
@@ -60,6 +61,7 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	fs.StringVar(&summary, "summary", "", "write the run summary as JSON to this file")
 	fs.IntVar(&maxRejects, "max-rejects", 0, "stop once more than `N` rows have been rejected; 0 = no limit (rows in flight then are still settled:\n"+
 		"the reject file may hold a few more than N)")
+	fs.StringVar(&mode, "mode", "", "upsert, update or add: overrides the mapping's mode (update never creates a profile; add never looks one up)")
 	fs.BoolVar(&resume, "resume", false, "continue an interrupted run of the same files from its state file, sending only the rows not yet finished")
 	fs.BoolVar(&dryRun, "dry-run", false, "everything but sending: same as 'acimport check'")
 	fs.BoolVar(&useSandbox, "sandbox", false, "import into an in-process sandbox instead of --url (no URL or token needed)")
@@ -85,6 +87,11 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	m, err := loadMapping(mappingPath)
 	if err != nil {
 		return err
+	}
+	if mode != "" {
+		if m, err = m.WithMode(mode); err != nil {
+			return usageErrorf("%v", err)
+		}
 	}
 	if !dryRun && !useSandbox && gcTuner != nil {
 		gcTuner()
