@@ -113,7 +113,7 @@ func check(ctx context.Context, cfg CheckConfig) (rep *CheckReport, err error) {
 	defer closeInputs(ins)
 	w := cfg.Report
 	for _, in := range ins {
-		fmt.Fprintf(w, "%s: encoding %s, delimiter %s, %d columns\n", in.display, in.reader.Encoding(), delimName(in.reader.Comma()), len(in.reader.Header()))
+		fmt.Fprintf(w, "%s: encoding %s, delimiter %s, %d columns\n", in.display, encodingText(in.reader), delimName(in.reader.Comma()), len(in.reader.Header()))
 	}
 	var sink *rejectSink
 	if cfg.RejectPath != "" {

@@ -499,8 +499,17 @@ func noticeFormats(w io.Writer, ins []*input, opt csvio.Options) {
 		return
 	}
 	for _, in := range ins {
-		fmt.Fprintf(w, "%s: encoding %s, delimiter %s\n", in.display, in.reader.Encoding(), delimName(in.reader.Comma()))
+		fmt.Fprintf(w, "%s: encoding %s, delimiter %s\n", in.display, encodingText(in.reader), delimName(in.reader.Comma()))
 	}
+}
+
+// encodingText names the encoding a reader uses and, when "auto" chose it,
+// why: the user is the judge of a guess.
+func encodingText(r *csvio.Reader) string {
+	if why := r.EncodingReason(); why != "" {
+		return fmt.Sprintf("%s (auto: %s)", r.Encoding(), why)
+	}
+	return r.Encoding()
 }
 
 func delimName(r rune) string {

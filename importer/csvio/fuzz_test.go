@@ -30,12 +30,16 @@ func FuzzReadReject(f *testing.F) {
 		"a,b\r1,2\r3,\"x\ry\"\r",
 		"a,b\r\n1,2\r3,4\n5,\"6\r\n7\"\r\n8,9\r",
 		"sep=;\ra;b\r\r1;2",
+		"\xFF\xFEa\x00,\x00b\x00\r\x001\x00,\x00\"\x00\r\x00\n\x00\"\x00\n\x00",
+		"\xFE\xFF\x00a\x00;\x00b\x00\n\x00\xe9\x00;\x00\x04\x10\x00\n",
+		"Name;City\nH\xe9l\xe8ne;Paris\rM\xfcller;K\xf6ln\r\n\x80;\x93q\x94\n",
+		"\xe9\xcd\xd1;\xc7\xcf\xd2\xcf\xc4\n\xf0\xc5\xd4\xd2;\xed\xcf\xd3\xcb\xd7\xc1\n",
 	}
 	for i, s := range seeds {
 		f.Add([]byte(s), uint8(i))
 	}
 	delims := []string{",", ";", "\t", "|", "auto"}
-	encs := []string{"utf-8", "windows-1251", "auto"}
+	encs := []string{"utf-8", "windows-1251", "auto", "utf-16", "utf-16le", "utf-16be", "windows-1252", "iso-8859-1", "koi8-r"}
 	maxes := []int{0, 40} // 40 bytes: long records in short inputs
 	f.Fuzz(func(t *testing.T, in []byte, choice uint8) {
 		c := int(choice)
@@ -63,6 +67,10 @@ func FuzzReadReject(f *testing.F) {
 			}
 			if limit := cmp.Or(opt.MaxRecordBytes, DefaultMaxRecordBytes); errors.Is(rec.Err, ErrRecordTooLong) && len(rec.Raw) > limit {
 				t.Fatalf("record %+v: Raw longer than %d", rec, limit)
+			}
+			if r.cs.units != unitsUTF16 && len(r.layout.drop) == 0 && len(rec.Raw) > 0 && !bytes.Contains(in, r.cs.appendEncoded(nil, rec.Raw)) {
+				// What goes to the reject file is the file's own bytes.
+				t.Fatalf("record %+v: Raw encoded back to %s is not in the input", rec, r.Encoding())
 			}
 			if rec.Err == nil && bytes.IndexByte(rec.Raw, 0) >= 0 {
 				t.Fatalf("record %+v: a NUL byte in a good row", rec)

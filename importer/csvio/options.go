@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
-
-	"golang.org/x/text/encoding/charmap"
 )
 
 // Options say how to read a CSV file. The zero value reads comma-separated
@@ -20,9 +18,20 @@ type Options struct {
 	// header.
 	Delimiter string
 	// Encoding is the file's character encoding: "" or "utf-8" (a leading
-	// byte order mark is skipped), "windows-1251", or "auto": UTF-8 when the
-	// first 64 KiB are valid UTF-8, else windows-1251.
+	// byte order mark is skipped); "utf-16" (the file must start with a
+	// byte order mark, as Excel's "Unicode text" does), "utf-16le" or
+	// "utf-16be"; the single-byte code pages "windows-1251",
+	// "windows-1252", "iso-8859-1" and "koi8-r"; or "auto": a byte order
+	// mark says UTF-8 or UTF-16; else valid UTF-8 in the first 64 KiB is
+	// UTF-8; else the code page whose reading of them gives real words (see
+	// Reader.EncodingReason). When no code page stands out, NewReader fails
+	// with ErrEncodingUnsure, naming those that fit.
 	Encoding string
+	// LazyQuotes reads a quote inside an unquoted cell (STAZIONE "IP" Nord)
+	// as text, and text after a quoted cell's closing quote ("x" y) as more
+	// of the cell, as spreadsheets and Python's csv module do. false, the
+	// default, rejects such a row, saying where the quote is.
+	LazyQuotes bool
 	// MaxRecordBytes is the longest a record may be, in bytes of its text
 	// decoded to UTF-8, line breaks included; 0 means
 	// DefaultMaxRecordBytes. A longer record, most often an unclosed quote
@@ -37,10 +46,16 @@ const DefaultMaxRecordBytes = 1 << 20
 
 // The encodings, as Reader.Encoding reports them, and "auto".
 const (
-	encUTF8   = "utf-8"
-	encCP1251 = "windows-1251"
-	encAuto   = "auto"
-	delimAuto = "auto"
+	encUTF8    = "utf-8"
+	encUTF16   = "utf-16" // either byte order, from the BOM
+	encUTF16LE = "utf-16le"
+	encUTF16BE = "utf-16be"
+	encCP1251  = "windows-1251"
+	encCP1252  = "windows-1252"
+	encLatin1  = "iso-8859-1"
+	encKOI8R   = "koi8-r"
+	encAuto    = "auto"
+	delimAuto  = "auto"
 )
 
 // sniffLimit is how much of the file's start "auto" looks at.
@@ -111,12 +126,17 @@ func validDelim(r rune) bool {
 // "_" read as "-") to its canonical name.
 var encodingNames = map[string]string{
 	"utf-8": encUTF8, "utf8": encUTF8,
+	"utf-16": encUTF16, "utf16": encUTF16, "unicode": encUTF16,
+	"utf-16le": encUTF16LE, "utf16le": encUTF16LE, "utf-16be": encUTF16BE, "utf16be": encUTF16BE,
 	"windows-1251": encCP1251, "windows1251": encCP1251, "cp1251": encCP1251, "cp-1251": encCP1251,
+	"windows-1252": encCP1252, "windows1252": encCP1252, "cp1252": encCP1252, "cp-1252": encCP1252,
+	"iso-8859-1": encLatin1, "iso8859-1": encLatin1, "latin1": encLatin1, "latin-1": encLatin1,
+	"koi8-r": encKOI8R, "koi8r": encKOI8R,
 	"auto": encAuto,
 }
 
 // knownEncodings lists the canonical names for messages.
-const knownEncodings = "utf-8, windows-1251, auto"
+const knownEncodings = "utf-8, utf-16, utf-16le, utf-16be, windows-1251, windows-1252, iso-8859-1, koi8-r, auto"
 
 // parseEncoding returns the canonical name of encoding s ("" is utf-8).
 func parseEncoding(s string) (string, error) {
@@ -149,13 +169,4 @@ func sizeText(n int) string {
 		return fmt.Sprintf("%d KiB", n>>10)
 	}
 	return fmt.Sprintf("%d bytes", n)
-}
-
-// encodable reports whether the delimiter can be written back in enc.
-func encodable(r rune, enc string) bool {
-	if enc != encCP1251 {
-		return true
-	}
-	_, ok := charmap.Windows1251.EncodeRune(r)
-	return ok || r == undefined1251
 }

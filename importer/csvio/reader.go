@@ -10,8 +10,6 @@ import (
 	"math"
 	"strings"
 	"unicode/utf8"
-
-	"golang.org/x/text/transform"
 )
 
 // Reader reads the records of one CSV file after its header line. Memory
@@ -23,7 +21,8 @@ type Reader struct {
 	rec   recorder
 	cr    *csv.Reader
 	comma rune
-	enc   string
+	cs    *charset
+	why   string // how "auto" chose cs; "" when the encoding was given
 	bom   bool
 	max   int    // Options.MaxRecordBytes, resolved
 	lines int    // physical lines before the recorder's start
@@ -86,55 +85,59 @@ func (rd *Reader) open(r io.Reader, opt Options) error {
 	if err != nil && !whole && !errors.Is(err, bufio.ErrBufferFull) {
 		return err
 	}
-	hasBOM := bytes.HasPrefix(window, utf8BOM)
-	switch {
-	case enc == encAuto && (hasBOM || looksUTF8(window, whole)):
-		enc = encUTF8
-	case enc == encAuto:
-		enc = encCP1251
-	case enc == encCP1251 && hasBOM:
-		return fmt.Errorf("%w: the file starts with a UTF-8 byte order mark but the encoding is windows-1251; set it to utf-8 or auto", ErrInvalidOption)
+	cs, bomLen, why, err := pickEncoding(enc, window, whole)
+	if err != nil {
+		return err
 	}
-	if hasBOM && enc == encUTF8 {
+	rd.cs, rd.why = cs, why
+	if bomLen > 0 {
 		rd.bom = true
-		rd.rawBase += int64(len(utf8BOM))
-		window = window[len(utf8BOM):]
-		if _, err := br.Discard(len(utf8BOM)); err != nil {
+		rd.rawBase += int64(bomLen)
+		window = window[bomLen:]
+		if _, err := br.Discard(bomLen); err != nil {
 			return err
 		}
 	}
-	sepComma, n, ending, found, err := sepLine(window, enc, whole)
+	// The sep= line and the delimiter are looked for in the decoded text
+	// for UTF-16; in the file's bytes otherwise, where they are ASCII.
+	text := window
+	if cs.units == unitsUTF16 {
+		text = cs.decode(window[:len(window)&^1])
+	}
+	sepComma, n, ending, found, err := sepLine(text, cs, whole)
 	switch {
 	case err != nil:
 		return err
 	case found:
 		comma = sepComma
-		rd.sep = decode(window[:n], enc)
+		raw := n + len(ending)
+		if cs.units == unitsUTF16 {
+			rd.sep = bytes.Clone(text[:n])
+			raw = int(consumedBy(text[:raw], cs.units))
+		} else {
+			rd.sep = cs.decode(window[:n])
+		}
 		rd.sepEnding = ending
-		rd.rawBase += int64(n + len(ending))
+		rd.rawBase += int64(raw)
 		rd.lines = 1
-		if _, err := br.Discard(n + len(ending)); err != nil {
+		if _, err := br.Discard(raw); err != nil {
 			return err
 		}
 	case comma == 0:
-		comma = sniffDelimiter(window)
+		comma = sniffDelimiter(text)
 	}
-	if !encodable(comma, enc) {
-		return fmt.Errorf("%w: delimiter %q has no windows-1251 form", ErrInvalidOption, comma)
+	if !cs.encodable(comma) {
+		return fmt.Errorf("%w: delimiter %q has no %s form", ErrInvalidOption, comma, cs.name)
 	}
-	rd.comma, rd.enc = comma, enc
+	rd.comma = comma
 
-	rd.rec = newRecorder(br, enc, rd.max)
+	rd.rec = newRecorder(br, cs, rd.max)
 	rd.newCSV()
 	return rd.readHeader()
 }
 
-func newRecorder(r io.Reader, enc string, max int) recorder {
-	rec := recorder{r: r, buf: make([]byte, 0, recorderMin), limit: min(max, math.MaxInt-recorderSlack) + recorderSlack}
-	if enc == encCP1251 {
-		rec.r, rec.runes = transform.NewReader(r, cp1251Decoder{}), true
-	}
-	return rec
+func newRecorder(r io.Reader, cs *charset, max int) recorder {
+	return recorder{r: cs.decoder(r), units: cs.units, buf: make([]byte, 0, recorderMin), limit: min(max, math.MaxInt-recorderSlack) + recorderSlack}
 }
 
 // SeekRecord continues reading at offset, the End of a record this reader (or one
@@ -153,7 +156,7 @@ func (rd *Reader) SeekRecord(offset int64, line int) error {
 		return fmt.Errorf("read %s: %w: %w", rd.where(), ErrNotSeekable, err)
 	}
 	rd.count.n.Store(offset)
-	rd.rec = newRecorder(bufio.NewReaderSize(&rd.count, sniffLimit), rd.enc, rd.max)
+	rd.rec = newRecorder(bufio.NewReaderSize(&rd.count, sniffLimit), rd.cs, rd.max)
 	rd.rec.consumed = offset - rd.rawBase
 	rd.lines = line - 1
 	rd.err = nil
@@ -203,10 +206,19 @@ func (rd *Reader) Header() []string { return rd.header }
 // Comma returns the delimiter in use, after sniffing.
 func (rd *Reader) Comma() rune { return rd.comma }
 
-// Encoding returns "utf-8" or "windows-1251", after "auto" was resolved.
-func (rd *Reader) Encoding() string { return rd.enc }
+// Encoding returns the encoding in use, after "auto" was resolved: "utf-8",
+// "utf-16le", "utf-16be", "windows-1251", "windows-1252", "iso-8859-1" or
+// "koi8-r".
+func (rd *Reader) Encoding() string { return rd.cs.name }
 
-// BOM reports whether the input started with a UTF-8 byte order mark.
+// EncodingReason says why "auto" chose Encoding, for the user to check
+// (`a UTF-16LE byte order mark`, `reads as words in windows-1252, such as
+// "Hélène"; windows-1251 would give "Hйlиne"`); "" when the encoding was
+// given.
+func (rd *Reader) EncodingReason() string { return rd.why }
+
+// BOM reports whether the input started with a byte order mark (UTF-8 or
+// UTF-16). The reject file then starts with it too.
 func (rd *Reader) BOM() bool { return rd.bom }
 
 // SepLine reports whether the input started with Excel's delimiter line,
@@ -375,7 +387,7 @@ func (rd *Reader) tooLong(text []byte, unclosed bool) (scanned, error) {
 			rec.consume(text[:i+size])
 		} else {
 			// take counted the whole record; all but its first line is read again.
-			rec.consumed -= consumedBy(text[i+size:], rec.runes)
+			rec.consumed -= consumedBy(text[i+size:], rec.units)
 		}
 		rec.restart(text[i+size:], after)
 	case cut:
@@ -474,19 +486,21 @@ func (rd *Reader) record(s scanned) *Record {
 // record, and says where.
 func (rd *Reader) checkText(s scanned, fields []string) error {
 	if i := bytes.IndexByte(s.body, 0); i >= 0 {
-		return fmt.Errorf("%s: %w at %s; %s", rd.fieldName(rd.fieldAt(s, fields, i)), ErrNUL, at(s, i), "is the file UTF-16 or binary? save it as UTF-8 CSV")
+		return fmt.Errorf("%s: %w at %s; %s", rd.fieldName(rd.fieldAt(s, fields, i)), ErrNUL, rd.at(s, i), "is the file UTF-16 or binary? save it as UTF-8 CSV")
 	}
-	if rd.enc == encUTF8 && !utf8.Valid(s.body) {
+	if rd.cs.units == unitsBytes && !utf8.Valid(s.body) {
 		i := invalidUTF8(s.body)
-		return fmt.Errorf("%s: %w at %s (%s)", rd.fieldName(rd.fieldAt(s, fields, i)), ErrInvalidUTF8, at(s, i), utf8Hint)
+		return fmt.Errorf("%s: %w at %s (%s)", rd.fieldName(rd.fieldAt(s, fields, i)), ErrInvalidUTF8, rd.at(s, i), utf8Hint)
 	}
 	return nil
 }
 
-// at says where offset i of a record's text is: "byte 5 of the line", or
-// "byte 5 of line 9" for a later line of the record.
-func at(s scanned, i int) string {
+// at says where offset i of a record's decoded text is, in bytes of the
+// file: "byte 5 of the line", or "byte 5 of line 9" for a later line of the
+// record.
+func (rd *Reader) at(s scanned, i int) string {
 	line, col := position(s.body, i)
+	col = int(consumedBy(s.body[i-col+1:i], rd.cs.units)) + 1
 	if line == 0 {
 		return fmt.Sprintf("byte %d of the line", col)
 	}
@@ -526,18 +540,6 @@ func allEmpty(fields []string) bool {
 		}
 	}
 	return true
-}
-
-// decode returns b, in the file's encoding, as UTF-8.
-func decode(b []byte, enc string) []byte {
-	if enc != encCP1251 {
-		return bytes.Clone(b)
-	}
-	out := make([]byte, 0, len(b))
-	for _, c := range b {
-		out = utf8.AppendRune(out, cp1251Runes[c])
-	}
-	return out
 }
 
 // asParseError is errors.As kept out of Read, where its target would cost an

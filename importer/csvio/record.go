@@ -68,10 +68,14 @@ var (
 	// ErrRecordTooLong is wrapped by the RowError of a record longer than
 	// Options.MaxRecordBytes, or NewReader's error for such a header.
 	ErrRecordTooLong = errors.New("record too long")
+	// ErrEncodingUnsure is wrapped by NewReader's error when the encoding is
+	// "auto" and the file's first bytes fit several encodings, or none: the
+	// message names them, with words as each reads them.
+	ErrEncodingUnsure = errors.New("cannot tell the file's encoding with confidence")
 )
 
 // utf8Hint is what to do about ErrInvalidUTF8.
-const utf8Hint = "if the file is in windows-1251, set the encoding to windows-1251 or auto"
+const utf8Hint = "if the file is in another encoding, such as windows-1251 or windows-1252, set it in the mapping, or set auto"
 
 // problem is a message of our own that still matches its sentinel with errors.Is.
 type problem struct {

@@ -16,7 +16,7 @@ import (
 type RejectWriter struct {
 	bw      *bufio.Writer
 	r       *Reader
-	cp1251  bool   // encode to windows-1251
+	cs      *charset
 	line    []byte // the line being written, UTF-8
 	out     []byte // line encoded
 	started bool
@@ -28,7 +28,7 @@ type RejectWriter struct {
 // first, so a run without rejects still leaves a header-only file.
 func NewRejectWriter(w io.Writer, r *Reader) *RejectWriter {
 	rw := &RejectWriter{bw: bufio.NewWriter(w), r: r}
-	rw.cp1251 = r.enc == encCP1251
+	rw.cs = r.cs
 	return rw
 }
 
@@ -86,7 +86,7 @@ func (w *RejectWriter) start() error {
 	}
 	w.started = true
 	if w.r.bom {
-		if _, err := w.bw.Write(utf8BOM); err != nil {
+		if _, err := w.bw.Write(w.cs.bom); err != nil {
 			w.err = fmt.Errorf("write the reject file: %w", err)
 			return w.err
 		}
@@ -124,8 +124,8 @@ func (w *RejectWriter) write(line []byte) error {
 	if w.err != nil {
 		return w.err
 	}
-	if w.cp1251 {
-		w.out = appendCP1251(w.out[:0], line)
+	if w.cs.units != unitsBytes {
+		w.out = w.cs.appendEncoded(w.out[:0], line)
 		line = w.out
 	}
 	if _, err := w.bw.Write(line); err != nil {

@@ -15,9 +15,9 @@ const sepPrefix = "sep="
 // double quotes, perhaps padded with more of that character, then a line
 // break or the end of the file (whole says b is all of it). It returns the
 // delimiter and the line's length without its terminator, and that
-// terminator; ok is false when b does not start with such a line. enc is the
-// file's encoding, to decode the delimiter.
-func sepLine(b []byte, enc string, whole bool) (comma rune, n int, ending string, ok bool, err error) {
+// terminator; ok is false when b does not start with such a line. cs is the
+// encoding of b, to decode the delimiter.
+func sepLine(b []byte, cs *charset, whole bool) (comma rune, n int, ending string, ok bool, err error) {
 	rest := b
 	quoted := len(rest) > 0 && rest[0] == '"'
 	if quoted {
@@ -28,8 +28,8 @@ func sepLine(b []byte, enc string, whole bool) (comma rune, n int, ending string
 	}
 	rest = rest[len(sepPrefix):]
 	size := 1
-	if enc == encCP1251 {
-		comma = cp1251Runes[rest[0]]
+	if cs.runes != nil {
+		comma = cs.runes[rest[0]]
 	} else {
 		comma, size = utf8.DecodeRune(rest)
 	}

@@ -6,8 +6,6 @@ import (
 	"unicode/utf8"
 )
 
-var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
-
 // delimCandidates are the delimiters "auto" chooses among.
 const delimCandidates = ",;\t|"
 

@@ -54,7 +54,7 @@ type recorder struct {
 	// consumed counts the input, in undecoded bytes, that records have taken
 	// or that was dropped between them: where the next record's text starts.
 	consumed int64
-	runes    bool // windows-1251: one undecoded byte per decoded rune
+	units    units // how many input bytes each decoded rune stands for
 	// ahead holds the byte read to tell a lone "\r" from a "\r\n" when a
 	// read ends on "\r"; pending points into it. aheadErr is the error that
 	// read met, returned once the pending bytes are gone.
@@ -63,24 +63,7 @@ type recorder struct {
 }
 
 // consume counts b, decoded text the recorder is done with, in undecoded bytes.
-func (rec *recorder) consume(b []byte) { rec.consumed += consumedBy(b, rec.runes) }
-
-// consumedBy is how many undecoded bytes decoded text b stands for: its length,
-// or for windows-1251 its number of runes. The decoder's output is valid UTF-8,
-// so counting the bytes that start a rune is right even where b cuts a rune in
-// two.
-func consumedBy(b []byte, runes bool) int64 {
-	if !runes {
-		return int64(len(b))
-	}
-	n := 0
-	for _, c := range b {
-		if c&0xC0 != 0x80 {
-			n++
-		}
-	}
-	return int64(n)
-}
+func (rec *recorder) consume(b []byte) { rec.consumed += consumedBy(b, rec.units) }
 
 func (rec *recorder) Read(p []byte) (int, error) {
 	if rec.over {

@@ -1,0 +1,272 @@
+package csvio
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// pickEncoding resolves the encoding option against the file's first bytes:
+// a byte order mark, then for "auto" UTF-8, UTF-16 without a mark, and the
+// single-byte code pages. It returns the charset, the length of the byte
+// order mark to skip, and for "auto" why it chose.
+func pickEncoding(enc string, window []byte, whole bool) (cs *charset, bomLen int, why string, err error) {
+	var bom *charset
+	switch {
+	case bytes.HasPrefix(window, utf8BOM):
+		bom = csUTF8
+	case bytes.HasPrefix(window, utf16LEBOM):
+		bom = csUTF16LE
+	case bytes.HasPrefix(window, utf16BEBOM):
+		bom = csUTF16BE
+	}
+	if bom != nil {
+		utf16 := bom.units == unitsUTF16
+		if enc == encAuto || enc == bom.name || enc == encUTF16 && utf16 {
+			if enc == encAuto {
+				why = fmt.Sprintf("a %s byte order mark", strings.ToUpper(bom.name))
+			}
+			return bom, len(bom.bom), why, nil
+		}
+		if utf16 {
+			return nil, 0, "", fmt.Errorf("%w: the file starts with a %s byte order mark (Excel's \"Unicode text\" export) but the encoding is %s; set it to utf-16 or auto",
+				ErrInvalidOption, strings.ToUpper(bom.name), enc)
+		}
+		return nil, 0, "", fmt.Errorf("%w: the file starts with a UTF-8 byte order mark but the encoding is %s; set it to utf-8 or auto", ErrInvalidOption, enc)
+	}
+	switch enc {
+	case encAuto:
+	case encUTF16:
+		if cs := utf16NoBOM(window); cs != nil {
+			return nil, 0, "", fmt.Errorf("%w: encoding utf-16 needs a byte order mark at the start of the file, and this one has none; it looks like %s: set the encoding to %s", ErrInvalidOption, cs.name, cs.name)
+		}
+		return nil, 0, "", fmt.Errorf("%w: encoding utf-16 needs a byte order mark at the start of the file, and this one has none: is it really UTF-16? Set utf-16le or utf-16be if it is", ErrInvalidOption)
+	default:
+		return charsets[enc], 0, "", nil
+	}
+	if looksUTF8(window, whole) {
+		return csUTF8, 0, "valid UTF-8", nil
+	}
+	if cs := utf16NoBOM(window); cs != nil {
+		return cs, 0, "no byte order mark, but every other byte is 0, as in UTF-16 text", nil
+	}
+	cs, why, err = judgeCodePage(window)
+	return cs, 0, why, err
+}
+
+// utf16NoBOM recognises UTF-16 text without a byte order mark by its zero
+// bytes: the high byte of every ASCII character. It returns nil unless at
+// least half the pairs have one zero byte, always on the same side, and no
+// pair has it on the other.
+func utf16NoBOM(window []byte) *charset {
+	var le, be, pairs int
+	for i := 0; i+1 < len(window); i += 2 {
+		pairs++
+		switch a, b := window[i], window[i+1]; {
+		case a != 0 && b == 0:
+			le++
+		case a == 0 && b != 0:
+			be++
+		}
+	}
+	switch {
+	case pairs < 2:
+		return nil
+	case le*2 >= pairs && be == 0:
+		return csUTF16LE
+	case be*2 >= pairs && le == 0:
+		return csUTF16BE
+	}
+	return nil
+}
+
+// The code pages "auto" chooses among when the file is not UTF-8.
+var codePages = []*charset{csCP1251, csKOI8R, csCP1252, csLatin1}
+
+// reading is how well one code page reads the start of a file.
+type reading struct {
+	cs       *charset
+	control  bool     // a C1 control character: no text holds one
+	words    int      // words with a letter beyond ASCII
+	bad      int      // of them, ones no language writes
+	freq     float64  // Cyrillic readings: mean log frequency of the letters in Russian
+	letters  int      // the letters freq is over
+	examples []string // a few words with letters beyond ASCII, as read
+}
+
+// fits reports whether the reading gives text: no control characters, and
+// nearly every word is one a language could write.
+func (r *reading) fits() bool { return !r.control && r.words > 0 && r.bad*10 <= r.words }
+
+func (r *reading) cyrillic() bool { return r.cs == csCP1251 || r.cs == csKOI8R }
+
+// judgeCodePage decides which single-byte code page window is in by which
+// one reads it as real words. Each candidate decodes the window into words;
+// a word is implausible when it mixes Latin and Cyrillic letters, mixes case
+// other than as Name, name or NAME, holds a symbol between two letters, or
+// (in a Latin reading) runs three letters beyond ASCII in a row, as
+// Cyrillic read as Latin does ("Ïåòðîâ"). A reading with a C1 control
+// character is out. Latin-1 and windows-1252 differ only where Latin-1 has
+// C1 controls, so when both fit they read the same and windows-1252 is
+// taken. When windows-1251 and koi8-r both fit (text all in one case), the
+// letters' frequencies in Russian decide, by a clear margin only.
+func judgeCodePage(window []byte) (*charset, string, error) {
+	readings := make([]*reading, len(codePages))
+	for i, cs := range codePages {
+		readings[i] = read(window, cs)
+	}
+	var fit []*reading
+	for _, r := range readings {
+		if r.fits() && !(r.cs == csLatin1 && slices.ContainsFunc(fit, func(f *reading) bool { return f.cs == csCP1252 })) {
+			fit = append(fit, r)
+		}
+	}
+	if len(fit) == 2 && fit[0].cyrillic() && fit[1].cyrillic() {
+		const margin = 0.35 // nats a letter: real Russian text scores well above a permutation of it
+		switch d := fit[0].freq - fit[1].freq; {
+		case d > margin:
+			fit = fit[:1]
+		case d < -margin:
+			fit = fit[1:]
+		}
+	}
+	if len(fit) == 1 {
+		best := fit[0]
+		why := fmt.Sprintf("reads as words in %s, such as %s", best.cs.name, quoteList(best.examples))
+		for _, r := range readings {
+			if r.cs != best.cs && !(best.cs == csCP1252 && r.cs == csLatin1) && len(r.examples) > 0 {
+				why += fmt.Sprintf("; %s would give %s", r.cs.name, quoteList(r.examples[:1]))
+				break
+			}
+		}
+		if best.cs == csCP1252 && readings[slices.IndexFunc(readings, func(r *reading) bool { return r.cs == csLatin1 })].fits() {
+			why += " (iso-8859-1 reads it the same)"
+		}
+		return best.cs, why, nil
+	}
+	var b strings.Builder
+	if len(fit) == 0 {
+		b.WriteString("it is not UTF-8, and none of windows-1251, koi8-r, windows-1252 and iso-8859-1 reads its first bytes as words")
+		for _, r := range readings {
+			if len(r.examples) > 0 {
+				fmt.Fprintf(&b, "; %s gives %s", r.cs.name, quoteList(r.examples))
+			}
+		}
+	} else {
+		b.WriteString("it is not UTF-8, and it reads as words in ")
+		for i, r := range fit {
+			if i > 0 {
+				b.WriteString(" and in ")
+			}
+			fmt.Fprintf(&b, "%s (%s)", r.cs.name, quoteList(r.examples))
+		}
+	}
+	return nil, "", problemf(ErrEncodingUnsure, "%s: %s; set csv: { encoding: ... } in the mapping to the one whose words look right", ErrEncodingUnsure.Error(), b.String())
+}
+
+func quoteList(words []string) string {
+	q := make([]string, len(words))
+	for i, w := range words {
+		q[i] = fmt.Sprintf("%q", w)
+	}
+	return strings.Join(q, ", ")
+}
+
+// read decodes window with cs and judges its words.
+func read(window []byte, cs *charset) *reading {
+	r := &reading{cs: cs}
+	text := []rune(string(cs.decode(window)))
+	seen := map[string]bool{}
+	for i := 0; i < len(text); {
+		c := text[i]
+		if c >= 0x80 && c < 0xA0 {
+			r.control = true
+		}
+		if !unicode.IsLetter(c) {
+			if c >= 0x80 && i > 0 && i+1 < len(text) && unicode.IsLetter(text[i-1]) && unicode.IsLetter(text[i+1]) && !strings.ContainsRune("’‘´·", c) {
+				r.words++
+				r.bad++ // a symbol inside a word
+			}
+			i++
+			continue
+		}
+		j := i
+		for j < len(text) && unicode.IsLetter(text[j]) {
+			j++
+		}
+		r.word(text[i:j], seen)
+		i = j
+	}
+	if r.letters > 0 {
+		r.freq /= float64(r.letters)
+	}
+	return r
+}
+
+// word judges one word of a reading.
+func (r *reading) word(w []rune, seen map[string]bool) {
+	var ascii, latin, cyrillic, other, upper, run, longest int
+	for _, c := range w {
+		switch {
+		case c < utf8.RuneSelf:
+			ascii++
+		case unicode.Is(unicode.Latin, c):
+			latin++
+		case unicode.Is(unicode.Cyrillic, c):
+			cyrillic++
+		default:
+			other++
+		}
+		if c >= utf8.RuneSelf {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+		if unicode.IsUpper(c) {
+			upper++
+		}
+	}
+	if latin+cyrillic+other == 0 {
+		return // ASCII: every candidate reads it the same
+	}
+	if r.cyrillic() {
+		for _, c := range w {
+			if f, ok := russianFreq[unicode.ToLower(c)]; ok {
+				r.freq += math.Log(f)
+				r.letters++
+			}
+		}
+	}
+	r.words++
+	caseOK := upper == 0 || upper == len(w) || upper == 1 && unicode.IsUpper(w[0])
+	var ok bool
+	if r.cyrillic() {
+		ok = ascii == 0 && latin == 0 && other == 0 && caseOK
+	} else {
+		ok = cyrillic == 0 && other == 0 && caseOK && (longest < 3)
+	}
+	if !ok {
+		r.bad++
+	}
+	if len(w) > 24 {
+		w = append(w[:24:24], '…')
+	}
+	if s := string(w); len(r.examples) < 3 && !seen[s] {
+		seen[s] = true
+		r.examples = append(r.examples, s)
+	}
+}
+
+// russianFreq is how often each letter occurs in Russian text, per
+// thousand letters (ё as е), the usual table.
+var russianFreq = map[rune]float64{
+	'о': 109.7, 'е': 84.5, 'ё': 84.5, 'а': 80.1, 'и': 73.5, 'н': 67.0, 'т': 62.6, 'с': 54.7, 'р': 47.3,
+	'в': 45.4, 'л': 44.0, 'к': 34.9, 'м': 32.1, 'д': 29.8, 'п': 28.1, 'у': 26.2, 'я': 20.1, 'ы': 19.0,
+	'ь': 17.4, 'г': 17.0, 'з': 16.5, 'б': 15.9, 'ч': 14.4, 'й': 12.1, 'х': 9.7, 'ж': 9.4, 'ш': 7.3,
+	'ю': 6.4, 'ц': 4.8, 'щ': 3.6, 'э': 3.2, 'ф': 2.6, 'ъ': 0.4,
+}
