@@ -54,8 +54,14 @@ type Config struct {
 	// Sender, when not nil, replaces the API client (tests and benchmarks).
 	Sender altcraft.Sender
 
+	// OutageWait is how long a run waits for an API that stopped answering
+	// mid-run before it stops (resumable); 0: 5 minutes.
+	OutageWait time.Duration
+
 	backoff backoff // zero: defaultBackoff (tests shorten it)
-	downRun int     // zero: default; consecutive transient failures that stop the run
+	// Outage timings (zero: the defaults in outage.go; tests shorten them).
+	outageAfter, probeFirst, probeMax time.Duration
+	downRun                           int // zero: default; consecutive transient failures that stop the run
 }
 
 func (c *Config) defaults() {
@@ -205,13 +211,16 @@ func (r *run) execute(ctx context.Context) executed {
 	}
 
 	p := &pool{
-		client:   r.client,
-		method:   cfg.Mapping.Mode.Method(false),
-		pacer:    newPacer(cfg.Rate, nil),
-		workers:  cfg.Workers,
-		retries:  cfg.Retries,
-		backoff:  cfg.backoff,
-		downRun:  cfg.downRun,
+		client:  r.client,
+		method:  cfg.Mapping.Mode.Method(false),
+		pacer:   newPacer(cfg.Rate, nil),
+		workers: cfg.Workers,
+		retries: cfg.Retries,
+		backoff: cfg.backoff,
+		downRun: cfg.downRun,
+		gate: newGate(cfg.Workers, cfg.OutageWait, cfg.outageAfter, cfg.probeFirst, cfg.probeMax, func(line string) {
+			fmt.Fprintln(cfg.Stderr, line)
+		}),
 		stop:     halt,
 		bodyPool: &sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }},
 		send:     context.WithoutCancel(ctx),

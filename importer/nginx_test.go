@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/acimport/acimport/importer/sandbox"
 	"github.com/acimport/acimport/internal/nginxtest"
@@ -80,5 +81,48 @@ func TestFixedRateUnderNginxLimit(t *testing.T) {
 	}
 	if sum.Imported != rows || sum.Throttled != 0 {
 		t.Fatalf("summary %+v: want every row imported and no 429", sum)
+	}
+}
+
+// The upstream behind nginx goes away mid-run (nginx -s reload to a dead
+// upstream: 502s) and comes back with another reload: the run pauses, probes,
+// resumes, and ends with every row stored and none rejected. The outage lasts
+// 3 s, not the 15 s of the field report, with detection and probing shortened
+// in proportion (0.5 s, probes every 0.2–1 s): the same path through a real
+// reload, in a test that takes seconds. bench/compare.sh needs no outage row;
+// TestOutageMidRun covers the same logic without nginx.
+func TestOutageBehindNginx(t *testing.T) {
+	ng, sb := behindNginx(t, nginxtest.Config{})
+	const rows = 500
+	var stderr syncBuffer
+	errc := make(chan error, 1)
+	go func() {
+		for sb.Server.Stats().Created < 100 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		if err := ng.SetUpstream(false); err != nil {
+			errc <- err
+			return
+		}
+		time.Sleep(3 * time.Second)
+		errc <- ng.SetUpstream(true)
+	}()
+	sum, err, _ := runImport(t, ng.URL, manyRows(rows), func(c *Config) {
+		c.Rate, c.Workers, c.Retries, c.RootCAs = 200, 16, 3, ng.Roots
+		c.backoff = defaultBackoff
+		c.outageAfter, c.probeFirst, c.probeMax = 500*time.Millisecond, 200*time.Millisecond, time.Second
+		c.Stderr = &stderr
+	})
+	if rerr := <-errc; rerr != nil {
+		t.Fatal(rerr)
+	}
+	if err != nil || sum.Imported != rows || sum.Rejected != 0 {
+		t.Fatalf("err %v, summary %+v: want every row imported, none rejected\n%s", err, sum, stderr.String())
+	}
+	if got := sb.Server.Stats().Created; got != rows {
+		t.Errorf("the sandbox stored %d profiles, want %d", got, rows)
+	}
+	if log := stderr.String(); !strings.Contains(log, "sending paused") || !strings.Contains(log, "answers again") {
+		t.Errorf("stderr does not tell of the outage:\n%s", log)
 	}
 }

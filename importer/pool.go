@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -50,7 +51,8 @@ type pool struct {
 	workers  int
 	retries  int
 	backoff  backoff
-	downRun  int // consecutive transient failures that mean the API is down
+	downRun  int // consecutive transient failures, before the API ever answered, that stop the run
+	gate     *gate
 	stop     func(error)
 	bodyPool *sync.Pool
 
@@ -155,14 +157,27 @@ func (k *keys) done(key string) *job {
 func (p *pool) process(stopCtx context.Context, j *job) outcome {
 	o := outcome{in: j.in, rec: j.rec, ord: j.ord, status: statusUnsent}
 	defer p.recycle(j)
+	var b budget
 	for {
+		probe, err := p.gate.admit(stopCtx)
+		if err != nil {
+			var oe *OutageError
+			if errors.As(err, &oe) {
+				p.stop(err)
+			}
+			return o
+		}
 		sent, err := p.pacer.Wait(stopCtx)
 		if err != nil {
+			p.gate.abandon(probe)
 			return o
 		}
 		o.attempts++
 		a := p.client.Send(p.send, altcraft.Request{Method: p.method, Body: j.body})
 		p.pacer.Observe(sent, a.RateLimited, a.RetryAfter)
+		if a.Kind != altcraft.Transient || a.RateLimited {
+			p.gate.answered()
+		}
 		switch a.Kind {
 		case altcraft.OK:
 			p.transientRun.Store(0)
@@ -178,21 +193,49 @@ func (p *pool) process(stopCtx context.Context, j *job) outcome {
 		}
 		// Transient. A 429 is the API pacing us, not the API failing.
 		if !a.RateLimited {
-			if n := p.transientRun.Add(1); p.downRun > 0 && n >= int64(p.downRun) {
-				p.stop(&APIDownError{Failures: n, Last: a.Reason})
-				return o
+			p.gate.failed(probe, a.Reason, &b)
+			if !p.gate.everAnswered() {
+				// Before the API ever answered, a long run of failures is a
+				// wrong address or a dead API: stop rather than reject every row.
+				if n := p.transientRun.Add(1); p.downRun > 0 && n >= int64(p.downRun) {
+					p.stop(&APIDownError{Failures: n, Last: a.Reason})
+					return o
+				}
+			}
+		} else {
+			p.gate.charge(&b)
+		}
+		used := p.gate.used(&b)
+		if used > p.retries && !p.gate.isDown() {
+			if t := p.gate.undecided(b.sid); !t.IsZero() {
+				// The streak may yet prove run-wide, and then not the row's to pay.
+				if !sleepCtx(stopCtx, time.Until(t)) {
+					return o
+				}
+				used = p.gate.used(&b)
 			}
 		}
-		if o.attempts > p.retries {
+		if used > p.retries && !p.gate.isDown() {
 			o.status, o.code = statusRejected, a.Code
-			o.reason = fmt.Sprintf("%s (gave up after %d attempts)", a.Reason, o.attempts)
+			o.reason = fmt.Sprintf("%s (gave up after %s)", a.Reason, plural(o.attempts, "attempt"))
 			return o
 		}
-		if !sleepCtx(stopCtx, p.backoff.delay(o.attempts, a.RetryAfter)) {
+		// The backoff grows with the failures charged to the row: after an
+		// outage the rows go again at once, not after the backoff of every
+		// failure the outage caused.
+		if !sleepCtx(stopCtx, p.backoff.delay(max(1, used), a.RetryAfter)) {
 			return o
 		}
 		p.retriesDone.Add(1)
 	}
+}
+
+// plural is "1 attempt", "2 attempts".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }
 
 func (p *pool) recycle(j *job) {

@@ -44,7 +44,7 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		rate                                                  float64
 		workers, retries, maxRejects                          int
 		mode                                                  string
-		timeout                                               time.Duration
+		timeout, outageWait                                   time.Duration
 		dryRun, useSandbox, noProgress, resume, insecureHTTP  bool
 	)
 	fs.StringVarP(&mappingPath, "mapping", "m", "", "the mapping file (required)")
@@ -56,6 +56,8 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	fs.IntVar(&workers, "workers", 8, "requests in flight at once")
 	fs.IntVar(&retries, "retries", 5, "retries of a transient failure (429, 5xx, timeout, network) before the row is rejected")
 	fs.DurationVar(&timeout, "timeout", 30*time.Second, "per-request timeout")
+	fs.DurationVar(&outageWait, "outage-wait", 5*time.Minute, "how long to wait, sending one probe at growing intervals, for an API that stopped\n"+
+		"answering mid-run; then stop with exit 1 (continue with --resume). No row is rejected for an outage")
 	fs.StringVar(&reject, "reject", "", "reject file (default <input>.rejects.csv beside each input; required for stdin)")
 	fs.StringVar(&results, "results", "", "optional per-row outcome log (CSV): file, line, status, profile_id, code, attempts")
 	fs.StringVar(&summary, "summary", "", "write the run summary as JSON to this file")
@@ -81,6 +83,8 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return usageErrorf("--retries must be 0 or more")
 	case timeout <= 0:
 		return usageErrorf("--timeout must be positive")
+	case outageWait <= 0:
+		return usageErrorf("--outage-wait must be positive, e.g. 5m")
 	case maxRejects < 0:
 		return usageErrorf("--max-rejects must be 0 (no limit) or more")
 	}
@@ -102,7 +106,7 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	}
 	cfg := importer.Config{
 		Mapping: m, Files: fs.Args(), Stdin: stdin, Stderr: stderr,
-		URL: url, Rate: rate, Workers: workers, Retries: retries, Timeout: timeout,
+		URL: url, Rate: rate, Workers: workers, Retries: retries, Timeout: timeout, OutageWait: outageWait,
 		MaxRejects: maxRejects, RejectPath: reject, ResultsPath: results, SummaryPath: summary,
 		Progress: progressMode(noProgress, stderr), Resume: resume,
 		InsecureHTTP: insecureHTTP,

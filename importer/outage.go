@@ -1,0 +1,342 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Outage handling. Once the API has answered a run, a time during which no
+// request gets an answer from it (every one fails transiently: 5xx, refused or
+// dropped connections, timeouts) is an outage, not a property of the rows:
+// sending pauses, one probe request goes at growing intervals, and when the API
+// answers again the run carries on. The rows keep their retry budgets — the
+// failures of a run-wide streak are not counted against them — so no row is
+// rejected because of an outage. The run gives up only after --outage-wait,
+// with an *OutageError (exit 1), its unsent rows kept for --resume.
+
+// Outage timings; Config can shorten them for tests.
+const (
+	// defaultOutageAfter: a streak of failures this long, with no answer, is an outage.
+	defaultOutageAfter = 2 * time.Second
+	// defaultOutageWait is --outage-wait's default.
+	defaultOutageWait = 5 * time.Minute
+	// defaultProbeFirst is the first interval between probes; it doubles up to defaultProbeMax.
+	defaultProbeFirst = time.Second
+	defaultProbeMax   = 15 * time.Second
+	// blipMin: a streak of failures of several requests lasting this long is
+	// run-wide (a blip), even when it ends before it becomes an outage: rows
+	// do not pay for it out of their retries.
+	blipMin = 500 * time.Millisecond
+)
+
+// OutageError stops a run whose API stopped answering for longer than --outage-wait.
+type OutageError struct {
+	Since time.Time
+	Wait  time.Duration
+	Last  string // the last failure's reason
+}
+
+func (e *OutageError) Error() string {
+	return fmt.Sprintf("the API has not answered since %s (waited --outage-wait %s; last: %s); run the same command with --resume once it is back",
+		e.Since.Format("15:04:05"), e.Wait, e.Last)
+}
+
+// health is what the run knows of the API: whether it ever answered, the
+// current streak of failures, and whether an outage is on. Its methods take the
+// time they happen at, so that it can be tested with made-up times.
+type health struct {
+	answered bool // the API answered at least once: outages are told from a wrong URL
+
+	streak   uint64 // id of the current streak of failures (no answer since it began); 0: none
+	start    time.Time
+	failures int
+	rows     int // distinct rows that failed in the streak
+	lastWhy  string
+
+	down       bool
+	downSince  time.Time
+	nextProbe  time.Time
+	probeEvery time.Duration
+	probing    bool // a probe is in flight
+
+	globals map[uint64]bool // ended streaks that were run-wide
+	nextID  uint64
+
+	workers                           int
+	outageAfter, probeFirst, probeMax time.Duration
+}
+
+// answer records an answer of the API at now (anything but a transient
+// failure; a 429 is an answer): a streak ends, and an outage with it.
+func (h *health) answer(now time.Time) {
+	if h.streak != 0 && h.streakGlobal(now) {
+		if h.globals == nil {
+			h.globals = map[uint64]bool{}
+		}
+		h.globals[h.streak] = true
+	}
+	h.answered = true
+	h.streak, h.failures, h.rows, h.down, h.probing = 0, 0, 0, false, false
+}
+
+// failure records a transient failure at now of the row whose last failure
+// was in streak prev, and returns the streak it belongs to.
+func (h *health) failure(now time.Time, why string, prev uint64) uint64 {
+	if h.streak == 0 {
+		h.nextID++
+		h.streak, h.start = h.nextID, now
+	}
+	h.failures++
+	if prev != h.streak {
+		h.rows++
+	}
+	h.lastWhy = why
+	h.tick(now)
+	return h.streak
+}
+
+// tick declares an outage once a streak has gone on for outageAfter: failures
+// of several rows (of the one row when there is one worker), and no answer since.
+func (h *health) tick(now time.Time) {
+	if !h.answered || h.down || h.streak == 0 || h.failures < 2 || now.Sub(h.start) < h.outageAfter {
+		return
+	}
+	if h.rows < 2 && h.workers != 1 {
+		return
+	}
+	h.down, h.downSince = true, now
+	h.probeEvery = h.probeFirst
+	h.nextProbe = now.Add(h.probeEvery)
+}
+
+// probeFailed records that the probe got no answer: the next waits twice as long.
+func (h *health) probeFailed(now time.Time) {
+	h.probing = false
+	h.probeEvery = min(2*h.probeEvery, h.probeMax)
+	h.nextProbe = now.Add(h.probeEvery)
+}
+
+// streakGlobal: the current streak, at now, is run-wide: an outage, or
+// several rows failing for blipMin with no answer.
+func (h *health) streakGlobal(now time.Time) bool {
+	return h.answered && (h.down || (h.rows >= 2 && now.Sub(h.start) >= blipMin))
+}
+
+// global reports whether the streak id was run-wide at now: its failures are not the rows'.
+func (h *health) global(id uint64, now time.Time) bool {
+	if id == 0 {
+		return false
+	}
+	if id == h.streak {
+		return h.streakGlobal(now)
+	}
+	return h.globals[id]
+}
+
+// gate is health shared by the workers, and the pause during an outage.
+type gate struct {
+	mu   sync.Mutex
+	h    health
+	now  func() time.Time
+	wait time.Duration   // --outage-wait
+	wake chan struct{}   // closed and replaced when an outage ends or a probe slot opens
+	seen map[uint64]bool // streaks already told on stderr
+	log  func(string)    // a line for stderr
+}
+
+func newGate(workers int, wait, after, probeFirst, probeMax time.Duration, log func(string)) *gate {
+	if wait <= 0 {
+		wait = defaultOutageWait
+	}
+	if after <= 0 {
+		after = defaultOutageAfter
+	}
+	if probeFirst <= 0 {
+		probeFirst = defaultProbeFirst
+	}
+	if probeMax <= 0 {
+		probeMax = defaultProbeMax
+	}
+	if log == nil {
+		log = func(string) {}
+	}
+	return &gate{
+		h:    health{workers: workers, outageAfter: after, probeFirst: probeFirst, probeMax: probeMax},
+		now:  time.Now,
+		wait: wait,
+		wake: make(chan struct{}),
+		log:  log,
+	}
+}
+
+// errOutage is returned by admit once the outage has lasted --outage-wait.
+var errOutage = errors.New("outage")
+
+// admit returns when a request may go: at once when the API is up; during an
+// outage only as the one probe (probe true), or an *OutageError once the
+// outage has lasted --outage-wait.
+func (g *gate) admit(ctx context.Context) (probe bool, err error) {
+	for {
+		g.mu.Lock()
+		h := &g.h
+		now := g.now()
+		g.tick(now)
+		if !h.down {
+			g.mu.Unlock()
+			return false, nil
+		}
+		giveUp := h.downSince.Add(g.wait)
+		if !now.Before(giveUp) {
+			err := &OutageError{Since: h.start, Wait: g.wait, Last: h.lastWhy}
+			g.mu.Unlock()
+			return false, err
+		}
+		if !h.probing && !now.Before(h.nextProbe) {
+			h.probing = true
+			g.mu.Unlock()
+			return true, nil
+		}
+		until := giveUp
+		if !h.probing && h.nextProbe.Before(until) {
+			until = h.nextProbe
+		}
+		wake := g.wake
+		g.mu.Unlock()
+		t := time.NewTimer(until.Sub(now))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return false, ctx.Err()
+		case <-wake:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// abandon gives the probe slot back when the probe was never sent.
+func (g *gate) abandon(probe bool) {
+	if !probe {
+		return
+	}
+	g.mu.Lock()
+	g.h.probing = false
+	g.broadcast()
+	g.mu.Unlock()
+}
+
+// answered records an answer of the API (probe: it answered the probe).
+func (g *gate) answered() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.h.down {
+		g.log(fmt.Sprintf("%s the API answers again: sending resumes", g.now().Format("15:04:05")))
+	}
+	wasDown := g.h.down
+	g.h.answer(g.now())
+	if wasDown {
+		g.broadcast()
+	}
+}
+
+// failed records a transient failure of the row whose budget is b.
+func (g *gate) failed(probe bool, why string, b *budget) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	now := g.now()
+	wasDown := g.h.down
+	id := g.h.failure(now, why, b.sid)
+	b.fail(id, g.h.global(b.sid, now))
+	if probe {
+		g.h.probeFailed(now)
+		g.broadcast()
+	}
+	if g.h.down && !wasDown {
+		g.tellDown(now)
+	}
+}
+
+// tick lets health declare an outage by time alone, and says so.
+func (g *gate) tick(now time.Time) {
+	wasDown := g.h.down
+	g.h.tick(now)
+	if g.h.down && !wasDown {
+		g.tellDown(now)
+	}
+}
+
+func (g *gate) tellDown(now time.Time) {
+	g.log(fmt.Sprintf("%s the API does not answer (%s): sending paused; probing, for up to --outage-wait %s", now.Format("15:04:05"), g.h.lastWhy, g.wait))
+}
+
+// charge records a failure that is the row's own (a 429: the API answered).
+func (g *gate) charge(b *budget) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	b.fail(0, g.h.global(b.sid, g.now()))
+}
+
+// used is the failures charged to the row of budget b so far.
+func (g *gate) used(b *budget) int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.h.global(b.sid, g.now()) {
+		return b.counted
+	}
+	return b.counted + b.pending
+}
+
+// everAnswered: the API answered the run at least once.
+func (g *gate) everAnswered() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.h.answered
+}
+
+// down: an outage is on.
+func (g *gate) isDown() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.tick(g.now())
+	return g.h.down
+}
+
+// undecided is when streak id, still going and not yet run-wide, can have
+// become a blip; zero when it is decided already.
+func (g *gate) undecided(id uint64) time.Time {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	h := &g.h
+	if id == 0 || id != h.streak || !h.answered || h.rows < 2 || h.streakGlobal(g.now()) {
+		return time.Time{}
+	}
+	return h.start.Add(blipMin + 10*time.Millisecond)
+}
+
+func (g *gate) broadcast() {
+	close(g.wake)
+	g.wake = make(chan struct{})
+}
+
+// budget is one row's account of its transient failures: those of a run-wide
+// streak (a blip or an outage) are not charged to it.
+type budget struct {
+	counted int    // failures charged
+	pending int    // failures in streak sid, charged unless it turns out run-wide
+	sid     uint64 // the streak of the pending failures
+}
+
+// fail charges the pending failures when the row's streak changes (unless
+// that streak was run-wide: prevGlobal) and adds one in streak sid.
+func (b *budget) fail(sid uint64, prevGlobal bool) {
+	if sid != b.sid || sid == 0 {
+		if !prevGlobal {
+			b.counted += b.pending
+		}
+		b.pending, b.sid = 0, sid
+	}
+	b.pending++
+}
