@@ -11,6 +11,12 @@ import (
 func (p *parser) parseCSV(m *Mapping, n *yaml.Node) {
 	for _, e := range p.entries(n, "csv", csvKeys, ErrInvalid) {
 		path := join("csv", e.key)
+		if e.key == "lazy_quotes" {
+			if b, ok := p.boolean(e.val, path); ok {
+				m.CSV.LazyQuotes = b
+			}
+			continue
+		}
 		s, ok := p.str(e.val, path)
 		if !ok {
 			continue

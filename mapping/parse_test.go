@@ -93,6 +93,8 @@ func TestParseErrors(t *testing.T) {
 			want: ErrInvalid, line: 2, path: "match.column"},
 		{name: "bad delimiter", yaml: "db_id: 1\ncsv: { delimiter: \";;\" }\nfields: { email: E }\n",
 			want: ErrInvalid, line: 2, path: "csv.delimiter"},
+		{name: "lazy_quotes not a bool", yaml: "db_id: 1\ncsv: { lazy_quotes: maybe }\nfields: { email: E }\n",
+			want: ErrInvalid, line: 2, path: "csv.lazy_quotes"},
 		{name: "bad encoding", yaml: "db_id: 1\ncsv: { encoding: ebcdic }\nfields: { email: E }\n",
 			want: ErrInvalid, line: 2, path: "csv.encoding"},
 		{name: "option not bool", yaml: "db_id: 1\noptions:\n  skip_triggers: sometimes\nfields: { email: E }\n",
@@ -173,6 +175,8 @@ func TestParseDefaults(t *testing.T) {
 		{name: "tab word", yaml: "db_id: 7\ncsv: { delimiter: tab, encoding: UTF8 }\nfields:\n  email: E\n", matching: "email", csv: csvio.Options{Delimiter: "\t", Encoding: "utf-8"}},
 		{name: "tab escape", yaml: "db_id: 7\ncsv: { delimiter: \"\\t\", encoding: cp1251 }\nfields:\n  email: E\n", matching: "email", csv: csvio.Options{Delimiter: "\t", Encoding: "windows-1251"}},
 		{name: "auto", yaml: "db_id: 7\ncsv: { delimiter: auto, encoding: Auto }\nfields:\n  email: E\n", matching: "email", csv: csvio.Options{Delimiter: "auto", Encoding: "auto"}},
+		{name: "lazy quotes and koi8-r", yaml: "db_id: 7\ncsv: { lazy_quotes: true, encoding: KOI8-R }\nfields:\n  email: E\n", matching: "email", csv: csvio.Options{LazyQuotes: true, Encoding: "koi8-r"}},
+		{name: "utf-16 and latin-1 spellings", yaml: "db_id: 7\ncsv: { encoding: UTF-16 }\nfields:\n  email: E\n", matching: "email", csv: csvio.Options{Encoding: "utf-16"}},
 		{name: "windows1251", yaml: "db_id: 7\ncsv: { delimiter: \"|\", encoding: Windows1251 }\nmatching: phone\nfields:\n  phones: P\n", matching: "phone", csv: csvio.Options{Delimiter: "|", Encoding: "windows-1251"}},
 	}
 	for _, tt := range tests {

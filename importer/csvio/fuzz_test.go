@@ -30,6 +30,7 @@ func FuzzReadReject(f *testing.F) {
 		"a,b\r1,2\r3,\"x\ry\"\r",
 		"a,b\r\n1,2\r3,4\n5,\"6\r\n7\"\r\n8,9\r",
 		"sep=;\ra;b\r\r1;2",
+		"name,city\nSTAZIONE \"IP\" Nord,Roma\n\"x\" y,z\n5\" pipe,\"a\"\"b\"c\n",
 		"\xFF\xFEa\x00,\x00b\x00\r\x001\x00,\x00\"\x00\r\x00\n\x00\"\x00\n\x00",
 		"\xFE\xFF\x00a\x00;\x00b\x00\n\x00\xe9\x00;\x00\x04\x10\x00\n",
 		"Name;City\nH\xe9l\xe8ne;Paris\rM\xfcller;K\xf6ln\r\n\x80;\x93q\x94\n",
@@ -47,6 +48,7 @@ func FuzzReadReject(f *testing.F) {
 			Delimiter:      delims[c%len(delims)],
 			Encoding:       encs[c/len(delims)%len(encs)],
 			MaxRecordBytes: maxes[c/(len(delims)*len(encs))%len(maxes)],
+			LazyQuotes:     c/(len(delims)*len(encs)*len(maxes))%2 == 1,
 		}
 		r, err := NewReader(bytes.NewReader(in), "fuzz.csv", opt)
 		if err != nil {
@@ -95,7 +97,7 @@ func FuzzReadReject(f *testing.F) {
 			t.Fatal(err)
 		}
 
-		r2, err := NewReader(bytes.NewReader(out.Bytes()), "rejects.csv", Options{Delimiter: string(r.Comma()), Encoding: r.Encoding()})
+		r2, err := NewReader(bytes.NewReader(out.Bytes()), "rejects.csv", Options{Delimiter: string(r.Comma()), Encoding: r.Encoding(), LazyQuotes: opt.LazyQuotes})
 		if err != nil {
 			t.Fatalf("read the reject file %q back: %v", out.Bytes(), err)
 		}

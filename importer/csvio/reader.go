@@ -25,6 +25,7 @@ type Reader struct {
 	why   string // how "auto" chose cs; "" when the encoding was given
 	bom   bool
 	max   int    // Options.MaxRecordBytes, resolved
+	lazy  bool   // Options.LazyQuotes
 	lines int    // physical lines before the recorder's start
 	sep   []byte // Excel's "sep=" line, decoded, without its terminator; nil if none
 	// rawBase is where the decoded stream starts in the input: after a BOM
@@ -78,6 +79,7 @@ func (rd *Reader) open(r io.Reader, opt Options) error {
 	if rd.max, err = parseMaxRecord(opt.MaxRecordBytes); err != nil {
 		return err
 	}
+	rd.lazy = opt.LazyQuotes
 	rd.count.r = r
 	br := bufio.NewReaderSize(&rd.count, sniffLimit)
 	window, err := br.Peek(sniffLimit)
@@ -182,6 +184,8 @@ func (rd *Reader) readHeader() error {
 			return problemf(ErrRecordTooLong, "the header line is longer than %s: is this a CSV file?", sizeText(rd.max))
 		case s.long != nil:
 			return problemf(ErrRecordTooLong, "the header is longer than %s — an unclosed quote?", sizeText(rd.max))
+		case s.pe != nil && (errors.Is(s.pe.Err, csv.ErrBareQuote) || errors.Is(s.pe.Err, csv.ErrQuote)):
+			return rd.headerQuote(&s)
 		case s.pe != nil:
 			return fmt.Errorf("the header: %w", s.pe)
 		case s.blank():
@@ -194,10 +198,23 @@ func (rd *Reader) readHeader() error {
 		rd.inHeader = fields
 		rd.layout = newRejectLayout(fields)
 		rd.header = rd.layout.keep(fields)
-		rd.headerRaw = rd.rawOf(s.body, fields, len(fields), s.csvLine)
+		rd.headerRaw = rd.rawOf(&s, fields, len(fields))
 		rd.headerEnding = s.ending
 		return nil
 	}
+}
+
+// headerQuote is the error for a header with a stray quote, read strictly:
+// it names the column, as a spreadsheet would read it, and the option that
+// reads it so.
+func (rd *Reader) headerQuote(s *scanned) error {
+	col := len(s.fields) // the fields before the bad one
+	name := ""
+	if names, _, _, _ := lazyFields(s.body, rd.comma); col < len(names) {
+		name = fmt.Sprintf(" %q", names[col])
+	}
+	return fmt.Errorf("the header: column %d%s has a quote inside an unquoted name (%w); if the file is meant that way, set csv: { lazy_quotes: true } in the mapping to read such quotes as text, as spreadsheets do",
+		col+1, name, s.pe.Err)
 }
 
 // Header returns the column names, without the reject columns.
@@ -266,6 +283,9 @@ type scanned struct {
 	csvLine  int    // the same, as csv.Reader counts
 	body     []byte // its text without the terminator; valid until the next scan
 	ending   string
+	// starts holds where each field starts in body when lazyFields read the
+	// record, csv.Reader having refused it; nil when csv.Reader read it.
+	starts []int
 }
 
 // blank reports whether s is a line of spaces and tabs only, none of them
@@ -305,18 +325,32 @@ func (rd *Reader) scan() (scanned, error) {
 	if len(text) > rd.max {
 		return rd.tooLong(text, false)
 	}
-	if pe != nil && errors.Is(pe.Err, csv.ErrQuote) && rd.rec.drained() &&
-		bytes.IndexAny(bytes.TrimRight(text, "\r\n"), "\r\n") >= 0 {
-		// A quote opened and never closed: csv.Reader took every line after
-		// it into this record. Reject its first line and read the rest again.
-		return rd.tooLong(text, true)
+	if pe != nil && errors.Is(pe.Err, csv.ErrQuote) && rd.rec.drained() {
+		body, _ := splitEnding(text)
+		if bytes.IndexAny(body, "\r\n") >= 0 {
+			// A quote opened and never closed: csv.Reader took every line
+			// after it into this record. Reject its first line and read the
+			// rest again.
+			return rd.tooLong(text, true)
+		}
+		if _, _, open, _ := lazyFields(body, rd.comma); open {
+			return rd.tooLong(text, true) // the same on the last line
+		}
 	}
 	s := scanned{fields: fields, pe: pe, line: rd.lines + 1}
 	rd.lines += countBreaks(text)
 	s.body, s.ending = splitEnding(text)
-	if pe != nil {
+	if pe != nil && rd.lazy && (errors.Is(pe.Err, csv.ErrBareQuote) || errors.Is(pe.Err, csv.ErrQuote)) {
+		// Read again the way spreadsheets do; csv.Reader's own LazyQuotes
+		// differs ("x" y would swallow the lines after it).
+		if f, starts, open, early := lazyFields(s.body, rd.comma); !open && !early {
+			s.fields, s.starts, s.pe = f, starts, nil
+		}
+	}
+	switch {
+	case pe != nil:
 		s.csvLine = pe.StartLine
-	} else {
+	default:
 		s.csvLine, _ = rd.cr.FieldPos(0)
 		if bytes.IndexByte(s.body, '\r') >= 0 {
 			rd.keepBreaks(&s)
@@ -334,12 +368,11 @@ func (rd *Reader) keepBreaks(s *scanned) {
 		if strings.IndexByte(f, '\n') < 0 {
 			continue
 		}
-		line, col := rd.cr.FieldPos(j)
-		off := lineOffset(s.body, line-s.csvLine)
+		off := rd.fieldStart(s, j)
 		if off < 0 {
 			continue
 		}
-		raw := s.body[off+col-1:]
+		raw := s.body[off:]
 		var b strings.Builder
 		b.Grow(len(f) + 8)
 		for {
@@ -414,6 +447,8 @@ func (rd *Reader) tooLong(text []byte, unclosed bool) (scanned, error) {
 	if s.longLine = len(first)+len(s.ending) > rd.max; s.longLine {
 		s.long = problemf(ErrRecordTooLong, "line longer than %s; only its first %s is kept", limit, limit)
 		first = first[:runeStart(first, rd.max)]
+	} else if unclosed && (i < 0 || i+size == len(text)) {
+		s.long = problemf(csv.ErrQuote, "a quote opened on this line never closes before the end of the file")
 	} else if unclosed {
 		s.long = problemf(csv.ErrQuote, "a quote opened on this line never closes; only this line is rejected, reading goes on at the next line")
 	} else {
@@ -470,7 +505,7 @@ func (rd *Reader) record(s scanned) *Record {
 		rec.Fields = fields
 		return rec
 	}
-	rec.Raw = rd.rawOf(s.body, fields, len(s.fields), s.csvLine)
+	rec.Raw = rd.rawOf(&s, fields, len(s.fields))
 	rec.SourceLine = rd.layout.sourceLine(fields)
 	if err := rd.checkText(s, fields); err != nil {
 		return fail(err)
@@ -509,11 +544,9 @@ func (rd *Reader) at(s scanned, i int) string {
 
 // fieldAt returns the index of the field that holds offset i of a record's text.
 func (rd *Reader) fieldAt(s scanned, fields []string, i int) int {
-	line, col := position(s.body, i)
 	f := 0
 	for j := 1; j < len(fields); j++ {
-		fl, fc := rd.cr.FieldPos(j)
-		if fl -= s.csvLine; fl > line || fl == line && fc > col {
+		if start := rd.fieldStart(&s, j); start < 0 || start > i {
 			break
 		}
 		f = j
@@ -565,15 +598,14 @@ func (rd *Reader) fieldName(i int) string {
 // writer puts them), else rebuilt from the kept fields. fields may be the
 // record's fields cut to the header's width, and then the text is cut there
 // too, so that the reject columns follow the last column; parsed is how
-// many fields csv.Reader found. line is where the record starts as
-// csv.Reader counts.
-func (rd *Reader) rawOf(body []byte, fields []string, parsed, line int) []byte {
+// many fields the record has.
+func (rd *Reader) rawOf(s *scanned, fields []string, parsed int) []byte {
 	l := &rd.layout
 	switch {
 	case len(l.drop) == 0 && len(fields) < parsed:
-		return rd.cutBefore(body, len(fields), line)
+		return rd.cutBefore(s, len(fields))
 	case len(l.drop) == 0:
-		return bytes.Clone(body)
+		return bytes.Clone(s.body)
 	case l.trailing == 0:
 		return appendRecord([]byte{}, l.keep(fields), rd.comma)
 	}
@@ -581,17 +613,34 @@ func (rd *Reader) rawOf(body []byte, fields []string, parsed, line int) []byte {
 	if j <= 0 {
 		return []byte{} // every field is in a reject column
 	}
-	return rd.cutBefore(body, j, line)
+	return rd.cutBefore(s, j)
 }
 
-// cutBefore returns a copy of body up to the delimiter before field j.
-func (rd *Reader) cutBefore(body []byte, j, line int) []byte {
+// fieldStart returns the offset in body of field j of the record scanned
+// last, or -1.
+func (rd *Reader) fieldStart(s *scanned, j int) int {
+	if s.starts != nil {
+		if j < len(s.starts) {
+			return s.starts[j]
+		}
+		return -1
+	}
 	fl, col := rd.cr.FieldPos(j)
-	off := lineOffset(body, fl-line)
+	off := lineOffset(s.body, fl-s.csvLine)
 	if off < 0 {
+		return -1
+	}
+	return off + col - 1
+}
+
+// cutBefore returns a copy of s.body up to the delimiter before field j.
+func (rd *Reader) cutBefore(s *scanned, j int) []byte {
+	body := s.body
+	start := rd.fieldStart(s, j)
+	if start < 0 {
 		return bytes.Clone(body)
 	}
-	cut := off + col - 1 - utf8.RuneLen(rd.comma)
+	cut := start - utf8.RuneLen(rd.comma)
 	if cut < 0 || cut > len(body) {
 		return bytes.Clone(body)
 	}
