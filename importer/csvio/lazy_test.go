@@ -54,6 +54,11 @@ func TestReadLazyQuotes(t *testing.T) {
 			Recs: []wantRec{{2, nil, "1,\"2", "\n", csv.ErrQuote}, {3, []string{"3", "4"}, "3,4", "\n", nil}},
 		},
 		{
+			Name: "an unclosed quote closed by chance lines later rejects its line only", In: []byte("a;b\n1;\"x\n2;\"y\" z\n3;4\n"), Opt: Options{Delimiter: ";"},
+			Header: []string{"a", "b"}, Comma: ';', Encoding: "utf-8",
+			Recs: []wantRec{{2, nil, "1;\"x", "\n", csv.ErrQuote}, {3, nil, "2;\"y\" z", "\n", csv.ErrQuote}, {4, []string{"3", "4"}, "3;4", "\n", nil}},
+		},
+		{
 			Name: "lazy: field count still checked", In: []byte("a,b\n1 \"x\",2,3\n"), Opt: lazy,
 			Header: []string{"a", "b"}, Comma: ',', Encoding: "utf-8",
 			Recs: []wantRec{{2, nil, "1 \"x\",2,3", "\n", csv.ErrFieldCount}},

@@ -325,20 +325,7 @@ func (rd *Reader) scan() (scanned, error) {
 	if len(text) > rd.max {
 		return rd.tooLong(text, false)
 	}
-	if pe != nil && errors.Is(pe.Err, csv.ErrQuote) && rd.rec.drained() {
-		body, _ := splitEnding(text)
-		if bytes.IndexAny(body, "\r\n") >= 0 {
-			// A quote opened and never closed: csv.Reader took every line
-			// after it into this record. Reject its first line and read the
-			// rest again.
-			return rd.tooLong(text, true)
-		}
-		if _, _, open, _ := lazyFields(body, rd.comma); open {
-			return rd.tooLong(text, true) // the same on the last line
-		}
-	}
 	s := scanned{fields: fields, pe: pe, line: rd.lines + 1}
-	rd.lines += countBreaks(text)
 	s.body, s.ending = splitEnding(text)
 	if pe != nil && rd.lazy && (errors.Is(pe.Err, csv.ErrBareQuote) || errors.Is(pe.Err, csv.ErrQuote)) {
 		// Read again the way spreadsheets do; csv.Reader's own LazyQuotes
@@ -347,9 +334,20 @@ func (rd *Reader) scan() (scanned, error) {
 			s.fields, s.starts, s.pe = f, starts, nil
 		}
 	}
+	if s.pe != nil && errors.Is(s.pe.Err, csv.ErrQuote) {
+		multi := bytes.IndexAny(s.body, "\r\n") >= 0
+		_, _, open, _ := lazyFields(s.body, rd.comma)
+		if multi && (rd.rec.drained() || pe.Line > pe.StartLine) || !multi && open && rd.rec.drained() {
+			// A quote opened and never closed, or closed by chance by a
+			// quote lines later: csv.Reader took those lines into this
+			// record. Reject its first line and read the rest again.
+			return rd.tooLong(text, true)
+		}
+	}
+	rd.lines += countBreaks(text)
 	switch {
 	case pe != nil:
-		s.csvLine = pe.StartLine
+		s.csvLine = pe.StartLine // s.starts, not csv.Reader, places the fields of a lazy read
 	default:
 		s.csvLine, _ = rd.cr.FieldPos(0)
 		if bytes.IndexByte(s.body, '\r') >= 0 {
@@ -480,6 +478,12 @@ func (rd *Reader) record(s scanned) *Record {
 		return rec
 	}
 	switch {
+	case s.long != nil && errors.Is(s.long, csv.ErrQuote):
+		// A whole line whose quote never closes: fed back from a reject
+		// file, its reject columns go as for any broken row.
+		raw, line := rd.layout.stripTail(s.body, rd.comma)
+		rec.Raw, rec.SourceLine = bytes.Clone(raw), line
+		return fail(s.long)
 	case s.long != nil:
 		rec.Raw = s.body
 		return fail(s.long)
