@@ -237,16 +237,11 @@ func (r *run) execute(ctx context.Context) executed {
 			skip[i] = resume.NewTracker(&cp.Files[i])
 		}
 	}
+	startLine(cfg.Stderr, cfg, r.ins, string(p.method))
 	prog := startProgress(cfg.Progress, cfg.Stderr, progressSource{
 		ins: r.ins, counts: ex.st.progress, okWord: "imported", badWord: "rejected", limit: p.pacer.Limit,
+		rate: cfg.Rate, interrupted: ctx.Done(), timeout: cfg.Timeout,
 	})
-	go func() {
-		select {
-		case <-ctx.Done():
-			fmt.Fprintf(cfg.Stderr, "\nstopping: no new requests; waiting for those in flight (at most %s). Press Ctrl-C again to quit at once.\n", cfg.Timeout)
-		case <-stopCtx.Done():
-		}
-	}()
 
 	rows := make(chan *job, cfg.Workers)
 	outcomes := make(chan outcome, 4*cfg.Workers)
@@ -279,6 +274,7 @@ func (r *run) execute(ctx context.Context) executed {
 func (r *run) finish(ctx context.Context, ex executed) (*Summary, error) {
 	cfg := r.cfg
 	sum := ex.st.summary(r.ins, r.sinks, ex.elapsed, ex.p)
+	sum.Resumed = r.res.cp != nil
 	outErr := ex.outErr
 	if lost := sum.RowsRead - sum.Imported - sum.Rejected - sum.NotSent; lost != 0 && outErr == nil {
 		// Never expected; if it happens the user must know rather than trust the run.
@@ -457,6 +453,7 @@ func readInputs(ctx context.Context, ins []*input, skip []*resume.Tracker, bufs 
 				continue
 			}
 			st.read.Add(1)
+			in.count.read.Add(1)
 			if rec.Err != nil {
 				out <- outcome{in: in, rec: rec, ord: ord, status: statusRejected, code: "csv", reason: csvReason(rec.Err)}
 				continue
@@ -473,6 +470,7 @@ func readInputs(ctx context.Context, ins []*input, skip []*resume.Tracker, bufs 
 			case <-ctx.Done():
 				bufs.Put(bp)
 				st.unsent.Add(1)
+				in.count.unsent.Add(1)
 				return nil
 			}
 		}

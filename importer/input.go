@@ -28,6 +28,9 @@ type input struct {
 	binder  *mapping.Binder
 	reject  *rejectSink
 
+	// count is this run's rows of the input, for the summary.
+	count inputCounts
+
 	// pos is where reading has got to: the end of the last row read, the size once the input
 	// is read to its end. The progress display reads it from another goroutine.
 	pos atomic.Int64
@@ -215,4 +218,9 @@ func (s *rejectSink) close() error {
 		err = fmt.Errorf("close the reject file %s: %w", s.path, cerr)
 	}
 	return err
+}
+
+// inputCounts are one input's rows in this run.
+type inputCounts struct {
+	read, imported, rejected, unsent atomic.Int64
 }

@@ -92,6 +92,7 @@ func (j *journal) record(o outcome) {
 	switch o.status {
 	case statusImported:
 		j.st.imported.Add(1)
+		o.in.count.imported.Add(1)
 	case statusRejected:
 		if j.err == nil {
 			if err := o.in.reject.w.Write(o.rec, o.code, o.reason); err != nil {
@@ -100,12 +101,14 @@ func (j *journal) record(o outcome) {
 			o.in.reject.dirty = true
 		}
 		j.st.reject(o.code)
+		o.in.count.rejected.Add(1)
 		if j.maxRejects > 0 && j.st.rejected.Load() > int64(j.maxRejects) {
 			j.halt(errorf(ErrTooManyRejects, "more than %d rows rejected (--max-rejects %d); rows already in flight were still settled, so the reject file %s may hold a few more",
 				j.maxRejects, j.maxRejects, o.in.reject.path))
 		}
 	case statusUnsent:
 		j.st.unsent.Add(1)
+		o.in.count.unsent.Add(1)
 		return
 	case statusFinished:
 		if j.err == nil && o.in.prefix != nil {

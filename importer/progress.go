@@ -3,6 +3,7 @@ package importer
 import (
 	"fmt"
 	"io"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,6 +45,12 @@ type progressSource struct {
 	okWord  string         // "imported", "valid"
 	badWord string         // "rejected", "invalid"
 	limit   func() float64 // the pace the run keeps to, requests a second; nil or 0 for none
+	rate    float64        // --rate, the ceiling of the pace; 0 for none
+
+	// interrupted is closed when a signal stops the run: the display says what happens next,
+	// waiting up to timeout for the requests in flight. nil for a run that cannot be interrupted.
+	interrupted <-chan struct{}
+	timeout     time.Duration
 }
 
 // estimateTotal is the number of rows of the inputs: exact once every input has been read to
@@ -170,9 +177,6 @@ type progress struct {
 // read ahead: at --rate 10 a bar moves as rows are answered, and its time left is theirs.
 func startProgress(mode ProgressMode, w io.Writer, src progressSource) *progress {
 	p := &progress{done: make(chan struct{})}
-	if mode == ProgressOff {
-		return p
-	}
 	var meter rateMeter
 	start, first := time.Now(), src.counts()
 	meter.add(start, first.ok+first.bad)
@@ -185,8 +189,28 @@ func startProgress(mode ProgressMode, w io.Writer, src progressSource) *progress
 		}
 		return f
 	}
+	interrupted := src.interrupted
+	// stopping says, once, what a signal does: on a terminal, that a second Ctrl-C quits at
+	// once; under cron (a SIGTERM), nothing about keys nobody can press.
+	stopping := func() {
+		interrupted = nil
+		if mode == ProgressBar {
+			fmt.Fprintf(w, "\nstopping: no new requests; waiting for those in flight (at most %s). Press Ctrl-C again to quit at once: the state stays consistent and --resume continues.\n", src.timeout)
+			return
+		}
+		fmt.Fprintf(w, "stopping (interrupted): no new requests; waiting for those in flight (at most %s); then the state is saved for --resume\n", src.timeout)
+	}
 	p.wg.Add(1)
 	switch mode {
+	case ProgressOff:
+		go func() {
+			defer p.wg.Done()
+			select {
+			case <-interrupted:
+				stopping()
+			case <-p.done:
+			}
+		}()
 	case ProgressBar:
 		bar := progressbar.NewOptions64(-1,
 			progressbar.OptionSetWriter(w),
@@ -215,6 +239,8 @@ func startProgress(mode ProgressMode, w io.Writer, src progressSource) *progress
 				select {
 				case now := <-t.C:
 					draw(frame(now))
+				case <-interrupted:
+					stopping()
 				case <-p.done:
 					// The last frame is the summary's counts: every row read is settled
 					// or never will be, and the total is what was read.
@@ -236,8 +262,17 @@ func startProgress(mode ProgressMode, w io.Writer, src progressSource) *progress
 			defer p.wg.Done()
 			t := time.NewTicker(logEvery)
 			defer t.Stop()
+			// The first look is sooner: how long the run takes is worth knowing early.
+			first := time.NewTimer(time.Second)
+			defer first.Stop()
 			for {
 				select {
+				case <-first.C:
+					if !estimateLine(w, frame(time.Now()), src.rate) {
+						first.Reset(time.Second)
+					}
+				case <-interrupted:
+					stopping()
 				case now := <-t.C:
 					f := frame(now)
 					pct := ""
@@ -254,7 +289,45 @@ func startProgress(mode ProgressMode, w io.Writer, src progressSource) *progress
 	return p
 }
 
+// estimateLine says how long the run takes at --rate, once the number of rows can be
+// estimated; false when it cannot be yet. At a rate that bounds the run, a nightly load of
+// 2,000,000 rows at --rate 10 is two days, and the operator had better know at the start.
+func estimateLine(w io.Writer, f progressFrame, rate float64) bool {
+	if !f.totalKnow || rate <= 0 {
+		return !(rate > 0) // nothing to say without a rate; with one, wait for the estimate
+	}
+	if !f.exact && f.c.read < 1000 {
+		return false
+	}
+	about := "about "
+	if f.exact {
+		about = ""
+	}
+	d := time.Duration(float64(f.total) / rate * float64(time.Second))
+	fmt.Fprintf(w, "at --rate %s, %s%s rows take at least %s\n", strconv.FormatFloat(rate, 'f', -1, 64), about, thousands(f.total), roughDuration(d))
+	return true
+}
+
 func (p *progress) stop() {
 	close(p.done)
 	p.wg.Wait()
+}
+
+// startLine says what the run is about to do, so that a log shows it before anything else:
+// the files, where they go, and the pace.
+func startLine(w io.Writer, cfg Config, ins []*input, method string) {
+	names := make([]string, len(ins))
+	for i, in := range ins {
+		names[i] = in.display
+	}
+	host := cfg.URL
+	if u, err := url.Parse(cfg.URL); err == nil && u.Host != "" {
+		host = u.Scheme + "://" + u.Host
+	}
+	rate := "no limit"
+	if cfg.Rate > 0 {
+		rate = strconv.FormatFloat(cfg.Rate, 'f', -1, 64) + " requests/s"
+	}
+	fmt.Fprintf(w, "importing %s into %s: database %d, matching %s, %s; --rate %s, --workers %d\n",
+		strings.Join(names, ", "), host, cfg.Mapping.DBID, cfg.Mapping.Matching, method, rate, cfg.Workers)
 }

@@ -65,6 +65,20 @@ type Summary struct {
 	Stopped string `json:"stopped,omitempty"`
 	// StateFile is kept when the run did not finish: --resume continues from it.
 	StateFile string `json:"state_file,omitempty"`
+	// Inputs are each input's rows when there are several; a resumed run counts only the
+	// rows it settled itself (the totals above include the interrupted run's).
+	Inputs []InputSummary `json:"inputs,omitempty"`
+	// Resumed: the run continued an interrupted one.
+	Resumed bool `json:"resumed,omitempty"`
+}
+
+// InputSummary is one input's rows in a run.
+type InputSummary struct {
+	File     string `json:"file"`
+	RowsRead int64  `json:"rows_read"`
+	Imported int64  `json:"imported"`
+	Rejected int64  `json:"rejected"`
+	NotSent  int64  `json:"not_sent"`
 }
 
 func (s *stats) summary(ins []*input, sinks []*rejectSink, elapsed time.Duration, p *pool) *Summary {
@@ -85,6 +99,10 @@ func (s *stats) summary(ins []*input, sinks []*rejectSink, elapsed time.Duration
 	s.mu.Unlock()
 	for _, in := range ins {
 		sum.Files = append(sum.Files, in.display)
+		if len(ins) > 1 {
+			sum.Inputs = append(sum.Inputs, InputSummary{File: in.display, RowsRead: in.count.read.Load(),
+				Imported: in.count.imported.Load(), Rejected: in.count.rejected.Load(), NotSent: in.count.unsent.Load()})
+		}
 	}
 	for _, sk := range sinks {
 		sum.RejectFiles = append(sum.RejectFiles, sk.path)
@@ -114,6 +132,20 @@ func (s *Summary) print(w io.Writer) {
 	}
 	if s.Retries > 0 || s.Throttled > 0 {
 		fmt.Fprintf(w, "  retries   %d  (%d answers said slow down: HTTP 429)\n", s.Retries, s.Throttled)
+	}
+	if len(s.Inputs) > 0 {
+		note := ""
+		if s.Resumed {
+			note = " (the rows of this run; the totals above include the interrupted run's)"
+		}
+		fmt.Fprintf(w, "  by input%s:\n", note)
+		for _, in := range s.Inputs {
+			fmt.Fprintf(w, "    %s: %d read, %d imported, %d rejected", in.File, in.RowsRead, in.Imported, in.Rejected)
+			if in.NotSent > 0 {
+				fmt.Fprintf(w, ", %d not sent", in.NotSent)
+			}
+			fmt.Fprintln(w)
+		}
 	}
 	if s.StateFile != "" {
 		fmt.Fprintf(w, "to continue, run the same command with --resume (state: %s)\n", s.StateFile)

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
-	"golang.org/x/term"
 
 	"github.com/acimport/acimport/importer"
 	"github.com/acimport/acimport/importer/sandbox"
@@ -274,7 +273,7 @@ func progressMode(off bool, stderr io.Writer) importer.ProgressMode {
 	if off {
 		return importer.ProgressOff
 	}
-	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+	if isTerminal(stderr) {
 		return importer.ProgressBar
 	}
 	return importer.ProgressLog

@@ -4,6 +4,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -15,10 +17,21 @@ func main() {
 	gcTuner = tuneGC
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	go func() {
-		// After the first signal the run winds down; a second one must end the
-		// process at once, so hand the signals back to their default action.
+		// After the first signal the run winds down; a second one ends the
+		// process at once, with one line saying where that leaves the user.
 		<-ctx.Done()
+		again := make(chan os.Signal, 1)
+		signal.Notify(again, os.Interrupt, syscall.SIGTERM)
 		stop()
+		<-again
+		stderr := io.Writer(os.Stderr)
+		if isTerminal(os.Stderr) {
+			fmt.Fprintln(os.Stderr) // off the progress bar's line
+		} else if len(os.Args) > 1 && os.Args[1] == "import" {
+			stderr = logStderr(os.Stderr)
+		}
+		fmt.Fprint(stderr, secondSignalText(os.Args[1:]))
+		os.Exit(exitInterrupted)
 	}()
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()

@@ -56,11 +56,23 @@ input, I/O error, run-wide API error, --max-rejects exceeded); 2 usage error; 3 
 with rejected rows (check: invalid rows); 130 interrupted.
 `
 
+// secondSignalText is the one line a second Ctrl-C prints before the process ends at once. An
+// import's state file is consistent at every instant (it survives kill -9), so --resume continues.
+func secondSignalText(args []string) string {
+	if len(args) > 0 && args[0] == "import" {
+		return "acimport: stopped at once; the state file is consistent: run the same command with --resume to continue\n"
+	}
+	return "acimport: stopped at once\n"
+}
+
 // run is the whole program but for the process: tests call it.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usageText)
 		return exitUsage
+	}
+	if args[0] == "import" {
+		stderr = logStderr(stderr)
 	}
 	var err error
 	switch args[0] {
