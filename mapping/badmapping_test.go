@@ -139,7 +139,7 @@ func TestParseTabs(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err, e := parseFails(t, strings.NewReader(tt.yaml))
-			want := fmt.Sprintf("m.yaml:%d: invalid mapping: YAML syntax error: the line is indented with a tab; YAML indents with spaces only", tt.line)
+			want := fmt.Sprintf("m.yaml:%d: YAML syntax error: the line is indented with a tab; YAML indents with spaces only", tt.line)
 			if !errors.Is(err, ErrSyntax) || e.Line != tt.line || err.Error() != want {
 				t.Errorf("got %q, want %q", err, want)
 			}

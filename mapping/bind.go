@@ -166,6 +166,9 @@ func (m *Mapping) Bind(header []string) (*Binder, error) {
 		b.subs = append(b.subs, bs)
 	}
 	if len(errs) > 0 {
+		if e := m.oneColumnHeader(header); e != nil {
+			return nil, e
+		}
 		slices.SortStableFunc(errs, func(a, b *Error) int { return a.Line - b.Line })
 		joined := make([]error, len(errs))
 		for i, e := range errs {
@@ -268,4 +271,38 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(rb)]
+}
+
+// oneColumnHeader explains why no mapped column is found when the header was read as one
+// column that holds another delimiter: the file is not separated the way the mapping says.
+func (m *Mapping) oneColumnHeader(header []string) *Error {
+	if len(header) != 1 {
+		return nil
+	}
+	best, most := "", 0
+	for _, d := range []string{";", "\t", "|", ","} {
+		n := 0 // the names it would separate
+		for _, part := range strings.Split(header[0], d) {
+			if strings.TrimSpace(part) != "" {
+				n++
+			}
+		}
+		if n > most && n > 1 {
+			best, most = d, n
+		}
+	}
+	if best == "" {
+		return nil
+	}
+	name, set := strconv.Quote(best), strconv.Quote(best)
+	if best == "\t" {
+		name, set = "tab", "tab"
+	}
+	head := header[0]
+	if r := []rune(head); len(r) > 80 {
+		head = string(r[:77]) + "..."
+	}
+	return &Error{File: m.file, Err: problemf(ErrUnknownColumn,
+		"the header was read as one column, %q: the file looks %s-separated; set csv: { delimiter: %s } in the mapping (or delimiter: auto)",
+		head, name, set)}
 }

@@ -1,7 +1,6 @@
 package mapping
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -38,10 +37,11 @@ func (p *parser) parse(data []byte) *Mapping {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		msg, line := syntaxError(err)
+		msg, line = problemLine(data, msg, line)
 		if tab := tabIndented(data, line); tab > 0 && tabProblem(msg) {
 			msg, line = "the line is indented with a tab; YAML indents with spaces only", tab
 		}
-		p.errs = append(p.errs, &Error{File: p.file, Line: line, Err: fmt.Errorf("%w: %s", ErrSyntax, msg)})
+		p.errs = append(p.errs, &Error{File: p.file, Line: line, Err: problemf(ErrSyntax, "YAML syntax error: %s", msg)})
 		return m
 	}
 	if !p.countNodes(&doc) {

@@ -68,7 +68,7 @@ func TestParseErrors(t *testing.T) {
 		{name: "bad field timezone", yaml: "db_id: 1\nfields:\n  email: E\n  t: { column: T, type: datetime, format: YYYY-MM-DD, timezone: Nowhere }\n",
 			want: ErrInvalid, line: 4, path: "fields.t.timezone"},
 		{name: "bad YAML syntax", yaml: "db_id: 1\nfields:\n  email: [E\n  x: y\n",
-			want: ErrSyntax, line: 3, text: "m.yaml:3: invalid mapping: YAML syntax error: "},
+			want: ErrSyntax, line: 3, text: "m.yaml:3: YAML syntax error: "},
 		{name: "bad YAML syntax first line", yaml: "db_id: a: b\n",
 			want: ErrSyntax, line: 1},
 		{name: "tab indentation", yaml: "db_id: 1\nfields:\n\temail: E\n",

@@ -3,10 +3,13 @@ package mapping
 // Rewriting yaml.v3's syntax errors into messages with the right line.
 
 import (
+	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+
+	"go.yaml.in/yaml/v3"
 )
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
@@ -33,4 +36,32 @@ func syntaxError(err error) (string, int) {
 	}
 	// yaml.v3 leaves the line out when it is the first one.
 	return msg, max(line, 1)
+}
+
+// blockProblems are the syntax errors yaml.v3 reports at the line where the enclosing block
+// starts, not where the problem is: a mis-indented line 16 under fields: is "line 9".
+var blockProblems = []string{"did not find expected key", "did not find expected '-' indicator"}
+
+// problemLine finds the line of a block problem that yaml.v3 reports at the start of its block
+// (line): the first line from there whose addition makes the file fail to parse the same way.
+// It returns msg and line unchanged when no such line is found.
+func problemLine(data []byte, msg string, line int) (string, int) {
+	if !slices.Contains(blockProblems, msg) {
+		return msg, line
+	}
+	lines := yamlLines(data)
+	var prefix []byte
+	for i, l := range lines {
+		prefix = append(append(prefix, l...), '\n')
+		if i+1 <= line {
+			continue
+		}
+		var n yaml.Node
+		if err := yaml.Unmarshal(prefix, &n); err != nil {
+			if m, _ := syntaxError(err); m == msg {
+				return fmt.Sprintf("the line is not indented like the lines above it (%s; the block starts at line %d)", msg, line), i + 1
+			}
+		}
+	}
+	return msg, line
 }
