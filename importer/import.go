@@ -174,13 +174,30 @@ func open(cfg Config) (_ *run, err error) {
 	return r, nil
 }
 
-// close closes what open opened; the state file is settled by finish.
+// close closes what open opened; the state file is settled by finish, and the
+// output files, whose errors count, by closeOutputs.
 func (r *run) close() {
 	closeInputs(r.ins)
-	closeSinks(r.sinks)
-	if r.results != nil {
-		r.results.f.Close()
+	r.closeOutputs()
+}
+
+// closeOutputs closes the reject files and the results log, once, and returns
+// the first error: a file whose close failed may not hold what was written.
+func (r *run) closeOutputs() error {
+	var first error
+	for _, s := range r.sinks {
+		if err := s.file.Close(); err != nil && first == nil {
+			first = fmt.Errorf("close the reject file %s: %w", s.path, err)
+		}
 	}
+	r.sinks = nil
+	if r.results != nil {
+		if err := r.results.f.Close(); err != nil && first == nil {
+			first = fmt.Errorf("close the results file %s: %w", r.results.path, err)
+		}
+		r.results = nil
+	}
+	return first
 }
 
 // executed is what the execute phase leaves for finish.
@@ -280,6 +297,9 @@ func (r *run) finish(ctx context.Context, ex executed) (*Summary, error) {
 		// Never expected; if it happens the user must know rather than trust the run.
 		outErr = fmt.Errorf("internal error: %d rows read but neither imported, rejected nor left unsent", lost)
 	}
+	if cerr := r.closeOutputs(); cerr != nil && outErr == nil {
+		outErr = cerr
+	}
 	var err error
 	switch {
 	case outErr != nil:
@@ -297,7 +317,9 @@ func (r *run) finish(ctx context.Context, ex executed) (*Summary, error) {
 				err = rerr
 			}
 		} else {
-			r.state.Close()
+			if cerr := r.state.Close(); cerr != nil {
+				err = fmt.Errorf("%w; and closing the state file failed: %w", err, cerr)
+			}
 			sum.StateFile = r.state.Path()
 		}
 	}

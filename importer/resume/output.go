@@ -1,9 +1,11 @@
 package resume
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"syscall"
 )
 
 // OpenOutput opens an output file of the run: created afresh when size < 0,
@@ -44,11 +46,23 @@ func OpenOutput(path string, size int64) (*os.File, error) {
 	return f, nil
 }
 
-// SyncDir makes a rename or removal in dir durable; failures are ignored, as
-// some file systems cannot sync a folder.
-func SyncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
+// SyncDir makes a rename or removal in dir durable. A file system that cannot
+// sync a folder at all (EINVAL, ENOTSUP) is no error: there is nothing more to
+// do there; any other failure is returned, since the rename may not last.
+func SyncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("sync the folder %s: %w", dir, err)
 	}
+	err = d.Sync()
+	if errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOTSUP) {
+		err = nil
+	}
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("sync the folder %s: %w", dir, err)
+	}
+	return nil
 }

@@ -303,22 +303,20 @@ func (s *Log) rewrite(cp *Checkpoint) error {
 		f.Close()
 		return fmt.Errorf("replace state file: %w", err)
 	}
-	SyncDir(filepath.Dir(s.path))
 	if s.f != nil {
-		s.f.Close()
+		s.f.Close() // the replaced file: what it held is no longer the state
 	}
 	s.f, s.size = f, int64(b.Len())
-	return nil
+	return SyncDir(filepath.Dir(s.path))
 }
 
 // Remove deletes the state of a finished run.
 func (s *Log) Remove() error {
-	s.f.Close()
+	s.f.Close() // about to be removed: its contents no longer matter
 	if err := os.Remove(s.path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("remove state file: %w", err)
 	}
-	SyncDir(filepath.Dir(s.path))
-	return nil
+	return SyncDir(filepath.Dir(s.path))
 }
 
 // Close closes the log, keeping the file for a later resume.
