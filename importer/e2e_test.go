@@ -1,17 +1,13 @@
 package importer
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
-	"fmt"
-	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/acimport/acimport/importer/importtest"
 	"github.com/acimport/acimport/importer/sandbox"
 	"github.com/acimport/acimport/mapping"
 )
@@ -23,35 +19,18 @@ import (
 func TestImportIntoFaultySandbox(t *testing.T) {
 	const rows = 3000
 	sb, err := sandbox.Start("127.0.0.1:0", sandbox.Config{
-		Token: testToken, DBs: []int{5}, FailRate: 0.1, DropRate: 0.02, LimitRPS: 1500, Seed: 7,
+		Token: testToken, DBs: []int{1}, FailRate: 0.1, DropRate: 0.02, LimitRPS: 1500, Seed: 7,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer sb.Close()
 
-	var in bytes.Buffer
-	in.WriteString("Email;Name;Id\n")
-	invalid := map[int]bool{} // by line
-	for i := range rows {
-		line := i + 2
-		switch {
-		case i%37 == 0:
-			fmt.Fprintf(&in, "user%d@example;Имя %d;%d\n", i, i, i) // bad email
-			invalid[line] = true
-		case i%41 == 0:
-			fmt.Fprintf(&in, "user%d@example.com;Имя %d;x%d\n", i, i, i) // bad int
-			invalid[line] = true
-		default:
-			fmt.Fprintf(&in, "user%d@example.com;\"Имя; %d\";%d\n", i, i, i)
-		}
-	}
+	gen := importtest.Customers{Rows: rows, Comma: ';', Invalid: func(i int) bool { return i%37 == 0 || i%41 == 0 }}
 	dir := t.TempDir()
 	path := filepath.Join(dir, "gen.csv")
-	if err := os.WriteFile(path, in.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	m, err := mapping.Parse(strings.NewReader(testMapping), "m.yaml")
+	invalid := gen.Write(t, path)
+	m, err := mapping.Parse(strings.NewReader(importtest.Mapping(';')), "m.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,56 +48,12 @@ func TestImportIntoFaultySandbox(t *testing.T) {
 	if st := sb.Server.Stats(); st.Faults == 0 {
 		t.Fatalf("the sandbox injected no faults: %+v", st)
 	}
-
-	stored := map[string]sandbox.Profile{}
-	for _, p := range sb.Server.Profiles() {
+	stored := map[string]map[string]any{}
+	profiles := sb.Server.Profiles()
+	for _, p := range profiles {
 		email, _ := p.Data["email"].(string)
-		if _, dup := stored[email]; dup {
-			t.Errorf("profile %s stored twice", email)
-		}
-		stored[email] = p
+		stored[email] = p.Data
 	}
-	for i := range rows {
-		if invalid[i+2] {
-			continue
-		}
-		email := fmt.Sprintf("user%d@example.com", i)
-		p, ok := stored[email]
-		if !ok {
-			t.Errorf("row %d (%s) is not stored", i+2, email)
-			continue
-		}
-		if p.Data["_fname"] != fmt.Sprintf("Имя; %d", i) || fmt.Sprint(p.Data["CRM_ID"]) != strconv.Itoa(i) {
-			t.Errorf("row %d stored with wrong values: %v", i+2, p.Data)
-		}
-	}
-	if len(stored) != rows-len(invalid) {
-		t.Errorf("%d profiles stored, want %d", len(stored), rows-len(invalid))
-	}
-
-	f, err := os.Open(filepath.Join(dir, "gen.rejects.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	cr := csv.NewReader(f)
-	cr.Comma = ';'
-	recs, err := cr.ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	seen := map[int]bool{}
-	for _, r := range recs[1:] {
-		line, _ := strconv.Atoi(r[3])
-		if seen[line] {
-			t.Errorf("line %d rejected twice", line)
-		}
-		seen[line] = true
-		if !invalid[line] || r[4] != "invalid_value" {
-			t.Errorf("unexpected reject %v", r)
-		}
-	}
-	if len(seen) != len(invalid) {
-		t.Errorf("%d rows in the reject file, want %d", len(seen), len(invalid))
-	}
+	gen.CheckStored(t, stored, len(profiles), invalid)
+	gen.CheckRejectedOnce(t, filepath.Join(dir, "gen.rejects.csv"), invalid, "invalid_value")
 }

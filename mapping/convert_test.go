@@ -5,15 +5,14 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"strings"
 	"sync"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+	"github.com/acimport/acimport/importer/importtest"
+)
 
 func TestConvertBodies(t *testing.T) {
 	header := []string{"E-mail", "Phone", "CRM ID", "ID", "Name"}
@@ -239,19 +238,7 @@ func TestGolden(t *testing.T) {
 		}
 		fmt.Fprintf(&out, "row %d: key %s\n%s\n", i+2, key, body)
 	}
-	const golden = "testdata/realistic.golden"
-	if *update {
-		if err := os.WriteFile(golden, out.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if out.String() != string(want) {
-		t.Errorf("output differs from %s (run with -update if the change is intended):\n%s", golden, out.String())
-	}
+	importtest.Golden(t, "testdata/realistic.golden", out.Bytes())
 }
 
 // Many goroutines share one Binder; run with -race.

@@ -2,9 +2,7 @@ package main
 
 import (
 	"bytes"
-	"encoding/csv"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -15,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acimport/acimport/importer/importtest"
 	"github.com/acimport/acimport/importer/sandbox"
 )
 
@@ -29,33 +28,15 @@ func buildBinary(t *testing.T) string {
 	return bin
 }
 
-const crashMapping = `db_id: 1
-fields:
-  email:  { column: email, type: email }
-  _fname: name
-  CRM_ID: { column: id, type: int }
-`
+// crashMapping and crashInput are the customers of importtest, comma-separated.
+var crashMapping = importtest.Mapping(',')
 
 // crashInput writes n rows, every 20th with an invalid id; it returns the
 // lines (1-based, header = 1) of the invalid ones.
 func crashInput(t *testing.T, dir string, n int) (path string, invalid map[int]bool) {
 	t.Helper()
-	var b bytes.Buffer
-	b.WriteString("email,name,id\n")
-	invalid = map[int]bool{}
-	for i := range n {
-		if i%20 == 7 {
-			fmt.Fprintf(&b, "user%d@example.com,Имя %d,x%d\n", i, i, i)
-			invalid[i+2] = true
-			continue
-		}
-		fmt.Fprintf(&b, "user%d@example.com,\"Имя, %d\",%d\n", i, i, i)
-	}
 	path = filepath.Join(dir, "big.csv")
-	if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path, invalid
+	return path, importtest.Customers{Rows: n}.Write(t, path)
 }
 
 // TestKillAndResume imports 20,000 rows, killing the process with SIGKILL at
@@ -149,52 +130,16 @@ func TestKillAndResume(t *testing.T) {
 		t.Errorf("the finished run left its state file (%v)", err)
 	}
 
-	// Every valid row stored once, with its values.
-	stored := map[string]sandbox.Profile{}
-	for _, p := range sb.Server.Profiles() {
-		stored[p.Data["email"].(string)] = p
+	// Every valid row stored once, with its values; every invalid row in the
+	// reject file exactly once; nothing torn.
+	stored := map[string]map[string]any{}
+	profiles := sb.Server.Profiles()
+	for _, p := range profiles {
+		stored[p.Data["email"].(string)] = p.Data
 	}
-	for i := range rows {
-		if invalid[i+2] {
-			continue
-		}
-		email := fmt.Sprintf("user%d@example.com", i)
-		p, ok := stored[email]
-		if !ok {
-			t.Errorf("line %d (%s) was never stored", i+2, email)
-			continue
-		}
-		if p.Data["_fname"] != fmt.Sprintf("Имя, %d", i) || fmt.Sprint(p.Data["CRM_ID"]) != strconv.Itoa(i) {
-			t.Errorf("line %d stored with wrong values: %v", i+2, p.Data)
-		}
-	}
-	if len(stored) != rows-len(invalid) {
-		t.Errorf("%d profiles stored, want %d", len(stored), rows-len(invalid))
-	}
-
-	// Every invalid row in the reject file exactly once; nothing torn.
-	f, err := os.Open(filepath.Join(dir, "big.rejects.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll() // fails on a torn line (wrong field count)
-	if err != nil {
-		t.Fatalf("reject file is damaged: %v", err)
-	}
-	seen := map[int]int{}
-	for _, r := range recs[1:] {
-		line, _ := strconv.Atoi(r[3])
-		seen[line]++
-		if !invalid[line] || r[4] != "invalid_value" {
-			t.Errorf("unexpected reject row %v", r)
-		}
-	}
-	for line := range invalid {
-		if seen[line] != 1 {
-			t.Errorf("line %d is in the reject file %d times", line, seen[line])
-		}
-	}
+	gen := importtest.Customers{Rows: rows}
+	gen.CheckStored(t, stored, len(profiles), invalid)
+	gen.CheckRejectedOnce(t, filepath.Join(dir, "big.rejects.csv"), invalid, "invalid_value")
 
 	// Rows sent twice: only those not yet checkpointed at a kill — in flight,
 	// answered but waiting for the journal, or in the journal's open batch.

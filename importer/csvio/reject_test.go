@@ -3,15 +3,11 @@ package csvio
 import (
 	"bytes"
 	"errors"
-	"flag"
-	"os"
-	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+	"github.com/acimport/acimport/importer/importtest"
+)
 
 // rejectCodeReason is what the round-trip tests reject a record with.
 func rejectCodeReason(rec *Record) (code, reason string) {
@@ -174,21 +170,7 @@ func TestRejectRoundTrip(t *testing.T) {
 // -update rewrites the file.
 func checkGolden(t *testing.T, got []byte) {
 	t.Helper()
-	name := strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())
-	path := filepath.Join("testdata", name+".golden.csv")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("reject file differs from %s:\n got %q\nwant %q", path, got, want)
-	}
+	importtest.Golden(t, importtest.GoldenName(t, ".golden.csv"), got)
 }
 
 func TestRejectWriterValues(t *testing.T) {
