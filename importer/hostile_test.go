@@ -71,7 +71,7 @@ func TestHostileAnswers(t *testing.T) {
 		t.Run(tc.Name, func(t *testing.T) {
 			srv := httptest.NewServer(tc.Handler)
 			defer srv.Close()
-			sum, err, dir := runImport(t, srv.URL, oneRow, func(c *Config) {
+			sum, dir, err := runImport(t, srv.URL, oneRow, func(c *Config) {
 				c.Retries = 2
 				c.Timeout = 200 * time.Millisecond
 			})
@@ -107,7 +107,7 @@ func TestRedirectNotFollowed(t *testing.T) {
 		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusTemporaryRedirect)
 	}))
 	defer srv.Close()
-	sum, err, _ := runImport(t, srv.URL, oneRow, nil)
+	sum, _, err := runImport(t, srv.URL, oneRow, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func TestTLS(t *testing.T) {
 	defer srv.Close()
 
 	// Not trusted: the run stops at once and says what to do.
-	sum, err, _ := runImport(t, srv.URL, oneRow, nil)
+	sum, _, err := runImport(t, srv.URL, oneRow, nil)
 	if err == nil || !strings.Contains(err.Error(), "--ca-file") || sum.Rejected != 0 {
 		t.Fatalf("untrusted certificate: err = %v, summary %+v; want a run-wide error naming --ca-file", err, sum)
 	}
@@ -137,7 +137,7 @@ func TestTLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum, err, _ = runImport(t, srv.URL, oneRow, func(c *Config) { c.RootCAs = roots })
+	sum, _, err = runImport(t, srv.URL, oneRow, func(c *Config) { c.RootCAs = roots })
 	if err != nil || sum.Imported != 1 {
 		t.Fatalf("with --ca-file: err = %v, summary %+v", err, sum)
 	}
@@ -186,7 +186,7 @@ func TestOutputFilesArePrivate(t *testing.T) {
 	dir := t.TempDir()
 	rej := filepath.Join(dir, "old-rejects.csv")
 	os.WriteFile(rej, []byte("old"), 0o644)
-	_, err, tmp := runImport(t, srv.URL, oneRow, func(c *Config) { c.RejectPath = rej })
+	_, tmp, err := runImport(t, srv.URL, oneRow, func(c *Config) { c.RejectPath = rej })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +201,7 @@ func TestOutputFilesArePrivate(t *testing.T) {
 	}
 	// The state file of an interrupted run too.
 	stop := newAPIServer(t, func(w http.ResponseWriter, email string, n int) { apiError(w, 403, 403, "Invalid token") })
-	_, _, tmp = runImport(t, stop.URL, oneRow, nil)
+	_, tmp, _ = runImport(t, stop.URL, oneRow, nil)
 	st, err := os.Stat(filepath.Join(tmp, "in.rejects.state"))
 	if err != nil || st.Mode().Perm() != 0o600 {
 		t.Errorf("state file: %v, mode %v", err, st)
@@ -238,7 +238,7 @@ func TestDeadKeptAliveConnection(t *testing.T) {
 	for i := range rows {
 		csv += fmt.Sprintf("r%d@example.com;R;%d\n", i, i)
 	}
-	sum, err, _ := runImport(t, srv.URL, csv, func(c *Config) { c.Workers = 1; c.Retries = 0 })
+	sum, _, err := runImport(t, srv.URL, csv, func(c *Config) { c.Workers = 1; c.Retries = 0 })
 	if err != nil || sum.Imported != rows || sum.Rejected != 0 {
 		t.Fatalf("err %v, summary %+v: every row should be imported", err, sum)
 	}
@@ -289,7 +289,7 @@ func TestProxyFromEnvironment(t *testing.T) {
 	}()
 	t.Setenv("HTTP_PROXY", "http://"+ln.Addr().String())
 	t.Setenv("NO_PROXY", "")
-	sum, err, _ := runImport(t, "http://altcraft.invalid", oneRow, func(c *Config) { c.InsecureHTTP = true })
+	sum, _, err := runImport(t, "http://altcraft.invalid", oneRow, func(c *Config) { c.InsecureHTTP = true })
 	if err != nil || sum.Imported != 1 {
 		t.Fatalf("through the proxy: err %v, summary %+v", err, sum)
 	}

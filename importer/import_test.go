@@ -96,7 +96,7 @@ func (s *apiServer) got() []received {
 }
 
 // runImport writes csv and runs an import against url with fast retries.
-func runImport(t *testing.T, url, csv string, tweak func(*Config)) (*Summary, error, string) {
+func runImport(t *testing.T, url, csv string, tweak func(*Config)) (*Summary, string, error) {
 	t.Helper()
 	dir := t.TempDir()
 	in := filepath.Join(dir, "in.csv")
@@ -119,7 +119,7 @@ func runImport(t *testing.T, url, csv string, tweak func(*Config)) (*Summary, er
 	}
 	sum, err := Import(context.Background(), cfg)
 	assertNoToken(t, dir, stderr.String())
-	return sum, err, dir
+	return sum, dir, err
 }
 
 // assertNoToken fails if the token shows anywhere a user could read it.
@@ -155,7 +155,7 @@ const fiveRows = "Email;Name;Id\r\n" +
 
 func TestImportAllRowsArrive(t *testing.T) {
 	srv := newAPIServer(t, nil)
-	sum, err, dir := runImport(t, srv.URL, fiveRows, nil)
+	sum, dir, err := runImport(t, srv.URL, fiveRows, nil)
 	if err != nil {
 		t.Fatalf("Import: %v", err)
 	}
@@ -234,7 +234,7 @@ func TestImportRejectsAndRetries(t *testing.T) {
 			ok(w, email)
 		}
 	})
-	sum, err, dir := runImport(t, srv.URL, csv, nil)
+	sum, dir, err := runImport(t, srv.URL, csv, nil)
 	if err != nil {
 		t.Fatalf("Import: %v", err)
 	}
@@ -287,7 +287,7 @@ func TestImportRejectsAndRetries(t *testing.T) {
 
 	// Fed back with the same mapping, the reject file is read as input and its
 	// reject columns are replaced, not duplicated.
-	sum2, err, dir2 := runImport(t, srv.URL, rej, nil)
+	sum2, dir2, err := runImport(t, srv.URL, rej, nil)
 	if err != nil {
 		t.Fatalf("second Import: %v", err)
 	}
@@ -326,7 +326,7 @@ func TestImportRunWideErrorStops(t *testing.T) {
 			srv := newAPIServer(t, func(w http.ResponseWriter, email string, n int) {
 				apiError(w, tc.Status, tc.Code, tc.Text)
 			})
-			sum, err, dir := runImport(t, srv.URL, rows.String(), func(c *Config) { c.Rate = 0 })
+			sum, dir, err := runImport(t, srv.URL, rows.String(), func(c *Config) { c.Rate = 0 })
 			var ae *altcraft.APIError
 			if !errors.As(err, &ae) || ae.Code != tc.Code {
 				t.Fatalf("err = %v, want *altcraft.APIError %d", err, tc.Code)
@@ -354,7 +354,7 @@ func TestImportAPIDown(t *testing.T) {
 		fmt.Fprintf(&rows, "u%d@example.com;U;%d\n", i, i)
 	}
 	srv := newAPIServer(t, func(w http.ResponseWriter, email string, n int) { w.WriteHeader(502) })
-	sum, err, _ := runImport(t, srv.URL, rows.String(), func(c *Config) { c.downRun = 20 })
+	sum, _, err := runImport(t, srv.URL, rows.String(), func(c *Config) { c.downRun = 20 })
 	var de *APIDownError
 	if !errors.As(err, &de) {
 		t.Fatalf("err = %v, want *APIDownError", err)
@@ -374,7 +374,7 @@ func TestImportMaxRejects(t *testing.T) {
 		fmt.Fprintf(&rows, "u%d@example.com;U;x%d\n", i, i) // every Id is invalid
 	}
 	srv := newAPIServer(t, nil)
-	sum, err, _ := runImport(t, srv.URL, rows.String(), func(c *Config) { c.MaxRejects = 3 })
+	sum, _, err := runImport(t, srv.URL, rows.String(), func(c *Config) { c.MaxRejects = 3 })
 	if !errors.Is(err, ErrTooManyRejects) {
 		t.Fatalf("err = %v, want ErrTooManyRejects", err)
 	}
@@ -420,7 +420,7 @@ func TestImportSameKeyInFileOrder(t *testing.T) {
 		ok(w, req.Email)
 	}))
 	defer srv.Close()
-	sum, err, _ := runImport(t, srv.URL, rows.String(), func(c *Config) { c.Workers = 8; c.Rate = 0 })
+	sum, _, err := runImport(t, srv.URL, rows.String(), func(c *Config) { c.Workers = 8; c.Rate = 0 })
 	if err != nil || sum.Imported != 60 {
 		t.Fatalf("Import: %v, %+v", err, sum)
 	}
@@ -447,7 +447,7 @@ func TestImportStdinNeedsReject(t *testing.T) {
 
 func TestImportMappingDoesNotFitHeader(t *testing.T) {
 	srv := newAPIServer(t, nil)
-	_, err, _ := runImport(t, srv.URL, "Emial;Name;Id\na@example.com;A;1\n", nil)
+	_, _, err := runImport(t, srv.URL, "Emial;Name;Id\na@example.com;A;1\n", nil)
 	if !errors.Is(err, ErrInput) || !errors.Is(err, mapping.ErrUnknownColumn) || !strings.Contains(err.Error(), "Email") {
 		t.Fatalf("err = %v, want ErrInput wrapping mapping.ErrUnknownColumn", err)
 	}

@@ -48,7 +48,7 @@ func throttleShare(s *Summary) float64 {
 func TestPacingBehindNginxLimit(t *testing.T) {
 	ng, sb := behindNginx(t, nginxtest.Config{LimitRPS: 300, Burst: 30})
 	const rows = 1200
-	sum, err, _ := runImport(t, ng.URL, manyRows(rows), func(c *Config) {
+	sum, _, err := runImport(t, ng.URL, manyRows(rows), func(c *Config) {
 		c.Rate, c.Workers, c.Retries, c.RootCAs = 0, 32, 5, ng.Roots
 		c.backoff = defaultBackoff
 	})
@@ -73,7 +73,7 @@ func TestPacingBehindNginxLimit(t *testing.T) {
 func TestFixedRateUnderNginxLimit(t *testing.T) {
 	ng, _ := behindNginx(t, nginxtest.Config{LimitRPS: 300, Burst: 30})
 	const rows = 500
-	sum, err, _ := runImport(t, ng.URL, manyRows(rows), func(c *Config) {
+	sum, _, err := runImport(t, ng.URL, manyRows(rows), func(c *Config) {
 		c.Rate, c.Workers, c.RootCAs = 250, 32, ng.Roots
 	})
 	if err != nil {
@@ -107,7 +107,7 @@ func TestOutageBehindNginx(t *testing.T) {
 		time.Sleep(3 * time.Second)
 		errc <- ng.SetUpstream(true)
 	}()
-	sum, err, _ := runImport(t, ng.URL, manyRows(rows), func(c *Config) {
+	sum, _, err := runImport(t, ng.URL, manyRows(rows), func(c *Config) {
 		c.Rate, c.Workers, c.Retries, c.RootCAs = 200, 16, 3, ng.Roots
 		c.backoff = defaultBackoff
 		c.outageAfter, c.probeFirst, c.probeMax = 500*time.Millisecond, 200*time.Millisecond, time.Second

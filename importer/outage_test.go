@@ -230,7 +230,7 @@ func TestOutageMidRun(t *testing.T) {
 		time.Sleep(1500 * time.Millisecond)
 		down.Store(false)
 	}()
-	sum, err, dir := runImport(t, srv.URL, manyRows(rows), func(c *Config) {
+	sum, dir, err := runImport(t, srv.URL, manyRows(rows), func(c *Config) {
 		c.Workers, c.Retries, c.Rate = 8, 2, 200
 		c.backoff = backoff{base: 20 * time.Millisecond, max: 200 * time.Millisecond}
 		c.outageAfter, c.probeFirst, c.probeMax = 300*time.Millisecond, 100*time.Millisecond, 200*time.Millisecond
@@ -260,7 +260,7 @@ func TestOutageLongerThanOutageWait(t *testing.T) {
 		}
 		ok(w, email)
 	})
-	sum, err, dir := runImport(t, srv.URL, manyRows(200), func(c *Config) {
+	sum, dir, err := runImport(t, srv.URL, manyRows(200), func(c *Config) {
 		c.Workers, c.Retries, c.Rate = 4, 1, 100
 		c.OutageWait = 500 * time.Millisecond
 		c.outageAfter, c.probeFirst, c.probeMax = 200*time.Millisecond, 50*time.Millisecond, 100*time.Millisecond

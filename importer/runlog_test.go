@@ -19,7 +19,7 @@ import (
 func TestImportStartLine(t *testing.T) {
 	srv := newAPIServer(t, nil)
 	var buf syncBuffer
-	_, err, dir := runImport(t, srv.URL, "Email;Name;Id\na@example.com;A;1\n", func(c *Config) { c.Rate = 10; c.Stderr = &buf })
+	_, dir, err := runImport(t, srv.URL, "Email;Name;Id\na@example.com;A;1\n", func(c *Config) { c.Rate = 10; c.Stderr = &buf })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func TestSummaryByInput(t *testing.T) {
 	a, b := filepath.Join(dir, "a.csv"), filepath.Join(dir, "b.csv")
 	os.WriteFile(a, []byte("Email;Name;Id\na@example.com;A;1\nb@example.com;B;x\n"), 0o600)
 	os.WriteFile(b, []byte("Email;Name;Id\nc@example.com;C;3\n"), 0o600)
-	sum, err, _ := runImport(t, srv.URL, "", func(c *Config) { c.Files = []string{a, b}; c.ResultsPath = ""; c.SummaryPath = "" })
+	sum, _, err := runImport(t, srv.URL, "", func(c *Config) { c.Files = []string{a, b}; c.ResultsPath = ""; c.SummaryPath = "" })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 )
 
 // parseFails parses text and returns its first *Error, failing the test when there is none.
-func parseFails(t *testing.T, r io.Reader) (error, *Error) {
+func parseFails(t *testing.T, r io.Reader) (*Error, error) {
 	t.Helper()
 	m, err := Parse(r, "m.yaml")
 	if err == nil {
@@ -20,7 +20,7 @@ func parseFails(t *testing.T, r io.Reader) (error, *Error) {
 	if !errors.As(err, &e) {
 		t.Fatalf("error %q (%T) holds no *Error", err, err)
 	}
-	return err, e
+	return e, err
 }
 
 // laughs is a billion-laughs file: each level lists the one before nine times, 9^depth strings in all.
@@ -99,7 +99,7 @@ func TestParseLimits(t *testing.T) {
 			var before, after runtime.MemStats
 			runtime.GC()
 			runtime.ReadMemStats(&before)
-			err, e := parseFails(t, tt.in())
+			e, err := parseFails(t, tt.in())
 			runtime.ReadMemStats(&after)
 			if !errors.Is(err, tt.is) || !errors.Is(err, ErrInvalid) || e.Line != tt.line || !strings.Contains(err.Error(), tt.text) {
 				t.Errorf("got %v (line %d), want %v at line %d holding %q", err, e.Line, tt.is, tt.line, tt.text)
@@ -138,7 +138,7 @@ func TestParseTabs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err, e := parseFails(t, strings.NewReader(tt.yaml))
+			e, err := parseFails(t, strings.NewReader(tt.yaml))
 			want := fmt.Sprintf("m.yaml:%d: YAML syntax error: the line is indented with a tab; YAML indents with spaces only", tt.line)
 			if !errors.Is(err, ErrSyntax) || e.Line != tt.line || err.Error() != want {
 				t.Errorf("got %q, want %q", err, want)
@@ -210,7 +210,7 @@ func TestParseWrongTypes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err, e := parseFails(t, strings.NewReader(tt.yaml))
+			e, err := parseFails(t, strings.NewReader(tt.yaml))
 			if joined, ok := err.(interface{ Unwrap() []error }); ok {
 				t.Errorf("want one error, got %d:\n%v", len(joined.Unwrap()), err)
 			}

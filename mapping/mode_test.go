@@ -162,7 +162,7 @@ func TestActionErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.Name, func(t *testing.T) {
-			err, e := parseFails(t, strings.NewReader(tc.Mapping))
+			e, err := parseFails(t, strings.NewReader(tc.Mapping))
 			if e.Line != tc.Line || !strings.Contains(err.Error(), tc.Want) {
 				t.Errorf("error %q at line %d, want line %d with %q", err, e.Line, tc.Line, tc.Want)
 			}
