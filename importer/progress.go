@@ -328,6 +328,6 @@ func startLine(w io.Writer, cfg Config, ins []*input, method string) {
 	if cfg.Rate > 0 {
 		rate = strconv.FormatFloat(cfg.Rate, 'f', -1, 64) + " requests/s"
 	}
-	fmt.Fprintf(w, "importing %s into %s: database %d, matching %s, %s; --rate %s, --workers %d\n",
-		strings.Join(names, ", "), host, cfg.Mapping.DBID, cfg.Mapping.Matching, method, rate, cfg.Workers)
+	fmt.Fprintf(w, "importing %s into %s: database %d, mode %s (%s), matching %s; --rate %s, --workers %d\n",
+		strings.Join(names, ", "), host, cfg.Mapping.DBID, cfg.Mapping.Mode, method, cfg.Mapping.Matching, rate, cfg.Workers)
 }

@@ -24,7 +24,7 @@ func TestImportStartLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	stderr := buf.String()
-	want := fmt.Sprintf("importing %s into %s: database 5, matching email, profiles/import; --rate 10 requests/s, --workers 4\n", filepath.Join(dir, "in.csv"), srv.URL)
+	want := fmt.Sprintf("importing %s into %s: database 5, mode upsert (profiles/import), matching email; --rate 10 requests/s, --workers 4\n", filepath.Join(dir, "in.csv"), srv.URL)
 	if !strings.HasPrefix(stderr, want) {
 		t.Errorf("stderr starts:\n%s\nwant:\n%s", stderr, want)
 	}
@@ -107,5 +107,32 @@ func TestInterruptNotice(t *testing.T) {
 				t.Errorf("stderr:\n%s\nwant it to say once %q, and not %q", got, tc.Want, tc.Not)
 			}
 		})
+	}
+}
+
+// The progress bar's last frame carries the summary's counts.
+func TestImportProgressLastFrameIsTheSummary(t *testing.T) {
+	var rows strings.Builder
+	rows.WriteString("Email;Name;Id\n")
+	for i := range 500 {
+		id := fmt.Sprint(i)
+		if i%10 == 3 {
+			id = "x"
+		}
+		fmt.Fprintf(&rows, "u%d@example.com;U;%s\n", i, id)
+	}
+	srv := newAPIServer(t, nil)
+	var buf syncBuffer
+	sum, _, err := runImport(t, srv.URL, rows.String(), func(c *Config) { c.Progress = ProgressBar; c.Stderr = &buf })
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	bar := out[:strings.LastIndex(out, "\n\n")] // the summary follows the bar after a blank line
+	frames := strings.Split(bar, "\r")
+	last := frames[len(frames)-1]
+	want := fmt.Sprintf("%s of %s rows: %s imported, %s rejected", thousands(sum.RowsRead), thousands(sum.RowsRead), thousands(sum.Imported), thousands(sum.Rejected))
+	if !strings.Contains(last, want) || !strings.Contains(last, "100%") {
+		t.Errorf("last frame %q, want it to say %q at 100%%", last, want)
 	}
 }

@@ -56,7 +56,7 @@ func TestStderrFirstLinePerExitCode(t *testing.T) {
 	defer sb.Close()
 	t.Setenv("ALTCRAFT_TOKEN", "tok")
 	start := func(file string) string {
-		return "importing " + file + " into " + sb.URL + ": database 1, matching email, profiles/import; --rate 10 requests/s, --workers 8\n"
+		return "importing " + file + " into " + sb.URL + ": database 1, mode upsert (profiles/import), matching email; --rate 10 requests/s, --workers 8\n"
 	}
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
