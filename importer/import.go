@@ -35,6 +35,9 @@ type Config struct {
 	Retries    int           // retries of a transient failure; negative: 0
 	Timeout    time.Duration // per request; 0: 30s
 	MaxRejects int           // stop once more rows than this are rejected; 0: no limit
+	// Batch is the most rows a request carries, through the *_batch method of the mapping's mode
+	// (Mapping.CheckBatch must allow it); 0 or 1: one request per row.
+	Batch int
 
 	RejectPath  string // one reject file for all inputs; "": <input>.rejects.csv beside each
 	ResultsPath string // per-row results log; "": none
@@ -228,13 +231,15 @@ func (r *run) execute(ctx context.Context) executed {
 	}
 
 	p := &pool{
-		client:  r.client,
-		method:  cfg.Mapping.Mode.Method(false),
-		pacer:   newPacer(cfg.Rate, nil),
-		workers: cfg.Workers,
-		retries: cfg.Retries,
-		backoff: cfg.backoff,
-		downRun: cfg.downRun,
+		client:      r.client,
+		method:      cfg.Mapping.Mode.Method(false),
+		batch:       cfg.Batch,
+		batchMethod: cfg.Mapping.Mode.Method(true),
+		pacer:       newPacer(cfg.Rate, nil),
+		workers:     cfg.Workers,
+		retries:     cfg.Retries,
+		backoff:     cfg.backoff,
+		downRun:     cfg.downRun,
 		gate: newGate(cfg.Workers, cfg.OutageWait, cfg.outageAfter, cfg.probeFirst, cfg.probeMax, func(line string) {
 			fmt.Fprintln(cfg.Stderr, line)
 		}),
@@ -267,7 +272,7 @@ func (r *run) execute(ctx context.Context) executed {
 	go func() {
 		defer wg.Done()
 		defer close(rows)
-		if err := readInputs(stopCtx, r.ins, skip, p.bodyPool, rows, outcomes, ex.st); err != nil {
+		if err := readInputs(stopCtx, r.ins, skip, p.bodyPool, rows, outcomes, ex.st, p.batch > 1); err != nil {
 			ex.readErr = err
 			halt(err)
 		}
@@ -351,6 +356,13 @@ func (c *Config) validate() error {
 		return errorf(ErrUsage, "reading standard input needs --reject FILE for the rows that fail")
 	case c.Resume && slices.Contains(c.Files, "-"):
 		return errorf(ErrUsage, "a run that reads standard input cannot be resumed: it cannot be read again")
+	case c.Batch < 0 || c.Batch > altcraft.MaxBatchItems:
+		return errorf(ErrUsage, "--batch must be between 1 and %d, got %d", altcraft.MaxBatchItems, c.Batch)
+	}
+	if c.Batch > 1 {
+		if err := c.Mapping.CheckBatch(); err != nil {
+			return Mark(ErrUsage, fmt.Errorf("--batch %d: %w", c.Batch, err))
+		}
 	}
 	return nil
 }
@@ -431,7 +443,8 @@ func verifyPrefixes(ins []*input, cp *resume.Checkpoint) error {
 // readInputs reads every input in turn: rows that cannot be parsed or converted
 // go straight to the output as rejects, the rest to the pool. Rows an
 // interrupted run finished (skip) are passed over without converting them.
-func readInputs(ctx context.Context, ins []*input, skip []*resume.Tracker, bufs *sync.Pool, rows chan<- *job, out chan<- outcome, st *stats) error {
+// With items, each row is converted to a batch item rather than a request body.
+func readInputs(ctx context.Context, ins []*input, skip []*resume.Tracker, bufs *sync.Pool, rows chan<- *job, out chan<- outcome, st *stats, items bool) error {
 	for i, in := range ins {
 		done := skip[i]
 		if done != nil && done.Done() {
@@ -481,7 +494,11 @@ func readInputs(ctx context.Context, ins []*input, skip []*resume.Tracker, bufs 
 				continue
 			}
 			bp := bufs.Get().(*[]byte)
-			body, key, err := in.binder.Convert((*bp)[:0], rec.Fields)
+			convert := in.binder.Convert
+			if items {
+				convert = in.binder.ConvertItem
+			}
+			body, key, err := convert((*bp)[:0], rec.Fields)
 			if err != nil {
 				bufs.Put(bp)
 				out <- rowReject(in, rec, ord, err)

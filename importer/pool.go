@@ -45,16 +45,19 @@ type outcome struct {
 // matching key are never in flight together: the later one waits for the earlier,
 // so the last row of the file wins, as in a serial load.
 type pool struct {
-	client   altcraft.Sender
-	method   altcraft.Method
-	pacer    *pacer
-	workers  int
-	retries  int
-	backoff  backoff
-	downRun  int // consecutive transient failures, before the API ever answered, that stop the run
-	gate     *gate
-	stop     func(error)
-	bodyPool *sync.Pool
+	client altcraft.Sender
+	method altcraft.Method
+	// batch > 1 sends up to batch rows a request through batchMethod (batch.go).
+	batch       int
+	batchMethod altcraft.Method
+	pacer       *pacer
+	workers     int
+	retries     int
+	backoff     backoff
+	downRun     int // consecutive transient failures, before the API ever answered, that stop the run
+	gate        *gate
+	stop        func(error)
+	bodyPool    *sync.Pool
 
 	// send is the context of requests already started: it outlives a stop
 	// (the answer to a request in flight is worth waiting for, bounded by
@@ -89,6 +92,10 @@ type keys struct {
 func (p *pool) run(stopCtx context.Context, rows <-chan *job, out chan<- outcome) {
 	k := &keys{queues: map[string][]*job{}}
 	k.room = sync.NewCond(&k.mu)
+	if p.batch > 1 {
+		p.runBatches(stopCtx, k, rows, out)
+		return
+	}
 	var wg sync.WaitGroup
 	for range p.workers {
 		wg.Add(1)
@@ -149,7 +156,7 @@ func (k *keys) done(key string) *job {
 	q[0] = nil
 	k.queues[key] = q[1:]
 	k.held--
-	k.room.Signal()
+	k.room.Broadcast() // batch workers wait for room too (batch.go)
 	return next
 }
 
@@ -157,6 +164,25 @@ func (k *keys) done(key string) *job {
 func (p *pool) process(stopCtx context.Context, j *job) outcome {
 	o := outcome{in: j.in, rec: j.rec, ord: j.ord, status: statusUnsent}
 	defer p.recycle(j)
+	a, attempts, settled := p.sendRetrying(stopCtx, altcraft.Request{Method: p.method, Body: j.body})
+	o.attempts = attempts
+	if !settled {
+		return o
+	}
+	switch a.Kind {
+	case altcraft.OK:
+		o.status, o.profileID = statusImported, a.ProfileID
+	default: // Rejected, or Transient past its retries
+		o.status, o.code, o.reason = statusRejected, a.Code, a.Reason
+	}
+	return o
+}
+
+// sendRetrying sends req, retrying transient failures, until an answer settles it: OK, Rejected,
+// or a Transient one past the retries (its Reason then says so). It returns that answer and the
+// attempts made; settled is false when the run stopped first (a run-wide answer, an outage, a
+// stop), and the request's rows stay unsent. A batch goes through it as one request.
+func (p *pool) sendRetrying(stopCtx context.Context, req altcraft.Request) (a altcraft.Result, attempts int, settled bool) {
 	var b budget
 	for {
 		probe, err := p.gate.admit(stopCtx)
@@ -165,31 +191,26 @@ func (p *pool) process(stopCtx context.Context, j *job) outcome {
 			if errors.As(err, &oe) {
 				p.stop(err)
 			}
-			return o
+			return a, attempts, false
 		}
 		sent, err := p.pacer.Wait(stopCtx)
 		if err != nil {
 			p.gate.abandon(probe)
-			return o
+			return a, attempts, false
 		}
-		o.attempts++
-		a := p.client.Send(p.send, altcraft.Request{Method: p.method, Body: j.body})
+		attempts++
+		a = p.client.Send(p.send, req)
 		p.pacer.Observe(sent, a.RateLimited, a.RetryAfter)
 		if a.Kind != altcraft.Transient || a.RateLimited {
 			p.gate.answered()
 		}
 		switch a.Kind {
-		case altcraft.OK:
+		case altcraft.OK, altcraft.Rejected:
 			p.transientRun.Store(0)
-			o.status, o.profileID = statusImported, a.ProfileID
-			return o
-		case altcraft.Rejected:
-			p.transientRun.Store(0)
-			o.status, o.code, o.reason = statusRejected, a.Code, a.Reason
-			return o
+			return a, attempts, true
 		case altcraft.Fatal:
 			p.stop(a.Err)
-			return o
+			return a, attempts, false
 		}
 		// Transient. A 429 is the API pacing us, not the API failing.
 		if !a.RateLimited {
@@ -199,7 +220,7 @@ func (p *pool) process(stopCtx context.Context, j *job) outcome {
 				// wrong address or a dead API: stop rather than reject every row.
 				if n := p.transientRun.Add(1); p.downRun > 0 && n >= int64(p.downRun) {
 					p.stop(&APIDownError{Failures: n, Last: a.Reason})
-					return o
+					return a, attempts, false
 				}
 			}
 		} else {
@@ -210,21 +231,20 @@ func (p *pool) process(stopCtx context.Context, j *job) outcome {
 			if t := p.gate.undecided(b.sid); !t.IsZero() {
 				// The streak may yet prove run-wide, and then not the row's to pay.
 				if !sleepCtx(stopCtx, time.Until(t)) {
-					return o
+					return a, attempts, false
 				}
 				used = p.gate.used(&b)
 			}
 		}
 		if used > p.retries && !p.gate.isDown() {
-			o.status, o.code = statusRejected, a.Code
-			o.reason = fmt.Sprintf("%s (gave up after %s)", a.Reason, plural(o.attempts, "attempt"))
-			return o
+			a.Reason = fmt.Sprintf("%s (gave up after %s)", a.Reason, plural(attempts, "attempt"))
+			return a, attempts, true
 		}
 		// The backoff grows with the failures charged to the row: after an
 		// outage the rows go again at once, not after the backoff of every
 		// failure the outage caused.
 		if !sleepCtx(stopCtx, p.backoff.delay(max(1, used), a.RetryAfter)) {
-			return o
+			return a, attempts, false
 		}
 		p.retriesDone.Add(1)
 	}

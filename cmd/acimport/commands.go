@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/acimport/acimport/importer"
+	"github.com/acimport/acimport/importer/altcraft"
 	"github.com/acimport/acimport/importer/sandbox"
 )
 
@@ -41,7 +42,7 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		mappingPath, url, tokenFile, reject, results, summary string
 		caFile                                                string
 		rate                                                  float64
-		workers, retries, maxRejects                          int
+		workers, retries, maxRejects, batch                   int
 		mode                                                  string
 		timeout, outageWait                                   time.Duration
 		dryRun, useSandbox, noProgress, resume, insecureHTTP  bool
@@ -62,6 +63,7 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	fs.StringVar(&summary, "summary", "", "write the run summary as JSON to this file")
 	fs.IntVar(&maxRejects, "max-rejects", 0, "stop once more than `N` rows have been rejected; 0 = no limit (rows in flight then are still settled:\n"+
 		"the reject file may hold a few more than N)")
+	fs.IntVar(&batch, "batch", 1, "profiles per request, through the API's *_batch methods (at most 10000, each request under 10 MB); 1 = one request per row")
 	fs.StringVar(&mode, "mode", "", "upsert, update or add: overrides the mapping's mode (update never creates a profile; add never looks one up)")
 	fs.BoolVar(&resume, "resume", false, "continue an interrupted run of the same files from its state file, sending only the rows not yet finished")
 	fs.BoolVar(&dryRun, "dry-run", false, "everything but sending: same as 'acimport check'")
@@ -86,6 +88,8 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return usageErrorf("--outage-wait must be positive, e.g. 5m")
 	case maxRejects < 0:
 		return usageErrorf("--max-rejects must be 0 (no limit) or more")
+	case batch < 1 || batch > altcraft.MaxBatchItems:
+		return usageErrorf("--batch must be between 1 and %d, got %d", altcraft.MaxBatchItems, batch)
 	}
 	m, err := loadMapping(mappingPath)
 	if err != nil {
@@ -107,7 +111,7 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		Mapping: m, Files: fs.Args(), Stdin: stdin, Stderr: stderr,
 		URL: url, Rate: rate, Workers: workers, Retries: retries, Timeout: timeout, OutageWait: outageWait,
 		MaxRejects: maxRejects, RejectPath: reject, ResultsPath: results, SummaryPath: summary,
-		Progress: progressMode(noProgress, stderr), Resume: resume,
+		Progress: progressMode(noProgress, stderr), Resume: resume, Batch: batch,
 		InsecureHTTP: insecureHTTP,
 	}
 	if caFile != "" {

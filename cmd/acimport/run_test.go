@@ -89,11 +89,18 @@ func TestExitCodes(t *testing.T) {
 }
 
 // The README's first command: the example file into the in-process sandbox.
+// With --batch 100 as well: the same outcome through profiles/import_batch.
 func TestImportExampleIntoSandbox(t *testing.T) {
+	for _, batch := range []string{"1", "100"} {
+		t.Run("batch "+batch, func(t *testing.T) { importExampleIntoSandbox(t, "--batch", batch) })
+	}
+}
+
+func importExampleIntoSandbox(t *testing.T, flags ...string) {
 	dir := copyExamples(t)
 	summary := filepath.Join(dir, "summary.json")
-	code, _, stderr := runCmd(t, "", "import", "--sandbox", "--no-progress", "--summary", summary,
-		"-m", filepath.Join(dir, "mapping.yaml"), filepath.Join(dir, "customers.csv"))
+	args := append([]string{"import", "--sandbox", "--no-progress", "--summary", summary}, flags...)
+	code, _, stderr := runCmd(t, "", append(args, "-m", filepath.Join(dir, "mapping.yaml"), filepath.Join(dir, "customers.csv"))...)
 	if code != exitRejected {
 		t.Fatalf("exit %d, want %d (some example rows are invalid on purpose)\n%s", code, exitRejected, stderr)
 	}

@@ -32,6 +32,9 @@ const maxHeaderBytes = 32 << 10
 type Request struct {
 	Method Method
 	Body   []byte
+	// Items is how many profiles a batch method's data holds: its answer must
+	// give as many results. Unused for the single-profile methods.
+	Items int
 }
 
 // Sender sends one request and classifies its answer. *Client is the real one;
@@ -66,6 +69,18 @@ type Result struct {
 	RetryAfter time.Duration
 	// Err is set for Fatal results: the run-wide error to stop with.
 	Err error
+	// Items is an OK batch answer's outcome of each profile, in request order.
+	Items []ItemResult
+}
+
+// ItemResult is the outcome of one profile of a batch: OK with its profile id,
+// Rejected with a code and reason, or Fatal with the run-wide Err.
+type ItemResult struct {
+	Kind      Kind
+	ProfileID string
+	Code      string
+	Reason    string
+	Err       error
 }
 
 // Options configure a Client. Zero values are noted.
@@ -228,6 +243,9 @@ func (c *Client) Send(ctx context.Context, r Request) Result {
 		}
 		return Result{Kind: Transient, Code: "network", Reason: networkReason(err)}
 	}
+	if r.Method.Batch() {
+		return c.redact(classifyBatch(resp.StatusCode(), string(resp.Header.Peek("Retry-After")), resp.Body(), r.Items))
+	}
 	return c.redact(classify(resp.StatusCode(), string(resp.Header.Peek("Retry-After")), resp.Body()))
 }
 
@@ -241,6 +259,13 @@ func (c *Client) redact(a Result) Result {
 	var ae *APIError
 	if errors.As(a.Err, &ae) {
 		ae.Text = strings.ReplaceAll(ae.Text, c.token, "[token]")
+	}
+	for i := range a.Items {
+		it := &a.Items[i]
+		it.Reason = strings.ReplaceAll(it.Reason, c.token, "[token]")
+		if errors.As(it.Err, &ae) {
+			ae.Text = strings.ReplaceAll(ae.Text, c.token, "[token]")
+		}
 	}
 	return a
 }
@@ -315,6 +340,42 @@ func classify(status int, retryAfter string, raw []byte) Result {
 	default:
 		return Result{Kind: Rejected, Code: httpCode, Reason: httpReason(status, raw)}
 	}
+}
+
+// classifyBatch is classify for a batch method: a success answer must hold a
+// result for each of the n profiles, in request order; each becomes an
+// ItemResult as a single profile's answer would. A success without them is
+// not the API's answer and is retried like one.
+func classifyBatch(status int, retryAfter string, raw []byte, n int) Result {
+	if status >= 200 && status < 300 {
+		var ab Answer
+		if json.Unmarshal(raw, &ab) == nil && ab.Error != nil && *ab.Error == 0 {
+			if len(ab.Result) != n {
+				return Result{Kind: Transient, Code: "http_" + strconv.Itoa(status) + "_invalid",
+					Reason: fmt.Sprintf("the batch answer has %d results for %d profiles: %s", len(ab.Result), n, snippet(raw))}
+			}
+			items := make([]ItemResult, n)
+			for i, it := range ab.Result {
+				code, text := Code(it.Error), strings.TrimSpace(it.ErrorText)
+				switch {
+				case code == CodeOK:
+					items[i] = ItemResult{Kind: OK, ProfileID: it.ProfileID}
+				case code.RunWide(text):
+					items[i] = ItemResult{Kind: Fatal, Err: &APIError{Code: int(code), Text: text}}
+				default:
+					items[i] = ItemResult{Kind: Rejected, Code: code.Reject(), Reason: text}
+				}
+			}
+			return Result{Kind: OK, Items: items}
+		}
+	}
+	r := classify(status, retryAfter, raw)
+	if r.Kind == OK {
+		// A single profile's success to a batch: not an answer for its items.
+		return Result{Kind: Transient, Code: "http_" + strconv.Itoa(status) + "_invalid",
+			Reason: "the batch answer has no result for its profiles: " + snippet(raw)}
+	}
+	return r
 }
 
 // plainSuccess reads the API's usual success answer,

@@ -105,3 +105,42 @@ func FuzzPlainSuccess(f *testing.F) {
 		}
 	})
 }
+
+func TestClassifyBatch(t *testing.T) {
+	tests := []struct {
+		Name   string
+		Status int
+		Body   string
+		N      int
+		Kind   Kind
+		Code   string
+		Items  []ItemResult
+	}{
+		{Name: "each item its outcome, in order", Status: 200, N: 3,
+			Body: `{"error":0,"error_text":"Successful operation","result":[{"error":0,"error_text":"","profile_id":"a"},{"error":400,"error_text":"Invalid value of field \"email\": \"x\""},{"error":409,"error_text":"More than one profile matches"}]}`,
+			Kind: OK, Items: []ItemResult{{Kind: OK, ProfileID: "a"}, {Kind: Rejected, Code: "api_400", Reason: `Invalid value of field "email": "x"`}, {Kind: Rejected, Code: "api_409", Reason: "More than one profile matches"}}},
+		{Name: "fewer results than profiles is retried", Status: 200, N: 2, Body: `{"error":0,"error_text":"","result":[{"error":0,"profile_id":"a"}]}`, Kind: Transient, Code: "http_200_invalid"},
+		{Name: "a single answer to a batch is retried", Status: 200, N: 1, Body: `{"error":0,"error_text":"","profile_id":"a"}`, Kind: Transient, Code: "http_200_invalid"},
+		{Name: "an error of the whole batch rejects it", Status: 400, N: 2, Body: `{"error":400,"error_text":"Request body exceeds 10485760 bytes"}`, Kind: Rejected, Code: "api_400"},
+		{Name: "a run-wide error of the batch stops the run", Status: 403, N: 2, Body: `{"error":403,"error_text":"Invalid token"}`, Kind: Fatal},
+		{Name: "429 is transient", Status: 429, N: 2, Body: `{"error":429,"error_text":"Too many requests"}`, Kind: Transient, Code: "http_429"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.Name, func(t *testing.T) {
+			r := classifyBatch(tc.Status, "", []byte(tc.Body), tc.N)
+			if r.Kind != tc.Kind || r.Code != tc.Code || len(r.Items) != len(tc.Items) {
+				t.Fatalf("classifyBatch = %+v", r)
+			}
+			for i, want := range tc.Items {
+				if got := r.Items[i]; got.Kind != want.Kind || got.ProfileID != want.ProfileID || got.Code != want.Code || got.Reason != want.Reason {
+					t.Errorf("item %d = %+v, want %+v", i, got, want)
+				}
+			}
+		})
+	}
+	r := classifyBatch(200, "", []byte(`{"error":0,"result":[{"error":402,"error_text":"Tariff limit"}]}`), 1)
+	var ae *APIError
+	if r.Kind != OK || r.Items[0].Kind != Fatal || !errors.As(r.Items[0].Err, &ae) || ae.Code != 402 {
+		t.Errorf("a run-wide item: %+v", r)
+	}
+}

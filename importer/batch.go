@@ -1,0 +1,215 @@
+package importer
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/acimport/acimport/importer/altcraft"
+	"github.com/acimport/acimport/mapping"
+)
+
+// Batch mode (--batch N): each worker gathers up to N rows, of N different keys none of which is
+// in flight elsewhere, into one *_batch request, and turns the answer's result array into one
+// outcome per row. The rows a worker holds are its own until it has sent them: in flight at once
+// are at most workers × N rows, plus those waiting behind a key (maxWaiting).
+
+// batchLinger is how long a worker waits for more rows before it sends a batch that is not full:
+// long enough that a file read at full speed fills every batch, short enough that a slow pipe
+// into standard input is not held back.
+const batchLinger = 100 * time.Millisecond
+
+// maxBatchBody keeps a batch request under the vendor's 10 MB, with room for what the client
+// adds to the body (the token).
+const maxBatchBody = altcraft.MaxBatchBytes - 64<<10
+
+// takeState is what tryNext found.
+type takeState uint8
+
+const (
+	takeGot    takeState = iota // a row whose key the caller now owns
+	takeClosed                  // rows is closed and drained
+	takeFull                    // the rows waiting behind keys fill maxWaiting: send what you hold
+	takeIdle                    // no row came before the deadline
+)
+
+// tryNext is next for a batch worker, which owns the keys of the rows it has gathered but not
+// yet sent: it never waits for room while holding take (that could wait on its own keys), and it
+// gives up at deadline (zero: wait for a row).
+func (k *keys) tryNext(rows <-chan *job, deadline time.Time) (*job, takeState) {
+	k.take.Lock()
+	defer k.take.Unlock()
+	var timeout <-chan time.Time
+	if !deadline.IsZero() {
+		t := time.NewTimer(time.Until(deadline))
+		defer t.Stop()
+		timeout = t.C
+	}
+	for {
+		k.mu.Lock()
+		full := k.held >= maxWaiting
+		k.mu.Unlock()
+		if full {
+			return nil, takeFull
+		}
+		var j *job
+		var ok bool
+		select {
+		case j, ok = <-rows:
+		case <-timeout:
+			return nil, takeIdle
+		}
+		if !ok {
+			return nil, takeClosed
+		}
+		k.mu.Lock()
+		if q, busy := k.queues[j.key]; busy {
+			k.queues[j.key] = append(q, j)
+			k.held++
+			k.mu.Unlock()
+			continue
+		}
+		k.queues[j.key] = nil
+		k.mu.Unlock()
+		return j, takeGot
+	}
+}
+
+// waitRoom waits until the rows waiting behind keys no longer fill maxWaiting.
+func (k *keys) waitRoom() {
+	k.mu.Lock()
+	for k.held >= maxWaiting {
+		k.room.Wait()
+	}
+	k.mu.Unlock()
+}
+
+// runBatches is run in batch mode.
+func (p *pool) runBatches(stopCtx context.Context, k *keys, rows <-chan *job, out chan<- outcome) {
+	var wg sync.WaitGroup
+	for range p.workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p.batchWorker(stopCtx, k, rows, out)
+		}()
+	}
+	wg.Wait()
+}
+
+func (p *pool) batchWorker(stopCtx context.Context, k *keys, rows <-chan *job, out chan<- outcome) {
+	var (
+		carry  []*job // rows this worker owns and has not sent: handed on by done, or one too many bytes
+		batch  = make([]*job, 0, p.batch)
+		body   []byte
+		closed bool
+	)
+	for {
+		batch = batch[:0]
+		size := 0
+		fits := func(j *job) bool {
+			if size == 0 {
+				size = len(j.in.binder.BatchHead()) + len(mapping.BatchTail)
+			}
+			// A row alone over the limit still goes, alone: the API says what it makes of it.
+			return len(batch) == 0 || size+len(j.body)+1 <= maxBatchBody
+		}
+		take := func(j *job) {
+			size += len(j.body) + 1
+			batch = append(batch, j)
+		}
+		n := 0
+		for ; n < len(carry) && len(batch) < p.batch && fits(carry[n]); n++ {
+			take(carry[n])
+		}
+		carry = append(carry[:0], carry[n:]...)
+		var start time.Time
+	gather:
+		for len(batch) < p.batch && len(carry) == 0 && !closed {
+			var deadline time.Time
+			if len(batch) > 0 {
+				if start.IsZero() {
+					start = time.Now()
+				}
+				deadline = start.Add(batchLinger)
+			}
+			j, st := k.tryNext(rows, deadline)
+			switch st {
+			case takeGot:
+				if !fits(j) {
+					carry = append(carry, j)
+					break gather
+				}
+				take(j)
+			case takeClosed:
+				closed = true
+			case takeFull, takeIdle:
+				break gather
+			}
+		}
+		if len(batch) == 0 {
+			if closed && len(carry) == 0 {
+				return
+			}
+			k.waitRoom()
+			continue
+		}
+		var outs []outcome
+		outs, body = p.processBatch(stopCtx, batch, body)
+		for i, j := range batch {
+			out <- outs[i]
+			if next := k.done(j.key); next != nil {
+				carry = append(carry, next)
+			}
+			batch[i] = nil
+		}
+		if cap(body) > 1<<20 {
+			body = nil // one large batch must not pin its buffer for the run
+		}
+	}
+}
+
+// processBatch sends one batch as one request (sendRetrying: retries, pacing and outages as for a
+// single row) and says what became of each row, in order. buf is reused for the body and returned.
+func (p *pool) processBatch(stopCtx context.Context, batch []*job, buf []byte) ([]outcome, []byte) {
+	outs := make([]outcome, len(batch))
+	for i, j := range batch {
+		outs[i] = outcome{in: j.in, rec: j.rec, ord: j.ord, status: statusUnsent}
+	}
+	body := append(buf[:0], batch[0].in.binder.BatchHead()...)
+	for i, j := range batch {
+		if i > 0 {
+			body = append(body, ',')
+		}
+		body = append(body, j.body...)
+		p.recycle(j)
+	}
+	body = append(body, mapping.BatchTail...)
+	a, attempts, settled := p.sendRetrying(stopCtx, altcraft.Request{Method: p.batchMethod, Body: body, Items: len(batch)})
+	for i := range outs {
+		outs[i].attempts = attempts
+	}
+	if !settled {
+		return outs, body
+	}
+	if a.Kind != altcraft.OK {
+		// The whole batch refused, or failing past its retries: each row with the answer.
+		for i := range outs {
+			outs[i].status, outs[i].code, outs[i].reason = statusRejected, a.Code, a.Reason
+		}
+		return outs, body
+	}
+	for i, it := range a.Items {
+		o := &outs[i]
+		switch it.Kind {
+		case altcraft.OK:
+			o.status, o.profileID = statusImported, it.ProfileID
+		case altcraft.Fatal:
+			// The row stays unsent (resumable); the run stops as for a single row.
+			p.stop(it.Err)
+		default:
+			o.status, o.code, o.reason = statusRejected, it.Code, it.Reason
+		}
+	}
+	return outs, body
+}
