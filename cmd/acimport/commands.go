@@ -192,9 +192,12 @@ func check(ctx context.Context, cfg importer.CheckConfig) error {
 
 const sandboxUsage = `Usage: acimport sandbox [--listen ADDR] [flags]
 
-Serves POST /api/v1.1/profiles/import like the Altcraft API, into memory, for
-rehearsals: point "acimport import --url http://ADDR" at it. Inspect what it holds
-with GET /sandbox/profiles and GET /sandbox/stats. Stop it with Ctrl-C.
+Serves the Altcraft profile import API (POST /api/v1.1/profiles/import, update, add
+and their _batch forms) into memory, for rehearsals: point "acimport import --url
+http://ADDR" at it. Inspect what it holds with GET /sandbox/profiles and GET
+/sandbox/stats (with --token, they need it as Authorization: Bearer TOKEN). Stop it
+with Ctrl-C. It holds your customers' data: an address other machines can reach
+needs --token (or --public).
 
 It keeps every profile in memory (about 2.5 KiB each); for load tests of millions
 of rows, --discard checks and answers every request the same way but keeps nothing.`
@@ -211,9 +214,11 @@ func cmdSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		latency     time.Duration
 		seed        int64
 		tokenFromFs string
+		public      bool
 	)
 	fs.StringVar(&listen, "listen", "127.0.0.1:8765", "address to listen on")
-	fs.StringVar(&tokenFromFs, "token", "", "the only token accepted (default: any non-empty token)")
+	fs.StringVar(&tokenFromFs, "token", "", "the only token accepted (default: any non-empty token); GET /sandbox/profiles and /sandbox/stats then need it too, as Authorization: Bearer TOKEN")
+	fs.BoolVar(&public, "public", false, "allow listening on an address other machines can reach without --token (anyone who reaches it can read every profile)")
 	fs.StringVar(&dbs, "dbs", "", "comma-separated database ids that exist (default: every positive id)")
 	fs.StringVar(&rs, "resources", "", "comma-separated resource ids that exist (default: every positive id)")
 	fs.DurationVar(&latency, "latency", 0, "delay before each answer")
@@ -243,11 +248,14 @@ func cmdSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 	}
 	cfg.Token, cfg.Latency, cfg.FailRate, cfg.DropRate, cfg.LimitRPS, cfg.Seed = tokenFromFs, latency, failRate, dropRate, limitRPS, seed
+	if err := sandbox.CheckListen(listen, cfg.Token, public); err != nil {
+		return usageErrorf("sandbox: %v", err)
+	}
 	inst, err := sandbox.Start(listen, cfg)
 	if err != nil {
 		return fmt.Errorf("start the sandbox: %w", err)
 	}
-	fmt.Fprintf(stderr, "sandbox listening on %s (POST /api/v1.1/profiles/import; GET /sandbox/profiles, /sandbox/stats); Ctrl-C to stop\n", inst.URL)
+	fmt.Fprintf(stderr, "sandbox listening on %s (POST /api/v1.1/profiles/import and the other import methods; GET /sandbox/profiles, /sandbox/stats); Ctrl-C to stop\n", inst.URL)
 	if cfg.Discard {
 		fmt.Fprintln(stderr, "sandbox: --discard: profiles are checked and answered but not kept; /sandbox/profiles stays empty")
 	}

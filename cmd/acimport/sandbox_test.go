@@ -68,6 +68,15 @@ func TestSandboxDiscard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("GET /sandbox/profiles without the token: %s, want 401", resp.Status)
+	}
+	req, _ := http.NewRequest(http.MethodGet, url+"/sandbox/profiles", nil)
+	req.Header.Set("Authorization", "Bearer tok")
+	if resp, err = http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if strings.TrimSpace(string(body)) != `{"profiles":[]}` {

@@ -28,6 +28,8 @@ const defaultMaxBodyBytes = 1 << 20
 // non-empty token and every positive database and resource id.
 type Config struct {
 	// Token is the only accepted API token; "" accepts any non-empty token.
+	// When set, GET /sandbox/profiles and /sandbox/stats need it too, as a
+	// Bearer header: the sandbox holds customers' data.
 	Token string
 	// DBs lists the existing profile databases; nil or empty means every
 	// positive id exists.
@@ -156,12 +158,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			methodNotAllowed(w, http.MethodGet)
 			return
 		}
+		if !s.inspectionAllowed(w, r) {
+			return
+		}
 		writeJSON(w, struct {
 			Profiles []Profile `json:"profiles"`
 		}{s.Profiles()})
 	case statsPath:
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			methodNotAllowed(w, http.MethodGet)
+			return
+		}
+		if !s.inspectionAllowed(w, r) {
 			return
 		}
 		writeJSON(w, s.Stats())
