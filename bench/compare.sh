@@ -4,6 +4,13 @@
 #
 #   bench/compare.sh [--reps N] [--check-rows N] [--mem-rows N] [--import-mem-rows N]
 #                    [--send-rows N] [--send-seconds N] [--port N] [--work DIR]
+#                    [--batch-rows N] [--batch1-rows N] [--batch-mem-rows N] [--only SECTIONS]
+#
+# --only runs some of the sections: sending, checking, memory, pacing, resume, batch (a list
+# separated by commas; all by default). batch compares --batch 1000 with one request a row against
+# `acimport sandbox --discard --latency 50ms`, 8 workers: rows/s (--batch-rows rows with --batch
+# 1000, --batch1-rows rows one request a row), client CPU a row, and the peak RSS of a
+# --batch-mem-rows-row --batch 1000 import against a 100,000-row one.
 #
 # It builds acimport and the helpers under bench/, installs the peers if they are missing (vegeta
 # with `go install`, Miller and GNU time with apt-get), generates the data files with bench/gen,
@@ -26,6 +33,10 @@ send_rows=150000
 send_seconds=6
 port=18765
 work=""
+batch_rows=200000
+batch1_rows=2000
+batch_mem_rows=10000000
+only="sending,checking,memory,pacing,resume,batch"
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--reps) reps=$2; shift 2 ;;
@@ -36,7 +47,11 @@ while [ $# -gt 0 ]; do
 	--send-seconds) send_seconds=$2; shift 2 ;;
 	--port) port=$2; shift 2 ;;
 	--work) work=$2; shift 2 ;;
-	-h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+	--batch-rows) batch_rows=$2; shift 2 ;;
+	--batch1-rows) batch1_rows=$2; shift 2 ;;
+	--batch-mem-rows) batch_mem_rows=$2; shift 2 ;;
+	--only) only=$2; shift 2 ;;
+	-h|--help) sed -n '2,25p' "$0"; exit 0 ;;
 	*) echo "compare.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -49,6 +64,7 @@ if [ -z "$work" ]; then
 fi
 mkdir -p "$work"
 log() { printf '%s\n' "$*" >&2; }
+want() { [[ ",$only," == *",$1,"* ]]; }
 
 # --- tools -------------------------------------------------------------------------------------
 export PATH="$PATH:$(go env GOPATH)/bin"
@@ -80,18 +96,36 @@ gen() { # gen ROWS FILE [args]
 	[ -s "$2" ] || "$work/gen" -rows "$1" -out "$2" -mapping "$mapping" "${@:3}"
 }
 log "generating data"
-gen "$check_rows" "$work/check.csv" -body "$work/body.json"
-gen "$((check_rows + 1))" "$work/resume.csv"
-gen "$send_rows" "$work/send.csv"
-gen "$send_rows" "$work/send-repeat.csv" -customers 1000
-gen 10000 "$work/pace.csv"
-gen 100000 "$work/mem-small.csv"
-gen "$mem_rows" "$work/mem-big.csv"
-if [ "$import_mem_rows" = "$mem_rows" ]; then
-	import_big="$work/mem-big.csv" # the same file as check's: no second 10 M-row file to write
-else
-	import_big="$work/import-big.csv"
-	gen "$import_mem_rows" "$import_big"
+if want sending || want checking || want resume; then
+	gen "$check_rows" "$work/check.csv" -body "$work/body.json"
+fi
+want resume && gen "$((check_rows + 1))" "$work/resume.csv"
+if want sending; then
+	gen "$send_rows" "$work/send.csv"
+	gen "$send_rows" "$work/send-repeat.csv" -customers 1000
+fi
+want pacing && gen 10000 "$work/pace.csv"
+if want memory || want batch; then
+	gen 100000 "$work/mem-small.csv"
+fi
+if want memory; then
+	gen "$mem_rows" "$work/mem-big.csv"
+	if [ "$import_mem_rows" = "$mem_rows" ]; then
+		import_big="$work/mem-big.csv" # the same file as check's: no second 10 M-row file to write
+	else
+		import_big="$work/import-big.csv"
+		gen "$import_mem_rows" "$import_big"
+	fi
+fi
+if want batch; then
+	gen "$batch_rows" "$work/batch.csv"
+	gen "$batch1_rows" "$work/batch1.csv"
+	if [ "$batch_mem_rows" = "$mem_rows" ] && want memory; then
+		batch_big="$work/mem-big.csv"
+	else
+		batch_big="$work/batch-big-$batch_mem_rows.csv"
+		gen "$batch_mem_rows" "$batch_big"
+	fi
 fi
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -129,7 +163,7 @@ rows=()
 row() { rows+=("$(printf '%s|%s|%s|%s|%s|%s' "$@")"); }
 met() { if awk "BEGIN { exit !($1) }"; then echo yes; else echo NO; fi; }
 
-# --- 1. sending ------------------------------------------------------------------------------------
+if want sending; then # --- 1. sending ------------------------------------------------------------------------------------
 log "sending: acimport --workers 32 --rate 0 vs vegeta -rate 0 -max-workers 32 ($reps × A/B)"
 targets="$work/targets.txt"
 printf 'POST http://127.0.0.1:%s/api/v1.1/profiles/import\nContent-Type: application/json\nAccept: application/json\nAuthorization: Bearer bench\n@%s\n' \
@@ -187,7 +221,8 @@ row "sending, client CPU µs a row (vegeta: a request; ratio: vegeta's / acimpor
 ma=$(printf '%s\n' "${sa[@]}" | median); mb=$(printf '%s\n' "${sb[@]}" | median)
 row "sending, sandbox CPU µs a row (new profiles; vegeta: one profile updated)" "$ma" "$mb (vegeta)" "$(calc "$mb / $ma")×" "—" "—"
 
-# --- 2. checking -----------------------------------------------------------------------------------
+fi
+if want checking; then # --- 2. checking -----------------------------------------------------------------------------------
 log "checking $check_rows rows: acimport check vs mlr --icsv --ojsonl cat ($reps × A/B)"
 a=(); b=()
 for _ in $(seq "$reps"); do
@@ -202,7 +237,8 @@ check_secs=$ma
 ratio=$(calc "$mb / $ma")
 row "check, rows/s ($check_rows rows, 8 columns)" "$(calc "$check_rows / $ma" 0)" "$(calc "$check_rows / $mb" 0) (mlr)" "${ratio}×" "≥ 2.0×" "$(met "$ratio >= 2.0")"
 
-# --- 3. memory -------------------------------------------------------------------------------------
+fi
+if want memory; then # --- 3. memory -------------------------------------------------------------------------------------
 log "memory: peak RSS of check and import, 100,000 rows vs more"
 small=$(rss_mib "$bin" check -m "$mapping" "$work/mem-small.csv")
 big=$(rss_mib "$bin" check -m "$mapping" "$work/mem-big.csv")
@@ -227,7 +263,8 @@ if [ "$import_mem_rows" -lt 10000000 ]; then
 fi
 row "$label" "$big" "$small" "${ratio}×" "≤ 64 MiB, ≤ 1.2×" "$(met "$big <= 64 && $ratio <= 1.2")"
 
-# --- 4. pacing ---------------------------------------------------------------------------------------
+fi
+if want pacing; then # --- 4. pacing ---------------------------------------------------------------------------------------
 log "pacing: --rate 500 against a sandbox with 5 ms latency, 20 s"
 out=$("$work/pace" -bin "$bin" -mapping "$mapping" -csv "$work/pace.csv" -rate 500 -latency 5ms)
 log "  $out"
@@ -236,7 +273,8 @@ most=$(sed -n 's/.*max_per_second=\([0-9]*\).*/\1/p' <<<"$out")
 row "pacing, achieved rate at --rate 500 (5 ms latency, 20 s)" "$rate" "500" "$(calc "$rate / 500" 4)" "within 1%" "$(met "$rate >= 495 && $rate <= 505")"
 row "pacing, most requests in any 1 s window" "$most" "505" "$(calc "$most / 505" 3)" "≤ 505" "$(met "$most <= 505")"
 
-# --- 5. resume ---------------------------------------------------------------------------------------
+fi
+if want resume; then # --- 5. resume ---------------------------------------------------------------------------------------
 log "resume: skipping $check_rows finished rows vs checking them ($reps × A/B)"
 rm_outputs "$work/resume.csv"
 "$work/mkstate" -mapping "$mapping" -rows "$check_rows" "$work/resume.csv" >&2
@@ -258,6 +296,60 @@ sandbox_stop
 ma=$(printf '%s\n' "${a[@]}" | median); mb=$(printf '%s\n' "${b[@]}" | median)
 ratio=$(calc "$mb / $ma")
 row "resume, seconds to skip $check_rows finished rows (peer: check of them)" "$ma" "$mb (check)" "${ratio}×" "≥ 4.0× (< ¼ of check)" "$(met "$ratio >= 4.0")"
+
+fi
+if want batch; then # --- 6. batch -------------------------------------------------------------------
+log "batch: --batch 1000 vs one request a row, 8 workers, sandbox --discard --latency 50ms ($reps × A/B)"
+# One import: prints "rows_per_second client_cpu_us_per_row" of FILE ROWS [flags].
+batch_run() {
+	local file=$1 n=$2 t0 secs
+	shift 2
+	rm_outputs "$file"
+	t0=$(now)
+	ALTCRAFT_TOKEN=bench /usr/bin/time -f '%U %S' -o "$work/cpu" "$bin" import --url "http://127.0.0.1:$port" --no-progress \
+		-m "$mapping" --workers 8 --rate 0 "$@" "$file" >/dev/null 2>"$work/import.log" ||
+		{ log "import failed:"; tail -5 "$work/import.log" >&2; exit 1; }
+	grep -Eq "^ +imported +$n\$" "$work/import.log" || { log "the import did not import $n rows:"; tail -5 "$work/import.log" >&2; exit 1; }
+	secs=$(calc "$(now) - $t0" 3)
+	echo "$(calc "$n / $secs" 1) $(calc "$(client_cpu) * 1e6 / $n" 1)"
+}
+ticks=$(getconf CLK_TCK)
+client_cpu() { awk '{ print $1 + $2 }' "$work/cpu"; }
+a=(); b=(); ca=(); cb=()
+sandbox_start --discard --latency 50ms
+for _ in $(seq "$reps"); do
+	batch_run "$work/batch1.csv" "$batch1_rows" --batch 1 >"$work/batch.out"
+	read -r rate cpu <"$work/batch.out"
+	b+=("$rate"); cb+=("$cpu")
+	batch_run "$work/batch.csv" "$batch_rows" --batch 1000 >"$work/batch.out"
+	read -r rate cpu <"$work/batch.out"
+	a+=("$rate"); ca+=("$cpu")
+	log "  --batch 1000: ${a[-1]} rows/s, client CPU ${ca[-1]} µs a row; --batch 1: ${b[-1]} rows/s, ${cb[-1]} µs a row"
+done
+ma=$(printf '%s\n' "${a[@]}" | median); mb=$(printf '%s\n' "${b[@]}" | median)
+ratio=$(calc "$ma / $mb" 1)
+row "batch, rows/s, --batch 1000 ($batch_rows rows; peer: --batch 1, $batch1_rows rows; 8 workers, 50 ms latency)" "$(calc "$ma" 0)" "$(calc "$mb" 1) (--batch 1)" "${ratio}×" "≥ 100×" "$(met "$ratio >= 100")"
+ma=$(printf '%s\n' "${ca[@]}" | median); mb=$(printf '%s\n' "${cb[@]}" | median)
+ratio=$(calc "$ma / $mb" 3)
+row "batch, client CPU µs a row, --batch 1000 (peer: --batch 1)" "$ma" "$mb (--batch 1)" "${ratio}×" "≤ 0.25×" "$(met "$ratio <= 0.25")"
+sandbox_stop
+sandbox_start --discard --latency 50ms
+rm_outputs "$work/mem-small.csv"
+small=$(ALTCRAFT_TOKEN=bench rss_mib "$bin" import --url "http://127.0.0.1:$port" --rate 0 --workers 8 --batch 1000 --no-progress -m "$mapping" "$work/mem-small.csv")
+imported 100000
+rm_outputs "$batch_big"
+t0=$(now)
+big=$(ALTCRAFT_TOKEN=bench rss_mib "$bin" import --url "http://127.0.0.1:$port" --rate 0 --workers 8 --batch 1000 --no-progress -m "$mapping" "$batch_big")
+imported "$batch_mem_rows"
+log "  --batch 1000 import of $batch_mem_rows rows took $(calc "$(now) - $t0" 1) s, peak RSS $big MiB (100,000 rows: $small MiB)"
+sandbox_stop
+ratio=$(calc "$big / $small")
+label="batch, import --batch 1000 peak RSS MiB ($batch_mem_rows rows; peer: 100,000 rows)"
+if [ "$batch_mem_rows" -lt 10000000 ]; then
+	label="$label — the target is 10,000,000 rows"
+fi
+row "$label" "$big" "$small" "${ratio}×" "≤ 64 MiB, ≤ 1.2×" "$(met "$big <= 64 && $ratio <= 1.2")"
+fi
 
 # --- table -------------------------------------------------------------------------------------------
 printf '\n| figure | acimport | peer | ratio | target | met |\n|---|---|---|---|---|---|\n'
