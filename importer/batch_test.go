@@ -252,3 +252,21 @@ func TestInterruptThenResumeBatch(t *testing.T) {
 		t.Errorf("results log names %d rows, want %d", len(lines), f.rows)
 	}
 }
+
+// TestImportBatchOneKeyPastMaxWaiting: more rows of one key than may wait behind it: reading
+// pauses, batch workers holding rows send them rather than wait, and every row is settled.
+func TestImportBatchOneKeyPastMaxWaiting(t *testing.T) {
+	rec := newRecorder(t)
+	var b strings.Builder
+	b.WriteString("Email;Sex\n")
+	for i := range maxWaiting + 500 {
+		if i%50 == 0 {
+			fmt.Fprintf(&b, "other%d@example.com;male\n", i)
+		}
+		b.WriteString("same@example.com;female\n")
+	}
+	sum, _ := importWith(t, rec.URL, batchFields, b.String(), func(c *Config) { c.Batch = 50; c.Workers = 4; c.Rate = 0 })
+	if sum.Imported != sum.RowsRead || sum.RowsRead != int64(maxWaiting+500+(maxWaiting+500+49)/50) {
+		t.Errorf("%+v", sum)
+	}
+}
