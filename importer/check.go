@@ -117,7 +117,7 @@ func check(ctx context.Context, cfg CheckConfig) (rep *CheckReport, err error) {
 	}
 	var sink *rejectSink
 	if cfg.RejectPath != "" {
-		sinks, err := openRejects(ins, cfg.RejectPath, nil)
+		sinks, err := openRejects(ins, cfg.RejectPath, nil, w)
 		if err != nil {
 			return nil, err
 		}

@@ -21,6 +21,12 @@ var (
 	ErrNothingToResume = errors.New("nothing to resume")
 	// ErrResumeMismatch: the state file belongs to other inputs or another mapping.
 	ErrResumeMismatch = errors.New("state file does not match")
+	// ErrLocked: another run holds the lock on the state file.
+	ErrLocked = errors.New("locked by another run")
+	// ErrRefused is matched, besides its own kind, by every refusal to start
+	// because of a state file: ErrUnfinishedRun, ErrNothingToResume,
+	// ErrResumeMismatch, ErrLocked.
+	ErrRefused = errors.New("refused to start")
 )
 
 // APIDownError stops a run whose requests keep failing transiently: the API

@@ -199,9 +199,16 @@ func TestOutputFilesArePrivate(t *testing.T) {
 			t.Errorf("%s has mode %04o, want 0600", filepath.Base(p), st.Mode().Perm())
 		}
 	}
-	// The state file of an interrupted run too.
-	stop := newAPIServer(t, func(w http.ResponseWriter, email string, n int) { apiError(w, 403, 403, "Invalid token") })
-	_, tmp, _ = runImport(t, stop.URL, oneRow, nil)
+	// The state file of an interrupted run too (one that imported a row: a
+	// run that imported none keeps no state).
+	stop := newAPIServer(t, func(w http.ResponseWriter, email string, n int) {
+		if email == "a@example.com" {
+			ok(w, email)
+			return
+		}
+		apiError(w, 403, 403, "Invalid token")
+	})
+	_, tmp, _ = runImport(t, stop.URL, oneRow+"b@example.com;B;2\n", func(c *Config) { c.Workers = 1 })
 	st, err := os.Stat(filepath.Join(tmp, "in.rejects.state"))
 	if err != nil || st.Mode().Perm() != 0o600 {
 		t.Errorf("state file: %v, mode %v", err, st)

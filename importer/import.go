@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"sync"
 	"time"
@@ -48,6 +47,14 @@ type Config struct {
 	// Resume continues the interrupted run of the same inputs and mapping
 	// (Mapping.Digest) from its state file, sending only the rows it had not finished.
 	Resume bool
+	// AutoResume (--resume=auto, for cron) resumes when an unfinished run of
+	// the same inputs and mapping left its state, and otherwise starts over,
+	// first moving the old state and reject file aside. Resume is then ignored.
+	AutoResume bool
+	// Command is the command line's flags as given, without --resume and
+	// without the files: the commands that messages advise are built from it.
+	// Nil: messages say "the same command".
+	Command []string
 
 	// InsecureHTTP allows a plain http URL to a host other than this machine.
 	InsecureHTTP bool
@@ -109,7 +116,7 @@ func Import(ctx context.Context, cfg Config) (*Summary, error) {
 	}
 	r, err := open(cfg)
 	if err != nil {
-		return nil, err
+		return nil, writeRefusedSummary(cfg, err)
 	}
 	defer r.close()
 	ex := r.execute(ctx)
@@ -145,14 +152,14 @@ func open(cfg Config) (_ *run, err error) {
 		}
 		r.client = c
 	}
-	if r.ins, err = openInputsHashed(cfg.Files, cfg.Stdin, cfg.Mapping, r.res.path != ""); err != nil {
+	if r.ins, err = openInputsHashed(cfg.Files, cfg.Stdin, cfg.Mapping, r.res.plan != nil); err != nil {
 		return nil, err
 	}
-	if err = verifyPrefixes(r.ins, r.res.cp); err != nil {
+	if err = r.verifyPrefixes(); err != nil {
 		return nil, err
 	}
 	noticeFormats(cfg.Stderr, r.ins, cfg.Mapping.CSV)
-	if r.sinks, err = openRejects(r.ins, cfg.RejectPath, r.res.cp); err != nil {
+	if r.sinks, err = openRejects(r.ins, cfg.RejectPath, r.res.cp, cfg.Stderr); err != nil {
 		return nil, err
 	}
 	if cfg.ResultsPath != "" {
@@ -164,11 +171,11 @@ func open(cfg Config) (_ *run, err error) {
 			return nil, err
 		}
 	}
-	if r.res.path != "" {
-		if r.res.cp != nil || cfg.Resume {
-			r.state, err = resume.Continue(r.res.path, r.res.id, r.res.cp)
+	if p := r.res.plan; p != nil {
+		if r.res.cp != nil {
+			r.state, err = resume.Continue(p.Lock, r.res.id, r.res.cp)
 		} else {
-			r.state, err = resume.Create(r.res.path, r.res.id)
+			r.state, err = resume.Create(p.Lock, r.res.id)
 		}
 		if err != nil {
 			return nil, err
@@ -180,6 +187,9 @@ func open(cfg Config) (_ *run, err error) {
 // close closes what open opened; the state file is settled by finish, and the
 // output files, whose errors count, by closeOutputs.
 func (r *run) close() {
+	if r.res.plan != nil {
+		r.res.plan.Lock.Release() // unless the state log took it over
+	}
 	closeInputs(r.ins)
 	r.closeOutputs()
 }
@@ -208,6 +218,7 @@ type executed struct {
 	st      *stats
 	p       *pool
 	elapsed time.Duration
+	resumed bool  // the run continued an interrupted one
 	outErr  error // writing the output files
 	readErr error // reading the inputs
 	runErr  error // what stopped the run: an API error, too many rejects, ...
@@ -222,6 +233,7 @@ func (r *run) execute(ctx context.Context) executed {
 	ex := executed{st: newStats()}
 	if cp != nil {
 		ex.st.restore(cp.Counts)
+		ex.resumed = true
 	}
 	stopCtx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
@@ -253,6 +265,7 @@ func (r *run) execute(ctx context.Context) executed {
 	}
 	jr := newJournal(r.ins, r.sinks, r.results, r.state, cp, ex.st)
 	jr.maxRejects, jr.halt, jr.retries = cfg.MaxRejects, halt, p.retriesDone.Load
+	jr.throttled = func() int64 { return ex.st.base.Throttled + int64(p.pacer.Throttled()) }
 	skip := make([]*resume.Tracker, len(r.ins)) // read-only copies: the journal owns its own trackers
 	for i := range r.ins {
 		if cp != nil && i < len(cp.Files) {
@@ -296,7 +309,7 @@ func (r *run) execute(ctx context.Context) executed {
 func (r *run) finish(ctx context.Context, ex executed) (*Summary, error) {
 	cfg := r.cfg
 	sum := ex.st.summary(r.ins, r.sinks, ex.elapsed, ex.p)
-	sum.Resumed = r.res.cp != nil
+	sum.Resumed = ex.resumed
 	outErr := ex.outErr
 	if lost := sum.RowsRead - sum.Imported - sum.Rejected - sum.NotSent; lost != 0 && outErr == nil {
 		// Never expected; if it happens the user must know rather than trust the run.
@@ -317,17 +330,29 @@ func (r *run) finish(ctx context.Context, ex executed) (*Summary, error) {
 		err = ErrInterrupted
 	}
 	if r.state != nil {
-		if err == nil {
+		switch {
+		case err == nil:
 			if rerr := r.state.Remove(); rerr != nil {
 				err = rerr
 			}
-		} else {
+		case r.res.cp == nil && sum.Imported == 0:
+			// Nothing imported (a wrong token, db_id or certificate): no state
+			// to resume, so the fix can be followed by the same command, even
+			// when the fix is to the mapping. Rows rejected on the way are read
+			// again then, and their reject file, kept, is moved aside.
+			if rerr := r.state.Remove(); rerr != nil {
+				err = errors.Join(err, rerr)
+			}
+			sum.advice = fmt.Sprintf("nothing was imported, so no state is kept: once the cause is fixed, run:\n  %s\n", commandText(cfg, ""))
+		default:
 			if cerr := r.state.Close(); cerr != nil {
 				err = fmt.Errorf("%w; and closing the state file failed: %w", err, cerr)
 			}
 			sum.StateFile = r.state.Path()
+			sum.advice = fmt.Sprintf("to continue, sending only the rows not yet finished, run:\n  %s\n(state: %s)\n", commandText(cfg, "--resume"), sum.StateFile)
 		}
 	}
+	sum.Status = runStatus(err, sum.Rejected)
 	if err != nil {
 		sum.Stopped = err.Error()
 	}
@@ -362,79 +387,6 @@ func (c *Config) validate() error {
 	if c.Batch > 1 {
 		if err := c.Mapping.CheckBatch(); err != nil {
 			return Mark(ErrUsage, fmt.Errorf("--batch %d: %w", c.Batch, err))
-		}
-	}
-	return nil
-}
-
-// resumeInfo is what a run knows about its state file before it starts.
-type resumeInfo struct {
-	path string             // "" when the run keeps no state (stdin)
-	id   *resume.Identity   // this run's inputs and mapping
-	cp   *resume.Checkpoint // the interrupted run's last checkpoint; nil for a fresh run
-}
-
-// prepareResume finds the run's state file and decides: a fresh run refuses to
-// overwrite an unfinished one; a resumed run refuses a state of other inputs.
-func prepareResume(cfg Config) (resumeInfo, error) {
-	if slices.Contains(cfg.Files, "-") {
-		return resumeInfo{}, nil
-	}
-	res := resumeInfo{path: resume.StatePath(rejectPaths(cfg.Files, cfg.RejectPath)[0])}
-	id, err := resume.Identify(cfg.Files, cfg.Mapping.Digest())
-	if err != nil {
-		return res, Mark(ErrInput, err)
-	}
-	res.id = id
-	_, statErr := os.Stat(res.path)
-	exists := statErr == nil
-	switch {
-	case exists && !cfg.Resume:
-		return res, errorf(ErrUnfinishedRun, "%s holds the state of an unfinished run of these files: run the same command with --resume to continue it, or delete the state file to start over", res.path)
-	case !exists && cfg.Resume:
-		return res, errorf(ErrNothingToResume, "no state file %s: the last run of these files finished (or never started), there is nothing to resume", res.path)
-	case !exists:
-		return res, nil
-	}
-	saved, cp, err := resume.Load(res.path)
-	if err != nil {
-		return res, err
-	}
-	if why := saved.Mismatch(id); why != "" {
-		return res, errorf(ErrResumeMismatch, "cannot resume from %s: %s; delete it to start over", res.path, why)
-	}
-	res.cp = cp
-	if cp == nil {
-		// Interrupted before its first checkpoint: nothing was finished.
-		res.cp = &resume.Checkpoint{Outputs: map[string]int64{}}
-	}
-	return res, nil
-}
-
-// verifyPrefixes proves, before anything is sent, that the part of each input
-// an interrupted run finished is unchanged: its bytes are hashed again and
-// compared with the checkpoint's hashes.
-func verifyPrefixes(ins []*input, cp *resume.Checkpoint) error {
-	if cp == nil {
-		return nil
-	}
-	for i, in := range ins {
-		if in.prefix == nil || i >= len(cp.Files) {
-			continue
-		}
-		p := &cp.Files[i]
-		t := resume.NewTracker(p)
-		checks := t.Checks()
-		for _, c := range checks {
-			if c.Sum == "" {
-				return errorf(ErrResumeMismatch, "cannot resume %s: the state file does not prove its finished part (no hash of its first %d bytes)", in.display, c.End)
-			}
-		}
-		if err := in.prefix.Verify(in.file, checks, p.LowAt.End); err != nil {
-			if errors.Is(err, resume.ErrChanged) {
-				return errorf(ErrResumeMismatch, "cannot resume %s: it was changed in its finished part (%d rows were settled): %v", in.display, p.Low+int64(len(p.Above)), err)
-			}
-			return Mark(ErrInput, fmt.Errorf("read %s: %w", in.display, err))
 		}
 	}
 	return nil

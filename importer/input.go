@@ -132,7 +132,10 @@ func rejectPaths(files []string, shared string) []string {
 // openRejects gives every input its reject file: one shared file when the user
 // named one, else one beside each input. A resumed run (cp != nil) appends to
 // the files of the interrupted one, cut back to their length at its last checkpoint.
-func openRejects(ins []*input, shared string, cp *resume.Checkpoint) ([]*rejectSink, error) {
+//
+// A fresh run never destroys an earlier run's reject file: one that holds rows
+// is first moved aside (resume.MoveAside), which stderr is told.
+func openRejects(ins []*input, shared string, cp *resume.Checkpoint, stderr io.Writer) ([]*rejectSink, error) {
 	var sinks []*rejectSink
 	fail := func(err error) ([]*rejectSink, error) {
 		closeSinks(sinks)
@@ -153,6 +156,12 @@ func openRejects(ins []*input, shared string, cp *resume.Checkpoint) ([]*rejectS
 		size := int64(-1)
 		if cp != nil {
 			size = cp.Outputs[path] // 0 when the interrupted run never wrote it
+		} else if hasRows(path) {
+			moved, err := resume.MoveAside(path)
+			if err != nil {
+				return nil, fmt.Errorf("reject file: %w", err)
+			}
+			fmt.Fprintf(stderr, "the reject file %s of an earlier run holds rows: moved it aside to %s\n", path, moved)
 		}
 		f, err := resume.OpenOutput(path, size)
 		if err != nil {

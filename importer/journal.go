@@ -37,8 +37,9 @@ type journal struct {
 	st         *stats
 	maxRejects int
 	halt       func(error)
-	retries    func() int64
-	err        error // the first write error; afterwards rows are no longer marked finished
+	retries    func() int64 // of the whole import, earlier runs included
+	throttled  func() int64 // likewise
+	err        error        // the first write error; afterwards rows are no longer marked finished
 }
 
 func newJournal(ins []*input, sinks []*rejectSink, results *resultsFile, state *resume.Log, cp *resume.Checkpoint, st *stats) *journal {
@@ -199,6 +200,9 @@ func (j *journal) counts() resume.Counts {
 	c.Read = c.Imported + c.Rejected
 	if j.retries != nil {
 		c.Retries = j.retries()
+	}
+	if j.throttled != nil {
+		c.Throttled = j.throttled()
 	}
 	j.st.mu.Lock()
 	c.ByCode = maps.Clone(j.st.byCode)

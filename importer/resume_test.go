@@ -157,9 +157,10 @@ func TestInterruptThenResume(t *testing.T) {
 func TestResumeCutsUncheckpointedOutput(t *testing.T) {
 	f := newResumeFixture(t, 50)
 	var tokenFixed atomic.Bool
+	var answered atomic.Int64
 	srv := newAPIServer(t, func(w http.ResponseWriter, email string, n int) {
-		if !tokenFixed.Load() {
-			apiError(w, 403, 403, "Invalid token") // stops the run after the local rejects
+		if !tokenFixed.Load() && answered.Add(1) > 5 {
+			apiError(w, 403, 403, "Invalid token") // stops the run after a few rows and the local rejects
 			return
 		}
 		ok(w, email)
@@ -214,7 +215,14 @@ func TestResumeRefusesChangedInputs(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.Name, func(t *testing.T) {
 			f := newResumeFixture(t, 20)
-			srv := newAPIServer(t, func(w http.ResponseWriter, email string, n int) { apiError(w, 403, 403, "Invalid token") })
+			var answered atomic.Int64
+			srv := newAPIServer(t, func(w http.ResponseWriter, email string, n int) {
+				if answered.Add(1) > 3 {
+					apiError(w, 403, 403, "Invalid token")
+					return
+				}
+				ok(w, email)
+			})
 			if _, err := Import(context.Background(), f.config(srv.URL, false)); err == nil {
 				t.Fatal("want the run stopped")
 			}

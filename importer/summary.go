@@ -2,9 +2,11 @@ package importer
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -19,6 +21,10 @@ import (
 type stats struct {
 	read, imported, rejected, unsent atomic.Int64
 
+	// base is where an interrupted run left the counters: the whole import
+	// is base plus this run.
+	base resume.Counts
+
 	mu     sync.Mutex
 	byCode map[string]int64
 }
@@ -27,6 +33,7 @@ func newStats() *stats { return &stats{byCode: map[string]int64{}} }
 
 // restore starts the counters where an interrupted run left them.
 func (s *stats) restore(c resume.Counts) {
+	s.base = c
 	s.read.Store(c.Read)
 	s.imported.Store(c.Imported)
 	s.rejected.Store(c.Rejected)
@@ -47,19 +54,29 @@ func (s *stats) reject(code string) {
 	s.mu.Unlock()
 }
 
+// Run statuses of the summary, one for each exit code of import.
+const (
+	StatusImported    = "imported"    // every row imported (exit 0)
+	StatusRejected    = "rejected"    // finished, some rows rejected (exit 3)
+	StatusStopped     = "stopped"     // the run stopped (exit 1, or 2 for a usage error)
+	StatusInterrupted = "interrupted" // by a signal (exit 130)
+	StatusRefused     = "refused"     // refused to start because of a state file (exit 4)
+)
+
 // Summary is the account of a run, printed at the end and written by --summary.
+// Its counters are those of the whole import, the earlier runs of a resumed
+// one included; ThisRun has this run's alone, and the rate is this run's.
 type Summary struct {
-	Files          []string         `json:"files"`
-	RowsRead       int64            `json:"rows_read"`
-	Imported       int64            `json:"imported"`
-	Rejected       int64            `json:"rejected"`
-	RejectedByCode map[string]int64 `json:"rejected_by_code"`
-	NotSent        int64            `json:"not_sent"`
-	Retries        int64            `json:"retries"`
-	Throttled      int64            `json:"throttled"`
-	ElapsedSeconds float64          `json:"elapsed_seconds"`
-	RowsPerSecond  float64          `json:"rows_per_second"`
-	RejectFiles    []string         `json:"reject_files"`
+	// Status is one of the Status constants.
+	Status string   `json:"status"`
+	Files  []string `json:"files"`
+	// The whole import's counters, but for the time and the rate: this run's.
+	RunPart
+	RejectFiles []string `json:"reject_files"`
+	// Resumed says the run continued an interrupted one; ThisRun then differs
+	// from the whole import.
+	Resumed bool    `json:"resumed"`
+	ThisRun RunPart `json:"this_run"`
 	// Stopped says why the run ended before every row was read and settled
 	// (the caller shows the error itself; this is for the JSON summary).
 	Stopped string `json:"stopped,omitempty"`
@@ -68,8 +85,21 @@ type Summary struct {
 	// Inputs are each input's rows when there are several; a resumed run counts only the
 	// rows it settled itself (the totals above include the interrupted run's).
 	Inputs []InputSummary `json:"inputs,omitempty"`
-	// Resumed: the run continued an interrupted one.
-	Resumed bool `json:"resumed,omitempty"`
+
+	advice string // what to do next, for print
+}
+
+// RunPart is what one run of an import, or the whole import, did.
+type RunPart struct {
+	RowsRead       int64            `json:"rows_read"`
+	Imported       int64            `json:"imported"`
+	Rejected       int64            `json:"rejected"`
+	RejectedByCode map[string]int64 `json:"rejected_by_code"`
+	NotSent        int64            `json:"not_sent"`
+	Retries        int64            `json:"retries"`
+	Throttled      int64            `json:"throttled"` // answers that said slow down: HTTP 429
+	ElapsedSeconds float64          `json:"elapsed_seconds"`
+	RowsPerSecond  float64          `json:"rows_per_second"` // rows settled over the time
 }
 
 // InputSummary is one input's rows in a run.
@@ -81,16 +111,47 @@ type InputSummary struct {
 	NotSent  int64  `json:"not_sent"`
 }
 
+// runStatus is the Status of a run that ended with err.
+func runStatus(err error, rejected int64) string {
+	switch {
+	case err == nil && rejected > 0:
+		return StatusRejected
+	case err == nil:
+		return StatusImported
+	case errors.Is(err, ErrInterrupted):
+		return StatusInterrupted
+	case errors.Is(err, ErrRefused):
+		return StatusRefused
+	}
+	return StatusStopped
+}
+
+// writeRefusedSummary writes the --summary of a run that did not start, so
+// that an earlier run's summary is never taken for this one's; it returns err.
+func writeRefusedSummary(cfg Config, err error) error {
+	if cfg.SummaryPath == "" {
+		return err
+	}
+	sum := &Summary{Status: runStatus(err, 0), Files: slices.Clone(cfg.Files), RunPart: RunPart{RejectedByCode: map[string]int64{}},
+		RejectFiles: []string{}, Stopped: err.Error(), ThisRun: RunPart{RejectedByCode: map[string]int64{}}}
+	if werr := sum.writeJSON(cfg.SummaryPath); werr != nil {
+		return errors.Join(err, werr)
+	}
+	return err
+}
+
 func (s *stats) summary(ins []*input, sinks []*rejectSink, elapsed time.Duration, p *pool) *Summary {
 	sum := &Summary{
-		RowsRead:       s.read.Load(),
-		Imported:       s.imported.Load(),
-		Rejected:       s.rejected.Load(),
-		NotSent:        s.unsent.Load(),
-		RejectedByCode: map[string]int64{},
-		ElapsedSeconds: elapsed.Seconds(),
-		Files:          []string{},
-		RejectFiles:    []string{},
+		RunPart: RunPart{
+			RowsRead:       s.read.Load(),
+			Imported:       s.imported.Load(),
+			Rejected:       s.rejected.Load(),
+			NotSent:        s.unsent.Load(),
+			RejectedByCode: map[string]int64{},
+			ElapsedSeconds: elapsed.Seconds(),
+		},
+		Files:       []string{},
+		RejectFiles: []string{},
 	}
 	s.mu.Lock()
 	for k, v := range s.byCode {
@@ -111,16 +172,35 @@ func (s *stats) summary(ins []*input, sinks []*rejectSink, elapsed time.Duration
 		sum.Retries = p.retriesDone.Load()
 		sum.Throttled = int64(p.pacer.Throttled())
 	}
-	if elapsed > 0 {
-		sum.RowsPerSecond = float64(sum.Imported+sum.Rejected) / elapsed.Seconds()
+	b := s.base
+	this := RunPart{
+		RowsRead: sum.RowsRead - b.Read, Imported: sum.Imported - b.Imported, Rejected: sum.Rejected - b.Rejected,
+		NotSent: sum.NotSent, Retries: sum.Retries - b.Retries, Throttled: sum.Throttled,
+		RejectedByCode: map[string]int64{}, ElapsedSeconds: sum.ElapsedSeconds,
 	}
+	for k, v := range sum.RejectedByCode {
+		if d := v - b.ByCode[k]; d != 0 {
+			this.RejectedByCode[k] = d
+		}
+	}
+	sum.Throttled += b.Throttled
+	if elapsed > 0 {
+		this.RowsPerSecond = float64(this.Imported+this.Rejected) / elapsed.Seconds()
+	}
+	sum.RowsPerSecond, sum.ThisRun = this.RowsPerSecond, this
 	return sum
 }
 
 // print writes the summary for a person.
 func (s *Summary) print(w io.Writer) {
-	fmt.Fprintf(w, "\n%d rows read from %s in %s (%.0f rows/s)\n", s.RowsRead, strings.Join(s.Files, ", "),
-		time.Duration(s.ElapsedSeconds*float64(time.Second)).Round(time.Millisecond), s.RowsPerSecond)
+	took := time.Duration(s.ElapsedSeconds * float64(time.Second)).Round(time.Millisecond)
+	if s.Resumed {
+		t := s.ThisRun
+		fmt.Fprintf(w, "\nthis run: %d rows read, %d imported, %d rejected in %s (%.0f rows/s), %d retries\n", t.RowsRead, t.Imported, t.Rejected, took, t.RowsPerSecond, t.Retries)
+		fmt.Fprintf(w, "the whole import (with the interrupted runs before): %d rows read from %s\n", s.RowsRead, strings.Join(s.Files, ", "))
+	} else {
+		fmt.Fprintf(w, "\n%d rows read from %s in %s (%.0f rows/s)\n", s.RowsRead, strings.Join(s.Files, ", "), took, s.RowsPerSecond)
+	}
 	fmt.Fprintf(w, "  imported  %d\n", s.Imported)
 	fmt.Fprintf(w, "  rejected  %d", s.Rejected)
 	if s.Rejected > 0 {
@@ -147,9 +227,7 @@ func (s *Summary) print(w io.Writer) {
 			fmt.Fprintln(w)
 		}
 	}
-	if s.StateFile != "" {
-		fmt.Fprintf(w, "to continue, run the same command with --resume (state: %s)\n", s.StateFile)
-	}
+	fmt.Fprint(w, s.advice)
 }
 
 func (s *Summary) codes() string {

@@ -23,9 +23,12 @@ Imports every row of each CSV FILE ("-" = standard input) as one profile. Rows t
 fail go, with a code and a reason, to a reject file that can be imported again with
 the same mapping. The API token comes from ALTCRAFT_TOKEN or --token-file.
 
-A run keeps a state file beside its reject file (<input>.rejects.state). If it is
-interrupted (Ctrl-C, kill, crash, a run-wide API error), run the same command with
---resume: only the rows not yet finished are sent. A finished run removes it.
+A run keeps a state file beside its reject file (<input>.rejects.state), locked
+while it runs. If it is interrupted (Ctrl-C, kill, crash, a run-wide API error),
+run the same command with --resume: only the rows not yet finished are sent. A
+finished run removes it. In cron jobs use --resume=auto: it resumes when it can
+and otherwise starts over, moving the old state and reject file aside. A reject
+file of an earlier run is never overwritten: it is renamed <name>.<date-time>.csv.
 
 Personal data: the reject file (<input>.rejects.csv, or --reject), the state file
 beside it (<input>.rejects.state, removed when a run finishes), and the --results and
@@ -43,9 +46,9 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		caFile                                                string
 		rate                                                  float64
 		workers, retries, maxRejects, batch                   int
-		mode                                                  string
+		mode, resume                                          string
 		timeout, outageWait                                   time.Duration
-		dryRun, useSandbox, noProgress, resume, insecureHTTP  bool
+		dryRun, useSandbox, noProgress, insecureHTTP          bool
 	)
 	fs.StringVarP(&mappingPath, "mapping", "m", "", "the mapping file (required)")
 	fs.StringVar(&url, "url", os.Getenv("ALTCRAFT_URL"), "platform base URL, e.g. https://example.com [env ALTCRAFT_URL]")
@@ -65,7 +68,10 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		"the reject file may hold a few more than N)")
 	fs.IntVar(&batch, "batch", 1, "profiles per request, through the API's *_batch methods (at most 10000, each request under 10 MB); 1 = one request per row")
 	fs.StringVar(&mode, "mode", "", "upsert, update or add: overrides the mapping's mode (update never creates a profile; add never looks one up)")
-	fs.BoolVar(&resume, "resume", false, "continue an interrupted run of the same files from its state file, sending only the rows not yet finished")
+	fs.StringVar(&resume, "resume", "false", "continue an interrupted run of the same files from its state file, sending only the rows not yet finished;\n"+
+		"--resume=auto (for cron): resume when an unfinished run of the same files and mapping left its state,\n"+
+		"otherwise start over, first moving the old state and reject file aside")
+	fs.Lookup("resume").NoOptDefVal = "true"
 	fs.BoolVar(&dryRun, "dry-run", false, "everything but sending: same as 'acimport check'")
 	fs.BoolVar(&useSandbox, "sandbox", false, "import into an in-process sandbox instead of --url (no URL or token needed)")
 	fs.BoolVar(&noProgress, "no-progress", false, "no progress display (when stderr is not a terminal: no log line every 10 s)")
@@ -91,6 +97,16 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	case batch < 1 || batch > altcraft.MaxBatchItems:
 		return usageErrorf("--batch must be between 1 and %d, got %d", altcraft.MaxBatchItems, batch)
 	}
+	autoResume, doResume := false, false
+	switch strings.ToLower(resume) {
+	case "auto":
+		autoResume = true
+	case "true", "yes", "1":
+		doResume = true
+	case "false", "no", "0":
+	default:
+		return usageErrorf("--resume takes no value, or =auto; got %q", resume)
+	}
 	m, err := loadMapping(mappingPath)
 	if err != nil {
 		return err
@@ -111,7 +127,8 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		Mapping: m, Files: fs.Args(), Stdin: stdin, Stderr: stderr,
 		URL: url, Rate: rate, Workers: workers, Retries: retries, Timeout: timeout, OutageWait: outageWait,
 		MaxRejects: maxRejects, RejectPath: reject, ResultsPath: results, SummaryPath: summary,
-		Progress: progressMode(noProgress, stderr), Resume: resume, Batch: batch,
+		Progress: progressMode(noProgress, stderr), Batch: batch,
+		Command: commandFlags(fs, args), Resume: doResume, AutoResume: autoResume,
 		InsecureHTTP: insecureHTTP,
 	}
 	if caFile != "" {
@@ -289,4 +306,38 @@ func progressMode(off bool, stderr io.Writer) importer.ProgressMode {
 		return importer.ProgressBar
 	}
 	return importer.ProgressLog
+}
+
+// commandFlags are the flags of an import command line as given, without
+// --resume and without the files (the positional arguments), from which the
+// commands that messages advise are built.
+func commandFlags(fs *pflag.FlagSet, args []string) []string {
+	out := make([]string, 0, len(args))
+	takesValue := func(tok string) bool {
+		var f *pflag.Flag
+		switch {
+		case strings.HasPrefix(tok, "--"):
+			if strings.Contains(tok, "=") {
+				return false
+			}
+			f = fs.Lookup(tok[2:])
+		case len(tok) == 2 && tok[0] == '-':
+			f = fs.ShorthandLookup(tok[1:])
+		}
+		return f != nil && f.NoOptDefVal == ""
+	}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return out // the rest are files
+		case a == "--resume" || strings.HasPrefix(a, "--resume="):
+		case takesValue(a) && i+1 < len(args):
+			out = append(out, a, args[i+1])
+			i++
+		case strings.HasPrefix(a, "-") && a != "-":
+			out = append(out, a)
+		}
+	}
+	return out
 }

@@ -22,6 +22,7 @@ const (
 	exitFailed      = 1
 	exitUsage       = 2
 	exitRejected    = 3
+	exitRefused     = 4
 	exitInterrupted = 130
 )
 
@@ -53,7 +54,8 @@ then acimport import --sandbox -m mapping.yaml FILE to rehearse.
 
 Exit codes: 0 all rows imported (check: all valid); 1 the run stopped (bad mapping or
 input, I/O error, run-wide API error, --max-rejects exceeded); 2 usage error; 3 finished
-with rejected rows (check: invalid rows); 130 interrupted.
+with rejected rows (check: invalid rows); 4 refused to start (another run is working
+on these files, or an unfinished run's state stands in the way); 130 interrupted.
 `
 
 // secondSignalText is the one line a second Ctrl-C prints before the process ends at once. An
@@ -113,6 +115,8 @@ func exitCode(err error) int {
 		return exitInterrupted
 	case errors.Is(err, errRejected):
 		return exitRejected
+	case errors.Is(err, importer.ErrRefused):
+		return exitRefused
 	case errors.Is(err, importer.ErrUsage):
 		return exitUsage
 	default:

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -14,8 +15,14 @@ import (
 // back in its answers: the token must appear in no output of the run.
 func TestTokenNeverInOutputs(t *testing.T) {
 	const token = "tok-9f8e7d6c5b4a"
+	var answered atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		auth := r.Header.Get("Authorization")
+		if answered.Add(1) <= 2 {
+			// Some rows imported first, so that the run keeps its state.
+			fmt.Fprint(w, `{"error":0,"error_text":"Successful operation","profile_id":"p1"}`)
+			return
+		}
 		switch n := r.ContentLength % 3; n {
 		case 0:
 			fmt.Fprintf(w, `{"error":400,"error_text":"invalid request with %s"}`, auth)

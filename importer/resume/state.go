@@ -41,6 +41,11 @@ type Identity struct {
 	Version int         `json:"version"`
 	Mapping string      `json:"mapping_sha256"`
 	Files   []FileIdent `json:"files"`
+	// Command is the run's command line without --resume, for the advice
+	// given to a later run that finds this state; nil when unknown.
+	Command []string `json:"command,omitempty"`
+	// Pid is the process that last wrote the state, named to a second run.
+	Pid int `json:"pid,omitempty"`
 }
 
 // FileIdent recognises one input: its absolute path, size and first bytes.
@@ -97,6 +102,8 @@ type Counts struct {
 	Rejected int64            `json:"rejected"`
 	ByCode   map[string]int64 `json:"by_code,omitempty"`
 	Retries  int64            `json:"retries"`
+	// Throttled counts the answers that said slow down (HTTP 429).
+	Throttled int64 `json:"throttled,omitempty"`
 }
 
 type record struct {
@@ -163,21 +170,28 @@ func (id *Identity) Mismatch(now *Identity) string {
 	return ""
 }
 
-// Log appends records to a state file. One goroutine uses it.
+// Log appends records to a state file, which it keeps locked. One goroutine uses it.
 type Log struct {
 	path string
-	f    *os.File
+	f    *os.File // the state file, locked
 	size int64
 	id   *Identity
 	buf  bytes.Buffer
 }
 
-// Create starts a new state log with the run's identity.
-func Create(path string, id *Identity) (*Log, error) {
-	s := &Log{path: path, id: id}
-	if err := s.rewrite(nil); err != nil {
+// Create starts a new state log with the run's identity, in the file l locks.
+func Create(l *Lock, id *Identity) (*Log, error) {
+	return start(l, id, nil)
+}
+
+func start(l *Lock, id *Identity, cp *Checkpoint) (*Log, error) {
+	rec := *id
+	rec.Pid = os.Getpid()
+	s := &Log{path: l.path, id: &rec, f: l.f}
+	if err := s.rewrite(cp); err != nil {
 		return nil, err
 	}
+	l.f = nil // the log holds the lock now
 	return s, nil
 }
 
@@ -213,14 +227,11 @@ func Load(path string) (*Identity, *Checkpoint, error) {
 	return id, cp, nil
 }
 
-// Continue reopens an existing log for a resumed run, whose last checkpoint is cp.
-func Continue(path string, id *Identity, cp *Checkpoint) (*Log, error) {
-	s := &Log{path: path, id: id}
+// Continue takes over the log of an interrupted run, whose last checkpoint is
+// cp, in the file l locks, for a resumed run.
+func Continue(l *Lock, id *Identity, cp *Checkpoint) (*Log, error) {
 	// Rewriting drops any torn tail, so new records never follow garbage.
-	if err := s.rewrite(cp); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return start(l, id, cp)
 }
 
 // Path is the state file's path.
@@ -299,6 +310,11 @@ func (s *Log) rewrite(cp *Checkpoint) error {
 		f.Close()
 		return fmt.Errorf("sync state file %s: %w", tmp, err)
 	}
+	// Locked before it becomes the state file: the lock never lapses.
+	if err := tryLock(f); err != nil {
+		f.Close()
+		return fmt.Errorf("lock state file %s: %w", tmp, err)
+	}
 	if err := os.Rename(tmp, s.path); err != nil {
 		f.Close()
 		return fmt.Errorf("replace state file: %w", err)
@@ -310,9 +326,9 @@ func (s *Log) rewrite(cp *Checkpoint) error {
 	return SyncDir(filepath.Dir(s.path))
 }
 
-// Remove deletes the state of a finished run.
+// Remove deletes the state of a finished run, then gives up the lock.
 func (s *Log) Remove() error {
-	s.f.Close() // about to be removed: its contents no longer matter
+	defer s.f.Close() // the lock is held until the file is gone
 	if err := os.Remove(s.path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("remove state file: %w", err)
 	}

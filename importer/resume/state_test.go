@@ -37,7 +37,11 @@ func TestStateLogSurvivesTornRecords(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "x.rejects.state")
 	id := &Identity{Version: Version, Mapping: "m", Files: []FileIdent{{Path: "/in.csv", Size: 10, Head: "h"}}}
-	s, err := Create(path, id)
+	l, err := Acquire(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Create(l, id)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,189 @@
+package resume
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+)
+
+// Mode is what a run was asked to do with the state of an earlier one.
+type Mode int
+
+const (
+	// Fresh (no --resume) starts over, and refuses to while an unfinished
+	// run's state stands.
+	Fresh Mode = iota
+	// Resume (--resume) continues the interrupted run; it refuses when there
+	// is none, or when the state is of other inputs or another mapping.
+	Resume
+	// Auto (--resume=auto) continues the interrupted run when the state fits
+	// this run, else moves the state aside and starts over.
+	Auto
+)
+
+// RefusalKind says why a run may not start.
+type RefusalKind int
+
+const (
+	// Unfinished: a fresh run found the state of an unfinished one.
+	Unfinished RefusalKind = iota + 1
+	// NothingToResume: --resume found no state.
+	NothingToResume
+	// Mismatch: the state is of other inputs, another mapping or another version.
+	Mismatch
+	// Foreign: one of the inputs has the state of an unfinished run of its own,
+	// which this run would start over.
+	Foreign
+)
+
+// Refusal is a run that may not start because of a state file.
+type Refusal struct {
+	Kind  RefusalKind
+	Path  string    // the state file
+	Input string    // Foreign: the input it concerns, as given
+	Why   string    // Mismatch, Unfinished: why the state does not fit this run; "" when it does
+	Saved *Identity // what the state says of the run that left it; nil when damaged
+	// Settled is how many rows the interrupted run had finished.
+	Settled int64
+}
+
+func (r *Refusal) Error() string {
+	switch r.Kind {
+	case Unfinished:
+		return fmt.Sprintf("%s holds the state of an unfinished run of these files", r.Path)
+	case NothingToResume:
+		return fmt.Sprintf("no state file %s: the last run of these files finished (or never started)", r.Path)
+	case Foreign:
+		return fmt.Sprintf("input %s has an unfinished run of its own (state %s)", r.Input, r.Path)
+	}
+	return fmt.Sprintf("cannot resume from %s: %s", r.Path, r.Why)
+}
+
+// Plan is how a run starts, as Prepare decided.
+type Plan struct {
+	Lock       *Lock       // the state file, locked for the run
+	Checkpoint *Checkpoint // where the interrupted run stopped; nil: start afresh
+	Saved      *Identity   // the interrupted run's identity; nil when fresh
+	// MovedAside is where Auto moved the state of an earlier run that did not
+	// fit, and Why says why; "" when nothing was moved.
+	MovedAside, Why string
+}
+
+// Other is the state file of one input's own runs, where a run of that input
+// alone keeps it.
+type Other struct {
+	Input string // as given
+	State string
+}
+
+// Prepare locks the run's state file at path and decides, by mode, whether
+// the run resumes the interrupted one, starts afresh, or is refused: a
+// *Refusal, or a *LockedError when another process holds the state file or
+// that of one of the inputs. others are the inputs' own state files: an
+// unfinished run of an input stands in the way of this one in any mode.
+func Prepare(path string, others []Other, id *Identity, mode Mode) (*Plan, error) {
+	for _, o := range others {
+		if err := checkOther(o, id); err != nil {
+			return nil, err
+		}
+	}
+	l, err := Acquire(path)
+	if err != nil {
+		return nil, err
+	}
+	plan := &Plan{Lock: l}
+	if l.Empty() {
+		if mode == Resume {
+			l.Release()
+			return nil, &Refusal{Kind: NothingToResume, Path: path}
+		}
+		return plan, nil
+	}
+	saved, cp, lerr := Load(path)
+	why := ""
+	switch {
+	case lerr != nil:
+		why = lerr.Error()
+	default:
+		why = saved.Mismatch(id)
+	}
+	settled := int64(0)
+	if cp != nil {
+		settled = cp.Counts.Imported + cp.Counts.Rejected
+	}
+	switch {
+	case mode == Fresh:
+		l.Release()
+		return nil, &Refusal{Kind: Unfinished, Path: path, Why: why, Saved: saved, Settled: settled}
+	case why != "" && mode == Resume:
+		l.Release()
+		return nil, &Refusal{Kind: Mismatch, Path: path, Why: why, Saved: saved, Settled: settled}
+	case why != "":
+		plan.Why = why
+		if err := plan.StartOver(); err != nil {
+			return nil, err
+		}
+		return plan, nil
+	}
+	plan.Saved, plan.Checkpoint = saved, cp
+	if cp == nil {
+		// Interrupted before its first checkpoint: nothing was finished.
+		plan.Checkpoint = &Checkpoint{Outputs: map[string]int64{}}
+	}
+	return plan, nil
+}
+
+// StartOver moves the locked state aside, to keep it, and locks a new empty
+// one in its place: the run starts afresh.
+func (p *Plan) StartOver() error {
+	path := p.Lock.path
+	moved, err := MoveAside(path)
+	if err != nil {
+		p.Lock.Release()
+		return err
+	}
+	nl, err := Acquire(path)
+	p.Lock.f.Close()
+	if err != nil {
+		return err
+	}
+	p.Lock, p.Checkpoint, p.Saved, p.MovedAside = nl, nil, nil, moved
+	return nil
+}
+
+// checkOther refuses a run when input o has an unfinished run of its own.
+func checkOther(o Other, id *Identity) error {
+	if st, err := os.Stat(o.State); err != nil || st.Size() == 0 {
+		return nil
+	}
+	l, err := Acquire(o.State)
+	if err != nil {
+		return err
+	}
+	defer l.Release()
+	if l.Empty() {
+		return nil
+	}
+	saved, cp, err := Load(o.State)
+	if err != nil {
+		return nil // not a state we can read; a run of that input will say so
+	}
+	abs, _ := filepath.Abs(o.Input)
+	if !slices.ContainsFunc(saved.Files, func(f FileIdent) bool { return f.Path == abs }) {
+		return nil
+	}
+	r := &Refusal{Kind: Foreign, Path: o.State, Input: o.Input, Saved: saved}
+	if cp != nil {
+		r.Settled = cp.Counts.Imported + cp.Counts.Rejected
+	}
+	return r
+}
+
+// IsRefusal reports whether err is a *Refusal or a *LockedError.
+func IsRefusal(err error) bool {
+	var r *Refusal
+	var le *LockedError
+	return errors.As(err, &r) || errors.As(err, &le)
+}
