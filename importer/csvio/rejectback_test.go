@@ -62,3 +62,25 @@ func TestRejectLineCarriedOver(t *testing.T) {
 		t.Errorf("second round:\n%q\nwant\n%q", gen2, want)
 	}
 }
+
+// A broken row's quote must not take the rows after it: in a reject file a
+// row with an unclosed quote is followed by rows whose reasons hold quotes.
+func TestBrokenQuoteKeepsTheNextRows(t *testing.T) {
+	in := "Email;Name;Id;reject_line;reject_code;reject_reason\n" +
+		"y@example.com;\"Y;10;12;csv;a quote opened on this line never closes\n" +
+		"b4@example.com;X;3;4;api_400;Incorrect request\n" +
+		"b2@example.com;X;2;3;api_400;\"Invalid value of field \"\"_fname\"\"\"\n" +
+		"d@example.com;X;7;8;http_503;HTTP 503\n"
+	recs := readAll(t, mustReader(t, []byte(in), Options{Delimiter: ";"}))
+	var got []string
+	for _, r := range recs {
+		got = append(got, string(r.Raw))
+	}
+	want := []string{`y@example.com;"Y;10`, "b4@example.com;X;3", "b2@example.com;X;2", "d@example.com;X;7"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("rows %q, want %q", got, want)
+	}
+	if recs[0].Err == nil || recs[1].Err != nil || recs[2].Err != nil || recs[0].SourceLine != 12 || recs[2].SourceLine != 3 {
+		t.Errorf("errors %v %v %v, source lines %d %d", recs[0].Err, recs[1].Err, recs[2].Err, recs[0].SourceLine, recs[2].SourceLine)
+	}
+}
