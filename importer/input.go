@@ -100,8 +100,10 @@ func closeInputs(ins []*input) {
 }
 
 // rejectPath is where an input's rejects go when --reject is not given:
-// beside the input, "customers.csv" → "customers.rejects.csv".
+// beside the input, "customers.csv" → "customers.rejects.csv". A gzipped
+// input's reject file is plain CSV: "customers.csv.gz" → "customers.rejects.csv".
 func rejectPath(input string) string {
+	input = strings.TrimSuffix(input, ".gz")
 	ext := filepath.Ext(input)
 	return strings.TrimSuffix(input, ext) + ".rejects.csv"
 }

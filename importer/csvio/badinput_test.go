@@ -244,7 +244,8 @@ func TestNewReaderBadInput(t *testing.T) {
 		{Name: "UTF-16 without a byte order mark, encoding utf-16", In: []byte("a\x00,\x00b\x00\n\x00"), Opt: Options{Encoding: "utf-16"}, Is: ErrInvalidOption, Message: "it looks like utf-16le: set the encoding to utf-16le"},
 		{Name: "header line longer than the limit", In: []byte(strings.Repeat("x", 100) + "\n1\n"), Opt: Options{MaxRecordBytes: 64}, Is: ErrRecordTooLong, Message: `read "in.csv": the header line is longer than 64 bytes: is this a CSV file?`},
 		{Name: "header with an unclosed quote", In: []byte("a,\"b\n" + strings.Repeat("1,2\n", 100)), Opt: Options{MaxRecordBytes: 64}, Is: ErrRecordTooLong, Message: `read "in.csv": the header is longer than 64 bytes — an unclosed quote?`},
-		{Name: "binary without line breaks", In: bytes.Repeat([]byte{0xFF, '"', 0x01}, 10000), Opt: Options{MaxRecordBytes: 1000}, Is: ErrRecordTooLong},
+		{Name: "binary without line breaks", In: bytes.Repeat([]byte{0xFF, '"', 0x01}, 10000), Opt: Options{MaxRecordBytes: 1000}, Is: ErrNotCSV, Message: "the file is binary, not text"},
+		{Name: "long line without line breaks", In: bytes.Repeat([]byte{'x', '"', ','}, 10000), Opt: Options{MaxRecordBytes: 1000}, Is: ErrRecordTooLong},
 		{Name: "negative MaxRecordBytes", In: []byte("a\n"), Opt: Options{MaxRecordBytes: -1}, Is: ErrInvalidOption, Message: "MaxRecordBytes -1"},
 	}
 	for _, tt := range tests {

@@ -3,6 +3,7 @@ package csvio
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -26,6 +27,7 @@ type Reader struct {
 	bom   bool
 	max   int    // Options.MaxRecordBytes, resolved
 	lazy  bool   // Options.LazyQuotes
+	gz    bool   // the input is gzip-compressed
 	lines int    // physical lines before the recorder's start
 	sep   []byte // Excel's "sep=" line, decoded, without its terminator; nil if none
 	// rawBase is where the decoded stream starts in the input: after a BOM
@@ -82,13 +84,31 @@ func (rd *Reader) open(r io.Reader, opt Options) error {
 	rd.lazy = opt.LazyQuotes
 	rd.count.r = r
 	br := bufio.NewReaderSize(&rd.count, sniffLimit)
-	window, err := br.Peek(sniffLimit)
-	whole := err == io.EOF
-	if err != nil && !whole && !errors.Is(err, bufio.ErrBufferFull) {
+	window, whole, err := peekWindow(br)
+	if err != nil {
 		return err
+	}
+	if bytes.HasPrefix(window, gzipMagic) {
+		// A nightly export, gzipped: read through it. Offsets in it cannot
+		// be sought; see Record.End.
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return gzipError(err)
+		}
+		rd.gz = true
+		br = bufio.NewReaderSize(zr, sniffLimit)
+		if window, whole, err = peekWindow(br); err != nil {
+			return gzipError(err)
+		}
 	}
 	cs, bomLen, why, err := pickEncoding(enc, window, whole)
 	if err != nil {
+		if e := notCSV(window, false); e != nil {
+			return e
+		}
+		return err
+	}
+	if err := notCSV(window, cs.units == unitsUTF16); err != nil {
 		return err
 	}
 	rd.cs, rd.why = cs, why
@@ -138,6 +158,17 @@ func (rd *Reader) open(r io.Reader, opt Options) error {
 	return rd.readHeader()
 }
 
+// peekWindow returns the first sniffLimit bytes of br, or all of them when
+// there are fewer (whole).
+func peekWindow(br *bufio.Reader) (window []byte, whole bool, err error) {
+	window, err = br.Peek(sniffLimit)
+	whole = err == io.EOF
+	if err != nil && !whole && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, false, err
+	}
+	return window, whole, nil
+}
+
 func newRecorder(r io.Reader, cs *charset, max int) recorder {
 	return recorder{r: cs.decoder(r), units: cs.units, buf: make([]byte, 0, recorderMin), limit: min(max, math.MaxInt-recorderSlack) + recorderSlack}
 }
@@ -148,7 +179,7 @@ func newRecorder(r io.Reader, cs *charset, max int) recorder {
 // one again. The input must be an io.Seeker (a file, not a pipe).
 func (rd *Reader) SeekRecord(offset int64, line int) error {
 	sk, ok := rd.count.r.(io.Seeker)
-	if !ok {
+	if !ok || rd.gz {
 		return fmt.Errorf("read %s: %w", rd.where(), ErrNotSeekable)
 	}
 	if offset < rd.rawBase || line < 1 {
@@ -245,6 +276,10 @@ func (rd *Reader) SepLine() bool { return rd.sep != nil }
 // Name returns the file's name as messages show it: "standard input" for "-".
 func (rd *Reader) Name() string { return rd.name }
 
+// Compressed reports whether the input is gzip-compressed (read through
+// transparently).
+func (rd *Reader) Compressed() bool { return rd.gz }
+
 // BytesRead returns how many bytes, undecoded, have been taken from the
 // underlying reader so far, read-ahead included. It is safe to call from
 // another goroutine.
@@ -266,6 +301,9 @@ func (rd *Reader) Read() (*Record, error) {
 		case !s.blank():
 			rec := rd.record(s)
 			rec.End, rec.NextLine = rd.rawBase+rd.rec.consumed, rd.lines+1
+			if rd.gz {
+				rec.End = rd.count.n.Load()
+			}
 			return rec, nil
 		}
 	}

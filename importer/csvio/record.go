@@ -32,7 +32,9 @@ type Record struct {
 	Err error
 	// End is the offset in the input just past the record (and its line
 	// terminator), and NextLine the number of the line there: Reader.Seek
-	// takes them to continue after this record.
+	// takes them to continue after this record. For a gzip-compressed input,
+	// which cannot seek, End is instead how much of the file has been read
+	// so far: it only grows, and the bytes before it are the file's own.
 	End      int64
 	NextLine int
 }
@@ -68,6 +70,10 @@ var (
 	// ErrRecordTooLong is wrapped by the RowError of a record longer than
 	// Options.MaxRecordBytes, or NewReader's error for such a header.
 	ErrRecordTooLong = errors.New("record too long")
+	// ErrNotCSV is wrapped by NewReader's error for a file that is not text:
+	// a zip or Excel workbook, another archive, a binary. The message says
+	// what it is and how to export CSV.
+	ErrNotCSV = errors.New("not a CSV file")
 	// ErrEncodingUnsure is wrapped by NewReader's error when the encoding is
 	// "auto" and the file's first bytes fit several encodings, or none: the
 	// message names them, with words as each reads them.
