@@ -148,7 +148,7 @@ func open(cfg Config) (_ *run, err error) {
 	if r.client = cfg.Sender; r.client == nil {
 		c, err := altcraft.NewClient(altcraft.Options{URL: cfg.URL, Token: cfg.Token, Workers: cfg.Workers, Timeout: cfg.Timeout, RootCAs: cfg.RootCAs})
 		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrUsage, err)
+			return nil, Mark(ErrUsage, err)
 		}
 		r.client = c
 	}

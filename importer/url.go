@@ -2,7 +2,6 @@ package importer
 
 import (
 	"crypto/x509"
-	"fmt"
 	"net"
 	"net/url"
 	"os"
@@ -14,14 +13,14 @@ import (
 func LoadCAFile(path string) (*x509.CertPool, error) {
 	pem, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("%w: read --ca-file: %w", ErrUsage, err)
+		return nil, errorf(ErrUsage, "read --ca-file: %w", err)
 	}
 	pool, err := x509.SystemCertPool()
 	if err != nil || pool == nil {
 		pool = x509.NewCertPool()
 	}
 	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("%w: --ca-file %s holds no PEM certificate", ErrUsage, path)
+		return nil, errorf(ErrUsage, "--ca-file %s holds no PEM certificate", path)
 	}
 	return pool, nil
 }
@@ -32,13 +31,13 @@ func LoadCAFile(path string) (*x509.CertPool, error) {
 func CheckURL(raw string, insecure bool) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return fmt.Errorf("%w: --url %q is not a base URL such as https://example.com", ErrUsage, raw)
+		return errorf(ErrUsage, "--url %q is not a base URL such as https://example.com", raw)
 	}
 	if u.User != nil {
-		return fmt.Errorf("%w: --url must not hold credentials: the token comes from ALTCRAFT_TOKEN or --token-file", ErrUsage)
+		return errorf(ErrUsage, "--url must not hold credentials: the token comes from ALTCRAFT_TOKEN or --token-file")
 	}
 	if u.Scheme == "http" && !insecure && !isLoopback(u.Hostname()) {
-		return fmt.Errorf("%w: --url %s is plain http: the API token and your customers' data would travel unencrypted; use https, or --insecure-http if you must", ErrUsage, u.Redacted())
+		return errorf(ErrUsage, "--url %s is plain http: the API token and your customers' data would travel unencrypted; use https, or --insecure-http if you must", u.Redacted())
 	}
 	return nil
 }

@@ -5,7 +5,6 @@ package mapping
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -51,13 +50,13 @@ func checkMode(op altcraft.Operation, matching altcraft.Mode) string {
 func (m *Mapping) WithMode(mode string) (*Mapping, error) {
 	op, ok := lookupOperation(mode)
 	if !ok {
-		return nil, fmt.Errorf("%w: unknown mode %q (known modes: %s)", ErrInvalid, mode, operationNames())
+		return nil, problemf(ErrInvalid, "unknown mode %q (known modes: %s)", mode, operationNames())
 	}
 	if op == m.Mode {
 		return m, nil
 	}
 	if why := checkMode(op, m.Matching); why != "" {
-		return nil, fmt.Errorf("%w: --mode %s: %s (matching in %s)", ErrInvalid, op, why, m.file)
+		return nil, problemf(ErrInvalid, "--mode %s: %s (matching in %s)", op, why, m.file)
 	}
 	c := *m
 	c.Mode = op
@@ -73,14 +72,14 @@ func (m *Mapping) CheckBatch() error {
 		return nil
 	}
 	if !m.Matching.KeyInProfile() {
-		return fmt.Errorf("%w: matching %s cannot be used with --batch: its key is not a field of the profile, and a batch item carries only fields (use --batch 1)", ErrInvalid, m.Matching)
+		return problemf(ErrInvalid, "matching %s cannot be used with --batch: its key is not a field of the profile, and a batch item carries only fields (use --batch 1)", m.Matching)
 	}
 	for _, k := range m.batchKeys() {
 		if k.inData {
 			continue
 		}
 		if f := m.field(k.field); f != nil {
-			return fmt.Errorf("%w: with --batch the matching key travels as the field %s, but fields.%s (line %d) is read otherwise (another column or an action); use --batch 1", ErrInvalid, k.field, k.field, f.line)
+			return problemf(ErrInvalid, "with --batch the matching key travels as the field %s, but fields.%s (line %d) is read otherwise (another column or an action); use --batch 1", k.field, k.field, f.line)
 		}
 	}
 	return nil
