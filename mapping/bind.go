@@ -78,7 +78,11 @@ func (m *Mapping) Bind(header []string) (*Binder, error) {
 		col, err := m.columnIndex(s, header)
 		cols[s] = col
 		if err != nil {
-			if at := fmt.Sprintf("%d\x00%s", s.columnLine, s.column); !reported[at] {
+			at := fmt.Sprintf("%d\x00%s", s.columnLine, s.column)
+			if errors.Is(err, ErrAmbiguousColumn) {
+				at = "\x00" + s.column // the header's fault, said once however many fields read it
+			}
+			if !reported[at] {
 				reported[at] = true
 				errs = append(errs, err)
 			}
