@@ -272,10 +272,10 @@ func (r *run) execute(ctx context.Context) executed {
 			skip[i] = resume.NewTracker(&cp.Files[i])
 		}
 	}
-	startLine(cfg.Stderr, cfg, r.ins, string(p.method))
+	startLine(cfg.Stderr, cfg, r.ins, string(cfg.Mapping.Mode.Method(cfg.Batch > 1)))
 	prog := startProgress(cfg.Progress, cfg.Stderr, progressSource{
 		ins: r.ins, counts: ex.st.progress, okWord: "imported", badWord: "rejected", limit: p.pacer.Limit,
-		rate: cfg.Rate, interrupted: ctx.Done(), timeout: cfg.Timeout,
+		rate: cfg.Rate, batch: cfg.Batch, interrupted: ctx.Done(), timeout: cfg.Timeout,
 	})
 
 	rows := make(chan *job, cfg.Workers)

@@ -46,6 +46,7 @@ type progressSource struct {
 	badWord string         // "rejected", "invalid"
 	limit   func() float64 // the pace the run keeps to, requests a second; nil or 0 for none
 	rate    float64        // --rate, the ceiling of the pace; 0 for none
+	batch   int            // rows a request carries (--batch); 0 means 1
 
 	// interrupted is closed when a signal stops the run: the display says what happens next,
 	// waiting up to timeout for the requests in flight. nil for a run that cannot be interrupted.
@@ -268,7 +269,7 @@ func startProgress(mode ProgressMode, w io.Writer, src progressSource) *progress
 			for {
 				select {
 				case <-first.C:
-					if !estimateLine(w, frame(time.Now()), src.rate) {
+					if !estimateLine(w, frame(time.Now()), src.rate, src.batch) {
 						first.Reset(time.Second)
 					}
 				case <-interrupted:
@@ -292,7 +293,7 @@ func startProgress(mode ProgressMode, w io.Writer, src progressSource) *progress
 // estimateLine says how long the run takes at --rate, once the number of rows can be
 // estimated; false when it cannot be yet. At a rate that bounds the run, a nightly load of
 // 2,000,000 rows at --rate 10 is two days, and the operator had better know at the start.
-func estimateLine(w io.Writer, f progressFrame, rate float64) bool {
+func estimateLine(w io.Writer, f progressFrame, rate float64, batch int) bool {
 	if !f.totalKnow || rate <= 0 {
 		return !(rate > 0) // nothing to say without a rate; with one, wait for the estimate
 	}
@@ -303,8 +304,13 @@ func estimateLine(w io.Writer, f progressFrame, rate float64) bool {
 	if f.exact {
 		about = ""
 	}
-	d := time.Duration(float64(f.total) / rate * float64(time.Second))
-	fmt.Fprintf(w, "at --rate %s, %s%s rows take at least %s\n", strconv.FormatFloat(rate, 'f', -1, 64), about, thousands(f.total), roughDuration(d))
+	batch = max(batch, 1)
+	d := time.Duration(float64(f.total) / (rate * float64(batch)) * float64(time.Second))
+	pace := "--rate " + strconv.FormatFloat(rate, 'f', -1, 64)
+	if batch > 1 {
+		pace += fmt.Sprintf(" and --batch %d", batch)
+	}
+	fmt.Fprintf(w, "at %s, %s%s rows take at least %s\n", pace, about, thousands(f.total), roughDuration(d))
 	return true
 }
 
@@ -328,6 +334,6 @@ func startLine(w io.Writer, cfg Config, ins []*input, method string) {
 	if cfg.Rate > 0 {
 		rate = strconv.FormatFloat(cfg.Rate, 'f', -1, 64) + " requests/s"
 	}
-	fmt.Fprintf(w, "importing %s into %s: database %d, mode %s (%s), matching %s; --rate %s, --workers %d\n",
-		strings.Join(names, ", "), host, cfg.Mapping.DBID, cfg.Mapping.Mode, method, cfg.Mapping.Matching, rate, cfg.Workers)
+	fmt.Fprintf(w, "importing %s into %s: database %d, mode %s (%s), matching %s; --rate %s, --workers %d, --batch %d\n",
+		strings.Join(names, ", "), host, cfg.Mapping.DBID, cfg.Mapping.Mode, method, cfg.Mapping.Matching, rate, cfg.Workers, max(cfg.Batch, 1))
 }

@@ -24,7 +24,7 @@ func TestImportStartLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	stderr := buf.String()
-	want := fmt.Sprintf("importing %s into %s: database 5, mode upsert (profiles/import), matching email; --rate 10 requests/s, --workers 4\n", filepath.Join(dir, "in.csv"), srv.URL)
+	want := fmt.Sprintf("importing %s into %s: database 5, mode upsert (profiles/import), matching email; --rate 10 requests/s, --workers 4, --batch 1\n", filepath.Join(dir, "in.csv"), srv.URL)
 	if !strings.HasPrefix(stderr, want) {
 		t.Errorf("stderr starts:\n%s\nwant:\n%s", stderr, want)
 	}
@@ -33,14 +33,18 @@ func TestImportStartLine(t *testing.T) {
 func TestEstimateLine(t *testing.T) {
 	var b bytes.Buffer
 	f := progressFrame{c: progressCounts{read: 5000}, total: 2_000_000, totalKnow: true}
-	if !estimateLine(&b, f, 10) || b.String() != "at --rate 10, about 2,000,000 rows take at least 56 h\n" {
+	if !estimateLine(&b, f, 10, 1) || b.String() != "at --rate 10, about 2,000,000 rows take at least 56 h\n" {
 		t.Errorf("%q", b.String())
 	}
 	b.Reset()
-	if estimateLine(&b, progressFrame{c: progressCounts{read: 10}, total: 4000, totalKnow: true}, 10) || b.Len() > 0 {
+	if !estimateLine(&b, f, 10, 100) || b.String() != "at --rate 10 and --batch 100, about 2,000,000 rows take at least 33m20s\n" {
+		t.Errorf("%q", b.String())
+	}
+	b.Reset()
+	if estimateLine(&b, progressFrame{c: progressCounts{read: 10}, total: 4000, totalKnow: true}, 10, 0) || b.Len() > 0 {
 		t.Errorf("an estimate from 10 rows: %q", b.String())
 	}
-	if !estimateLine(&b, progressFrame{c: progressCounts{read: 10}, total: 10, totalKnow: true, exact: true}, 2.5) || b.String() != "at --rate 2.5, 10 rows take at least 4s\n" {
+	if !estimateLine(&b, progressFrame{c: progressCounts{read: 10}, total: 10, totalKnow: true, exact: true}, 2.5, 1) || b.String() != "at --rate 2.5, 10 rows take at least 4s\n" {
 		t.Errorf("%q", b.String())
 	}
 }

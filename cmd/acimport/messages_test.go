@@ -56,12 +56,13 @@ func TestStderrFirstLinePerExitCode(t *testing.T) {
 	defer sb.Close()
 	t.Setenv("ALTCRAFT_TOKEN", "tok")
 	start := func(file string) string {
-		return "importing " + file + " into " + sb.URL + ": database 1, mode upsert (profiles/import), matching email; --rate 10 requests/s, --workers 8\n"
+		return "importing " + file + " into " + sb.URL + ": database 1, mode upsert (profiles/import), matching email; --rate 10 requests/s, --workers 8, --batch 1\n"
 	}
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
 	tests := []struct {
 		Name  string
+		Setup func()
 		Ctx   context.Context
 		Args  []string
 		Code  int
@@ -74,6 +75,10 @@ func TestStderrFirstLinePerExitCode(t *testing.T) {
 		{Name: "2 usage", Args: []string{"import", "--rat", "5"}, Code: exitUsage, First: "acimport: import: unknown flag: --rat\n",
 			Last: "Run \"acimport --help\" for usage.\n"},
 		{Name: "3 rows rejected", Args: []string{"import", "--url", sb.URL, "--no-progress", "-m", m, invalid}, Code: exitRejected, First: start(invalid)},
+		{Name: "4 refused", Setup: func() { os.WriteFile(filepath.Join(dir, "valid.rejects.state"), []byte("x"), 0o600) },
+			Args: []string{"import", "--url", sb.URL, "--no-progress", "-m", m, valid}, Code: exitRefused,
+			First: "acimport: " + filepath.Join(dir, "valid.rejects.state") + " holds the state of an unfinished run that does not fit this one: state file " +
+				filepath.Join(dir, "valid.rejects.state") + " is damaged: no intact identity record; delete it to start over.\n"},
 		{Name: "130 interrupted", Ctx: cancelled, Args: []string{"import", "--url", sb.URL, "--no-progress", "-m", m, valid}, Code: exitInterrupted,
 			First: start(valid), Last: "acimport: interrupted\n"},
 	}
@@ -82,6 +87,9 @@ func TestStderrFirstLinePerExitCode(t *testing.T) {
 			ctx := tc.Ctx
 			if ctx == nil {
 				ctx = context.Background()
+			}
+			if tc.Setup != nil {
+				tc.Setup()
 			}
 			var stdout, stderr bytes.Buffer
 			code := run(ctx, tc.Args, strings.NewReader(""), &stdout, &stderr)
