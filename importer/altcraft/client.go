@@ -102,7 +102,8 @@ type Options struct {
 //
 // It is built on fasthttp rather than net/http: a row costs the client much less
 // CPU (the README's benchmark table has the figures), and on a machine that also
-// runs the server, that CPU is rows per second. fasthttp never follows a redirect from Do, which is what the token needs.
+// runs the server, that CPU is rows per second. fasthttp never follows a redirect
+// from Do, which is what the token needs.
 type Client struct {
 	endpoints map[Method]*fasthttp.URI // parsed once, copied into each request
 	token     string
