@@ -2,7 +2,6 @@ package importer
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -141,10 +140,9 @@ type gate struct {
 	mu   sync.Mutex
 	h    health
 	now  func() time.Time
-	wait time.Duration   // --outage-wait
-	wake chan struct{}   // closed and replaced when an outage ends or a probe slot opens
-	seen map[uint64]bool // streaks already told on stderr
-	log  func(string)    // a line for stderr
+	wait time.Duration // --outage-wait
+	wake chan struct{} // closed and replaced when an outage ends or a probe slot opens
+	log  func(string)  // a line for stderr
 }
 
 func newGate(workers int, wait, after, probeFirst, probeMax time.Duration, log func(string)) *gate {
@@ -171,9 +169,6 @@ func newGate(workers int, wait, after, probeFirst, probeMax time.Duration, log f
 		log:  log,
 	}
 }
-
-// errOutage is returned by admit once the outage has lasted --outage-wait.
-var errOutage = errors.New("outage")
 
 // admit returns when a request may go: at once when the API is up; during an
 // outage only as the one probe (probe true), or an *OutageError once the

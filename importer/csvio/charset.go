@@ -91,14 +91,6 @@ func (cs *charset) decoder(r io.Reader) io.Reader {
 	return r
 }
 
-// decodeByte is the rune of b in a single-byte code page, else b itself.
-func (cs *charset) decodeByte(b byte) rune {
-	if cs.runes != nil {
-		return cs.runes[b]
-	}
-	return rune(b)
-}
-
 // decode returns b, text in cs, as UTF-8.
 func (cs *charset) decode(b []byte) []byte {
 	switch cs.units {

@@ -373,7 +373,7 @@ func (rd *Reader) scan() (scanned, error) {
 		}
 	}
 	if s.pe != nil && errors.Is(s.pe.Err, csv.ErrQuote) {
-		multi := bytes.IndexAny(s.body, "\r\n") >= 0
+		multi := bytes.ContainsAny(s.body, "\r\n")
 		_, _, open, _ := lazyFields(s.body, rd.comma)
 		if multi && (rd.rec.drained() || pe.Line > pe.StartLine) || !multi && open && rd.rec.drained() {
 			// A quote opened and never closed, or closed by chance by a
