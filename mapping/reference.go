@@ -84,7 +84,7 @@ FIELDS (fields:)
   values         enum: cell value → field value, e.g. { M: male, F: female }
   separator      split one cell into a list of values, e.g. ","; phones is always a list
   action         what the value does to the field (below) [set]
-  on_empty       unset: an empty cell clears the field; otherwise an empty cell leaves it as it is
+  on_empty       skip: an empty cell leaves the field as it is [default]; unset: it clears the field
 
 TYPES (type:)
   string    the cell as it is

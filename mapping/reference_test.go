@@ -17,6 +17,13 @@ func TestReferenceIsComplete(t *testing.T) {
 	for _, c := range altcraft.Channels {
 		lists["channel"] = append(lists["channel"], c.Name)
 	}
+	for _, a := range altcraft.Actions {
+		lists["action"] = append(lists["action"], string(a))
+	}
+	for _, op := range altcraft.Operations {
+		lists["mode"] = append(lists["mode"], string(op))
+	}
+	lists["on_empty value"] = []string{"skip", "unset"}
 	for _, d := range dateTokens {
 		lists["date format letter"] = append(lists["date format letter"], d.text)
 	}
