@@ -69,6 +69,10 @@ type Config struct {
 	OutageWait time.Duration
 
 	backoff backoff // zero: defaultBackoff (tests shorten it)
+	// noPrefixHash leaves the inputs unhashed, so that a benchmark can tell
+	// what proving the finished part (resume.Prefix) costs a row; such a
+	// state cannot be resumed.
+	noPrefixHash bool
 	// Outage timings (zero: the defaults in outage.go; tests shorten them).
 	outageAfter, probeFirst, probeMax time.Duration
 	downRun                           int // zero: default; consecutive transient failures that stop the run
@@ -152,7 +156,7 @@ func open(cfg Config) (_ *run, err error) {
 		}
 		r.client = c
 	}
-	if r.ins, err = openInputsHashed(cfg.Files, cfg.Stdin, cfg.Mapping, r.res.plan != nil); err != nil {
+	if r.ins, err = openInputsHashed(cfg.Files, cfg.Stdin, cfg.Mapping, r.res.plan != nil && !cfg.noPrefixHash); err != nil {
 		return nil, err
 	}
 	if err = r.verifyPrefixes(); err != nil {

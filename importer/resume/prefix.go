@@ -39,13 +39,16 @@ func (s *Snapshot) Sum() string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-func snapshot(h hash.Hash) Snapshot {
-	var s Snapshot
-	b, err := h.(encoding.BinaryAppender).AppendBinary(s.b[:0])
+// snapshot takes h's state, marshalled through buf: a buffer of the caller's
+// that lives on the heap already, since a local one passed to the interface
+// method would be allocated for every row.
+func snapshot(h hash.Hash, buf *[snapLen]byte) Snapshot {
+	b, err := h.(encoding.BinaryAppender).AppendBinary(buf[:0])
 	if err != nil || len(b) != snapLen {
 		panic(fmt.Sprintf("resume: a sha256 state of %d bytes (%v), want %d", len(b), err, snapLen))
 	}
-	s.ok = true
+	s := Snapshot{ok: true}
+	copy(s.b[:], b)
 	return s
 }
 
@@ -72,6 +75,8 @@ type Prefix struct {
 	// Seek there continues hashing from it without reading the prefix again.
 	resumeAt   int64
 	resumeSnap Snapshot
+
+	buf [snapLen]byte // for snapshot
 
 	mu    sync.Mutex
 	snaps map[int64]Snapshot // by row ordinal, until Take
@@ -117,7 +122,7 @@ func (p *Prefix) Mark(ord, end int64) {
 	if p.err != nil {
 		return
 	}
-	s := snapshot(p.h)
+	s := snapshot(p.h, &p.buf)
 	p.mu.Lock()
 	p.snaps[ord] = s
 	p.mu.Unlock()
@@ -197,7 +202,7 @@ func (p *Prefix) Verify(f io.ReaderAt, checks []Check, resumeAt int64) error {
 			}
 		}
 		if c.End == resumeAt {
-			p.resumeAt, p.resumeSnap = resumeAt, snapshot(h)
+			p.resumeAt, p.resumeSnap = resumeAt, snapshot(h, &p.buf)
 		}
 	}
 	return nil

@@ -12,8 +12,9 @@ type Tracker struct {
 	lowAt  RowPos
 	lowSum string   // of the bytes before lowAt.End; "" until known
 	lowSn  Snapshot // the hash state at lowAt.End, when this run hashed it
-	above  map[int64]aboveRow
-	done   bool
+	above  map[int64]RowPos
+	snaps  map[int64]Snapshot // of the rows in above; apart, as a map keeps
+	done   bool               // values of over 128 bytes out of line, one allocation each
 
 	// restored are the rows above Low an interrupted run finished: they count
 	// as finished, and join above once this run's reader has passed them
@@ -22,14 +23,9 @@ type Tracker struct {
 	tip      Check // restored: where the last row finished before ends, and its hash
 }
 
-type aboveRow struct {
-	at RowPos
-	sn Snapshot
-}
-
 // NewTracker starts from p, an interrupted run's progress; nil: nothing finished.
 func NewTracker(p *FileProgress) *Tracker {
-	t := &Tracker{above: map[int64]aboveRow{}, restored: map[int64]RowPos{}}
+	t := &Tracker{above: map[int64]RowPos{}, snaps: map[int64]Snapshot{}, restored: map[int64]RowPos{}}
 	if p != nil {
 		t.low, t.lowAt, t.lowSum, t.done = p.Low, p.LowAt, p.LowSum, p.Done
 		for _, f := range p.Above {
@@ -59,15 +55,23 @@ func (t *Tracker) Finish(ord int64, at RowPos, sn Snapshot) {
 		return
 	}
 	delete(t.restored, ord)
-	t.above[ord] = aboveRow{at: at, sn: sn}
-	for {
+	if ord == t.low {
+		// The common case, rows finishing in order: no map.
+		t.low++
+		t.lowAt, t.lowSn, t.lowSum = at, sn, ""
+	} else {
+		t.above[ord] = at
+		t.snaps[ord] = sn
+	}
+	for len(t.above) > 0 {
 		next, ok := t.above[t.low]
 		if !ok {
 			return
 		}
+		t.lowAt, t.lowSn, t.lowSum = next, t.snaps[t.low], ""
 		delete(t.above, t.low)
+		delete(t.snaps, t.low)
 		t.low++
-		t.lowAt, t.lowSn, t.lowSum = next.at, next.sn, ""
 	}
 }
 
@@ -105,17 +109,17 @@ func (t *Tracker) Progress() FileProgress {
 	}
 	p := FileProgress{Low: t.low, LowAt: t.lowAt, LowSum: t.lowSum, Done: t.done}
 	tip, tipOrd := Check{}, int64(-1)
-	for o, r := range t.above {
-		p.Above = append(p.Above, Finished{Ord: o, At: r.at})
-		if o > tipOrd && r.sn.Valid() {
-			tip, tipOrd = Check{End: r.at.End}, o
+	for o, at := range t.above {
+		p.Above = append(p.Above, Finished{Ord: o, At: at})
+		if sn := t.snaps[o]; o > tipOrd && sn.Valid() {
+			tip, tipOrd = Check{End: at.End}, o
 		}
 	}
 	for o, at := range t.restored {
 		p.Above = append(p.Above, Finished{Ord: o, At: at})
 	}
 	if tipOrd >= 0 && tip.End > t.tip.End {
-		sn := t.above[tipOrd].sn
+		sn := t.snaps[tipOrd]
 		tip.Sum = sn.Sum()
 		t.tip = tip
 	}
