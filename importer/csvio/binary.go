@@ -56,7 +56,8 @@ func notCSV(window []byte, utf16 bool) error {
 		return nil
 	}
 	// Text has next to no control characters; a binary file is full of them.
-	// A quarter leaves room for a CSV file with a few stray ones.
+	// A quarter of the first KiB leaves room for a CSV file with a few stray
+	// ones; a file of less than 256 bytes is left to the reader.
 	head := window[:min(len(window), 1024)]
 	controls := 0
 	for _, c := range head {
@@ -64,7 +65,7 @@ func notCSV(window []byte, utf16 bool) error {
 			controls++
 		}
 	}
-	if len(head) >= 16 && controls*4 >= len(head) {
+	if len(head) >= 256 && controls*4 >= len(head) {
 		return problemf(ErrNotCSV, "the file is binary, not text: %d of its first %d bytes are control characters (is it a spreadsheet, an archive or a database?); export the data as CSV and import that", controls, len(head))
 	}
 	return nil
