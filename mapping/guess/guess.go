@@ -315,6 +315,8 @@ func (g *Mapping) column(field string) string {
 
 func (g *Mapping) encodingWhy() string {
 	switch {
+	case strings.HasPrefix(g.Encoding, "utf-16"):
+		return "the file starts with a UTF-16 byte order mark (Excel's \"Unicode text\")"
 	case g.BOM:
 		return "the file starts with a UTF-8 byte order mark"
 	case g.Encoding == "utf-8":
@@ -322,7 +324,7 @@ func (g *Mapping) encodingWhy() string {
 	case g.Encoding == "windows-1251":
 		return "the start of the file is not UTF-8; windows-1251 is the Cyrillic code page of Excel on Windows"
 	}
-	return "from the bytes at the start of the file"
+	return "the start of the file is not UTF-8, and its letters read best in " + g.Encoding
 }
 
 func (g *Mapping) delimiterYAML() (string, string) {

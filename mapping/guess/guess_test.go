@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
 
 	"github.com/acimport/acimport/importer/csvio"
 	"github.com/acimport/acimport/mapping"
@@ -18,6 +19,15 @@ import (
 func cp1251(t *testing.T, s string) []byte {
 	t.Helper()
 	b, err := charmap.Windows1251.NewEncoder().Bytes([]byte(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func utf16(t *testing.T, s string) []byte {
+	t.Helper()
+	b, err := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewEncoder().Bytes([]byte(s))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,6 +95,9 @@ func TestGuessWritesAWorkingMapping(t *testing.T) {
 				`# Score: { column: "Score", type: float }`, `# VIP: { column: "VIP", type: bool }`,
 				`byte order mark`,
 			}},
+		{Name: "Excel's Unicode text: UTF-16 with a BOM, tab-separated", File: utf16(t, strings.ReplaceAll(russianExcel, ";", "\t")),
+			Encoding: "utf-16le", Delim: '\t', Matching: "email", Want: russianWant,
+			Contains: []string{`encoding: utf-16le # detected: the file starts with a UTF-16 byte order mark`, `delimiter: tab`}},
 		{Name: "tab-separated, no email: matched by phone", File: []byte(phonesTSV),
 			Encoding: "utf-8", Delim: '\t', Matching: "phone", Want: phonesWant,
 			Contains: []string{`delimiter: tab`, `matching: phone`, `# signup: { column: "signup", type: datetime, format: "YYYY-MM-DD hh:mm:ss" }`}},
