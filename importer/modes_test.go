@@ -32,7 +32,8 @@ func newRecorder(t *testing.T) *recorder {
 	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)
 		r.mu.Lock()
-		r.reqs = append(r.reqs, req.URL.Path+" "+string(body))
+		_, rest := splitToken(body)
+		r.reqs = append(r.reqs, req.URL.Path+" "+rest)
 		r.mu.Unlock()
 		req.Body = io.NopCloser(bytes.NewReader(body))
 		r.sb.ServeHTTP(w, req)

@@ -126,3 +126,40 @@ func TestOutageBehindNginx(t *testing.T) {
 		t.Errorf("stderr does not tell of the outage:\n%s", log)
 	}
 }
+
+// nginx reloaded again and again mid-run (each graceful reload closes the
+// old workers' idle kept-alive connections): no row fails, with no retries
+// allowed — a request that met a dead connection goes again on a fresh one.
+func TestNginxReloadsMidRun(t *testing.T) {
+	ng, sb := behindNginx(t, nginxtest.Config{})
+	const rows = 400
+	done := make(chan struct{})
+	errc := make(chan error, 1)
+	go func() {
+		defer close(errc)
+		for sb.Server.Stats().Created < 20 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		for i := 0; ; i++ {
+			select {
+			case <-done:
+				return
+			case <-time.After(150 * time.Millisecond):
+			}
+			if err := ng.Reload(); err != nil {
+				errc <- err
+				return
+			}
+		}
+	}()
+	sum, err, _ := runImport(t, ng.URL, manyRows(rows), func(c *Config) {
+		c.Rate, c.Workers, c.Retries, c.RootCAs = 200, 8, 0, ng.Roots
+	})
+	close(done)
+	if rerr := <-errc; rerr != nil {
+		t.Fatal(rerr)
+	}
+	if err != nil || sum.Imported != rows || sum.Rejected != 0 {
+		t.Fatalf("err %v, summary %+v: every row should be imported with --retries 0", err, sum)
+	}
+}

@@ -201,7 +201,13 @@ func (p *pool) sendRetrying(stopCtx context.Context, req altcraft.Request) (a al
 		attempts++
 		a = p.client.Send(p.send, req)
 		p.pacer.Observe(sent, a.RateLimited, a.RetryAfter)
-		if a.Kind != altcraft.Transient || a.RateLimited {
+		if a.WrongURL != nil && !p.gate.everAnswered() {
+			// Nothing has answered this run yet, and this says the URL (or
+			// the proxy) is wrong: every row would fail alike.
+			p.stop(a.WrongURL)
+			return a, attempts, false
+		}
+		if (a.Kind != altcraft.Transient || a.RateLimited) && a.WrongURL == nil {
 			p.gate.answered()
 		}
 		switch a.Kind {

@@ -13,12 +13,10 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 	"unicode/utf8"
 
 	"github.com/valyala/fasthttp"
-	"github.com/valyala/fasthttp/fasthttpproxy"
 )
 
 // maxAnswerBytes bounds how much of an answer is read: a real answer is a few
@@ -71,6 +69,12 @@ type Result struct {
 	Err error
 	// Items is an OK batch answer's outcome of each profile, in request order.
 	Items []ItemResult
+	// WrongURL, when set, says that the URL or the proxy cannot be right
+	// (connection refused, no such host, plain http on an https URL, no such
+	// API method, a proxy refusing the tunnel): before the API ever answered
+	// the run, it is the run-wide error to stop with; after, the result
+	// counts as its Kind says (the URL was right: the platform is down).
+	WrongURL error
 }
 
 // ItemResult is the outcome of one profile of a batch: OK with its profile id,
@@ -87,7 +91,8 @@ type ItemResult struct {
 type Options struct {
 	// URL is the platform's base URL, e.g. https://example.com.
 	URL string
-	// Token is the API token, sent in the Authorization header.
+	// Token is the API token, sent in the JSON body as "token" (every
+	// platform version reads it there) and in the Authorization header.
 	Token string
 	// Workers sizes the connection pool so that every worker keeps its
 	// keep-alive connection; 0 means 1.
@@ -108,8 +113,13 @@ type Client struct {
 	endpoints map[Method]*fasthttp.URI // parsed once, copied into each request
 	token     string
 	auth      []byte // the Authorization header's value, built once
+	bodyToken []byte // "token":"…", the body's first member, built once
 	timeout   time.Duration
 	doer      doer
+	route     route
+	// maxResends bounds the resends after dead kept-alive connections: one
+	// for each connection the pool may hold, and a fresh one.
+	maxResends int
 }
 
 // doer is the transport: *fasthttp.HostClient.
@@ -138,16 +148,24 @@ func NewClient(o Options) (*Client, error) {
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("--url %q is not a base URL such as https://example.com", o.URL)
 	}
-	hc, err := newHostClient(u, o.Workers, o.Timeout, o.RootCAs)
+	rt, err := chooseRoute(u)
 	if err != nil {
 		return nil, err
 	}
+	hc, err := newHostClient(u, rt, o.Workers, o.Timeout, o.RootCAs)
+	if err != nil {
+		return nil, err
+	}
+	quoted, _ := json.Marshal(o.Token) // a string always marshals
 	c := &Client{
-		endpoints: make(map[Method]*fasthttp.URI, len(Methods)),
-		token:     o.Token,
-		auth:      []byte("Bearer " + o.Token),
-		timeout:   o.Timeout,
-		doer:      hc,
+		endpoints:  make(map[Method]*fasthttp.URI, len(Methods)),
+		token:      o.Token,
+		auth:       []byte("Bearer " + o.Token),
+		bodyToken:  append([]byte(`"token":`), quoted...),
+		timeout:    o.Timeout,
+		doer:       hc,
+		route:      rt,
+		maxResends: hc.MaxConns + 1,
 	}
 	base := strings.TrimRight(o.URL, "/")
 	for _, m := range Methods {
@@ -161,18 +179,13 @@ func NewClient(o Options) (*Client, error) {
 }
 
 // newHostClient keeps one keep-alive connection per worker (and room for as
-// many being replaced) to the platform, through the proxy that HTTPS_PROXY,
-// HTTP_PROXY and NO_PROXY name, as net/http would.
-func newHostClient(u *url.URL, workers int, timeout time.Duration, roots *x509.CertPool) (*fasthttp.HostClient, error) {
+// many being replaced) to the platform, along the route (directly or through
+// the proxy).
+func newHostClient(u *url.URL, rt route, workers int, timeout time.Duration, roots *x509.CertPool) (*fasthttp.HostClient, error) {
 	isTLS := u.Scheme == "https"
-	dialer := &fasthttpproxy.Dialer{
-		TCPDialer:     fasthttp.TCPDialer{Concurrency: 0},
-		DialDualStack: true,
-		Timeout:       10 * time.Second,
-	}
-	dial, err := dialer.GetDialFuncForTLS(true, isTLS)
+	dial, err := rt.dial()
 	if err != nil {
-		return nil, fmt.Errorf("the proxy settings (HTTPS_PROXY, HTTP_PROXY, NO_PROXY): %w", err)
+		return nil, err
 	}
 	return &fasthttp.HostClient{
 		Addr:      fasthttp.AddMissingPort(u.Host, isTLS),
@@ -190,25 +203,11 @@ func newHostClient(u *url.URL, workers int, timeout time.Duration, roots *x509.C
 		// Headers must fit the read buffer; fasthttp's 4 KiB default is short
 		// of what a proxy or CDN may send (cookies), net/http takes far more.
 		ReadBufferSize: maxHeaderBytes,
-		// A POST is sent again at once only when its connection turns out to be
-		// closed before any byte of an answer (see retryClosedConn); every other
-		// failure goes back to the caller, which paces and counts its retries.
-		MaxIdemponentCallAttempts: 2,
-		RetryIfErr:                retryClosedConn,
+		// fasthttp sends a request once; Send resends after a dead kept-alive
+		// connection itself, for it alone can tell such a connection from a fresh one.
+		MaxIdemponentCallAttempts: 1,
 		DisablePathNormalizing:    true,
 	}, nil
-}
-
-// retryClosedConn: the connection was closed or reset before a byte of an
-// answer, the mark of a kept-alive connection the server had already given up
-// on. net/http sees that coming with a read it keeps on idle connections;
-// fasthttp finds out only when it sends, so the request goes once more on a
-// new connection. Should the server have imported the row before it closed,
-// the second import of the same values is harmless: an import is an upsert.
-func retryClosedConn(_ *fasthttp.Request, attempts int, err error) (resetTimeout, retry bool) {
-	closed := errors.Is(err, io.EOF) || errors.Is(err, fasthttp.ErrConnectionClosed) ||
-		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
-	return false, attempts < 2 && closed
 }
 
 // Send posts one request and classifies the answer. Requests are never cut
@@ -231,23 +230,63 @@ func (c *Client) Send(ctx context.Context, r Request) Result {
 	req.Header.SetContentTypeBytes(jsonType)
 	req.Header.SetCanonical(headerAccept, jsonType)
 	req.Header.SetCanonical(headerAuthorization, c.auth)
-	req.SetBodyRaw(r.Body)
-	err := c.doer.DoTimeout(req, resp, c.timeout)
+	c.setBody(req, r.Body)
+	err := c.do(req, resp)
 	if errors.Is(err, fasthttp.ErrBodyTooLarge) {
 		// Status and headers were read; an answer this long is not the API's,
 		// and what matters of it is the status.
 		return c.redact(classify(resp.StatusCode(), "", nil))
 	}
 	if err != nil {
-		if tlsErr := certificateError(err); tlsErr != nil {
+		if tlsErr := certificateError(err, c.route.base.Hostname()); tlsErr != nil {
 			return Result{Kind: Fatal, Err: tlsErr}
 		}
-		return Result{Kind: Transient, Code: "network", Reason: networkReason(err)}
+		return Result{Kind: Transient, Code: "network", Reason: networkReason(err), WrongURL: c.route.wrongURL(err)}
 	}
+	var res Result
 	if r.Method.Batch() {
-		return c.redact(classifyBatch(resp.StatusCode(), string(resp.Header.Peek("Retry-After")), resp.Body(), r.Items))
+		res = c.redact(classifyBatch(resp.StatusCode(), string(resp.Header.Peek("Retry-After")), resp.Body(), r.Items))
+	} else {
+		res = c.redact(classify(resp.StatusCode(), string(resp.Header.Peek("Retry-After")), resp.Body()))
 	}
-	return c.redact(classify(resp.StatusCode(), string(resp.Header.Peek("Retry-After")), resp.Body()))
+	if resp.StatusCode() == http.StatusNotFound && res.Kind == Rejected && res.Code == "http_404" {
+		// Not the API's answer (it answers JSON): no such method at this address.
+		res.WrongURL = c.route.wrongMethod(r.Method.Path())
+	}
+	return res
+}
+
+// setBody writes the request body with the token as its first member:
+// {"token":"…",<the members of body>}. body is a JSON object.
+func (c *Client) setBody(req *fasthttp.Request, body []byte) {
+	if len(body) < 2 || body[0] != '{' {
+		req.SetBodyRaw(body)
+		return
+	}
+	rest := body[1:]
+	req.AppendBody(body[:1])
+	req.AppendBody(c.bodyToken)
+	if t := bytes.TrimLeft(rest, " \t\r\n"); len(t) > 0 && t[0] != '}' {
+		req.AppendBody([]byte{','})
+	}
+	req.AppendBody(rest)
+}
+
+// do sends req. A request that fails on a connection kept alive from before
+// it started, closed before a byte of an answer, never reached the server
+// (the server had closed it: a graceful reload, an idle timeout): it goes again
+// at once, without counting as a retry, until it has been tried on a
+// connection made for it. Should a server ever import a row and then close
+// without answering, the second import of the same values is harmless: an
+// import is an upsert.
+func (c *Client) do(req *fasthttp.Request, resp *fasthttp.Response) error {
+	start := time.Now()
+	for n := 0; ; n++ {
+		err := c.doer.DoTimeout(req, resp, c.timeout)
+		if err == nil || n >= c.maxResends || !closedBeforeAnswer(err) || !keptAlive(resp, start) {
+			return err
+		}
+	}
 }
 
 // redact keeps the token out of reasons and errors even when a server or proxy
@@ -287,19 +326,6 @@ func networkReason(err error) string {
 		return fmt.Sprintf("the answer's headers are longer than %d KiB", maxHeaderBytes>>10)
 	}
 	return snippet([]byte(strings.ReplaceAll(err.Error(), "fasthttp: ", "")))
-}
-
-// certificateError is a failed TLS verification: retrying cannot fix it, so
-// it stops the run with what to do.
-func certificateError(err error) error {
-	var verr *tls.CertificateVerificationError
-	var uerr x509.UnknownAuthorityError
-	var herr x509.HostnameError
-	var cerr x509.CertificateInvalidError
-	if errors.As(err, &verr) || errors.As(err, &uerr) || errors.As(err, &herr) || errors.As(err, &cerr) {
-		return fmt.Errorf("the platform's TLS certificate is not trusted (%s); if it comes from your own certificate authority, give its certificate with --ca-file", networkReason(err))
-	}
-	return nil
 }
 
 // classify turns an HTTP status and body into a Result, as the vendor documents answers:
