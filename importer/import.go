@@ -464,8 +464,7 @@ func readInputs(ctx context.Context, ins []*input, skip []*resume.Tracker, bufs 
 			case rows <- &job{in: in, rec: rec, ord: ord, body: body, key: key}:
 			case <-ctx.Done():
 				bufs.Put(bp)
-				st.unsent.Add(1)
-				in.count.unsent.Add(1)
+				out <- outcome{in: in, rec: rec, ord: ord, status: statusUnsent}
 				return nil
 			}
 		}

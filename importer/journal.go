@@ -1,10 +1,12 @@
 package importer
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
+	"slices"
 	"time"
 
 	"github.com/acimport/acimport/importer/resume"
@@ -40,6 +42,7 @@ type journal struct {
 	retries    func() int64 // of the whole import, earlier runs included
 	throttled  func() int64 // likewise
 	err        error        // the first write error; afterwards rows are no longer marked finished
+	unsent     []resultRow  // the rows left unsent, for the end of the results log
 }
 
 func newJournal(ins []*input, sinks []*rejectSink, results *resultsFile, state *resume.Log, cp *resume.Checkpoint, st *stats) *journal {
@@ -67,6 +70,7 @@ func (j *journal) run(outcomes <-chan outcome) error {
 		case o, ok := <-outcomes:
 			if !ok {
 				j.checkpoint()
+				j.writeUnsent()
 				return j.err
 			}
 			j.record(o)
@@ -110,6 +114,9 @@ func (j *journal) record(o outcome) {
 	case statusUnsent:
 		j.st.unsent.Add(1)
 		o.in.count.unsent.Add(1)
+		if j.results != nil && o.rec != nil {
+			j.unsent = append(j.unsent, resultRow{File: o.in.display, Line: o.rec.Line, Status: o.status, Attempts: o.attempts})
+		}
 		return
 	case statusFinished:
 		if j.err == nil && o.in.prefix != nil {
@@ -127,6 +134,20 @@ func (j *journal) record(o outcome) {
 	j.trackers[idx].Finish(o.ord, resume.RowPos{End: o.rec.End, Line: o.rec.NextLine}, sn)
 	if j.results != nil {
 		j.results.add(resultRow{File: o.in.display, Line: o.rec.Line, Status: o.status, ProfileID: o.profileID, Code: o.code, Attempts: o.attempts})
+	}
+}
+
+// writeUnsent ends the results log with a line for each row left unsent,
+// after the last checkpoint: a resumed run cuts them off with the rest of
+// what followed it, and writes those rows' real outcomes instead.
+func (j *journal) writeUnsent() {
+	if j.results == nil || len(j.unsent) == 0 || j.err != nil {
+		return
+	}
+	slices.SortFunc(j.unsent, func(a, b resultRow) int { return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line)) })
+	j.results.batch = append(j.results.batch[:0], j.unsent...)
+	if err := j.results.flush(); err != nil {
+		j.err = err
 	}
 }
 

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"bufio"
+	"context"
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
@@ -9,10 +10,14 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/acimport/acimport/mapping"
 )
 
 // Older platforms read the token only from the JSON body: a run against one
@@ -35,7 +40,7 @@ func TestTokenInBodyOnlyPlatform(t *testing.T) {
 		ok(w, req.Email)
 	}))
 	defer srv.Close()
-	sum, err, _ := runImport(t, srv.URL, manyRows(20), nil)
+	sum, _, err := runImport(t, srv.URL, manyRows(20), nil)
 	if err != nil || sum.Imported != 20 {
 		t.Fatalf("err %v, summary %+v: a body-only platform should import every row", err, sum)
 	}
@@ -117,7 +122,7 @@ func TestFailFastOnWrongURL(t *testing.T) {
 				t.Setenv(k, v)
 			}
 			start := time.Now()
-			sum, err, _ := runImport(t, tc.URL, manyRows(50), func(c *Config) {
+			sum, _, err := runImport(t, tc.URL, manyRows(50), func(c *Config) {
 				c.Workers, c.Retries = 4, 5
 				c.backoff = defaultBackoff // retrying would take seconds
 				if tc.Tweak != nil {
@@ -158,7 +163,7 @@ func TestNotFoundAfterFirstAnswerIsARowReject(t *testing.T) {
 		ok(w, "x")
 	}))
 	defer srv.Close()
-	sum, err, _ := runImport(t, srv.URL, manyRows(10), func(c *Config) { c.Workers = 1 })
+	sum, _, err := runImport(t, srv.URL, manyRows(10), func(c *Config) { c.Workers = 1 })
 	if err != nil || sum.Imported != 9 || sum.RejectedByCode["http_404"] != 1 {
 		t.Fatalf("err %v, summary %+v", err, sum)
 	}
@@ -181,8 +186,61 @@ func TestLocalhostNeverProxied(t *testing.T) {
 		t.Setenv(k, "")
 	}
 	t.Setenv("HTTP_PROXY", connectProxy(t, 403))
-	sum, err, _ := runImport(t, "http://localhost:"+port, oneRow, nil)
+	sum, _, err := runImport(t, "http://localhost:"+port, oneRow, nil)
 	if err != nil || sum.Imported != 1 {
 		t.Fatalf("err %v, summary %+v: localhost should not go through the proxy", err, sum)
+	}
+}
+
+// "gave up after 1 attempt", not "1 attempts".
+func TestGaveUpAfterOneAttempt(t *testing.T) {
+	srv := newAPIServer(t, func(w http.ResponseWriter, email string, n int) { w.WriteHeader(502) })
+	_, dir, err := runImport(t, srv.URL, oneRow, func(c *Config) { c.Retries = 0 })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rej := readFile(t, filepath.Join(dir, "in.rejects.csv")); !strings.Contains(rej, "(gave up after 1 attempt)") {
+		t.Errorf("reject file:\n%s", rej)
+	}
+}
+
+// --results promises a line per row: rows the run left unsent (it stopped)
+// are there as not_sent; a resumed run replaces them with their outcome.
+func TestResultsListUnsentRows(t *testing.T) {
+	var n atomic.Int64
+	srv := newAPIServer(t, func(w http.ResponseWriter, email string, _ int) {
+		if n.Add(1) > 5 {
+			apiError(w, 403, 403, "Invalid token")
+			return
+		}
+		ok(w, email)
+	})
+	const rows = 40
+	dir := t.TempDir()
+	results := filepath.Join(dir, "results.csv")
+	in := filepath.Join(dir, "in.csv")
+	if err := os.WriteFile(in, []byte(manyRows(rows)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run := func(resume bool) *Summary {
+		m, err := mapping.Parse(strings.NewReader(testMapping), "m.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum, _ := Import(context.Background(), Config{Mapping: m, Files: []string{in}, URL: srv.URL, Token: testToken,
+			Workers: 1, Retries: 0, ResultsPath: results, Resume: resume})
+		return sum
+	}
+	sum := run(false)
+	log := readFile(t, results)
+	lines := strings.Count(log, "\n") - 1
+	if got := int64(strings.Count(log, ",not_sent,")); got != sum.NotSent || got == 0 || int64(lines) != sum.RowsRead {
+		t.Fatalf("summary %+v; results log has %d lines, %d not_sent:\n%s", sum, lines, got, log)
+	}
+	n.Store(-1000) // the API accepts the token again
+	run(true)
+	log = readFile(t, results)
+	if strings.Contains(log, "not_sent") || strings.Count(log, "\n")-1 != rows {
+		t.Errorf("after --resume the log should have one line per row, none not_sent:\n%s", log)
 	}
 }

@@ -152,7 +152,7 @@ func TestNginxReloadsMidRun(t *testing.T) {
 			}
 		}
 	}()
-	sum, err, _ := runImport(t, ng.URL, manyRows(rows), func(c *Config) {
+	sum, _, err := runImport(t, ng.URL, manyRows(rows), func(c *Config) {
 		c.Rate, c.Workers, c.Retries, c.RootCAs = 200, 8, 0, ng.Roots
 	})
 	close(done)

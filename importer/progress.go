@@ -132,14 +132,23 @@ func (f progressFrame) counts(okWord, badWord string) string {
 
 // pace is "10 rows/s, about 18m20s left".
 func (f progressFrame) pace() string {
-	s := fmt.Sprintf("%.0f rows/s", f.rate)
+	s := perSecond(f.rate) + " rows/s"
 	if f.limit > 0 {
-		s += fmt.Sprintf(" (pacing %.0f req/s)", f.limit)
+		s += " (pacing " + perSecond(f.limit) + " req/s)"
 	}
 	if d, ok := f.left(); ok && f.settled() < f.total {
 		s += ", about " + roughDuration(d) + " left"
 	}
 	return s
+}
+
+// perSecond writes a rate so that a slow one is not shown as 0: "1250", "12",
+// "2.5", "0.33".
+func perSecond(r float64) string {
+	if r >= 9.95 || r == 0 {
+		return fmt.Sprintf("%.0f", r)
+	}
+	return strconv.FormatFloat(r, 'g', 2, 64)
 }
 
 // roughDuration rounds a duration to what a person plans with: "56 h", "5h33m", "18m20s", "7s".

@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -64,5 +65,22 @@ func TestRoughDuration(t *testing.T) {
 		if got := roughDuration(d); got != want {
 			t.Errorf("%v: %q, want %q", d, got, want)
 		}
+	}
+}
+
+// A slow run is not shown as "0 rows/s" or "pacing 0 req/s".
+func TestPerSecond(t *testing.T) {
+	tests := []struct {
+		Rate float64
+		Want string
+	}{{0, "0"}, {0.333, "0.33"}, {0.5, "0.5"}, {2.5, "2.5"}, {9.96, "10"}, {12.4, "12"}, {1250, "1250"}}
+	for _, tc := range tests {
+		if got := perSecond(tc.Rate); got != tc.Want {
+			t.Errorf("perSecond(%v) = %q, want %q", tc.Rate, got, tc.Want)
+		}
+	}
+	f := progressFrame{rate: 0.2, limit: 0.5}
+	if got := f.pace(); !strings.HasPrefix(got, "0.2 rows/s (pacing 0.5 req/s)") {
+		t.Errorf("pace() = %q", got)
 	}
 }

@@ -196,10 +196,10 @@ func (s *Summary) print(w io.Writer) {
 	took := time.Duration(s.ElapsedSeconds * float64(time.Second)).Round(time.Millisecond)
 	if s.Resumed {
 		t := s.ThisRun
-		fmt.Fprintf(w, "\nthis run: %d rows read, %d imported, %d rejected in %s (%.0f rows/s), %d retries\n", t.RowsRead, t.Imported, t.Rejected, took, t.RowsPerSecond, t.Retries)
+		fmt.Fprintf(w, "\nthis run: %d rows read, %d imported, %d rejected in %s (%s rows/s), %d retries\n", t.RowsRead, t.Imported, t.Rejected, took, perSecond(t.RowsPerSecond), t.Retries)
 		fmt.Fprintf(w, "the whole import (with the interrupted runs before): %d rows read from %s\n", s.RowsRead, strings.Join(s.Files, ", "))
 	} else {
-		fmt.Fprintf(w, "\n%d rows read from %s in %s (%.0f rows/s)\n", s.RowsRead, strings.Join(s.Files, ", "), took, s.RowsPerSecond)
+		fmt.Fprintf(w, "\n%d rows read from %s in %s (%s rows/s)\n", s.RowsRead, strings.Join(s.Files, ", "), took, perSecond(s.RowsPerSecond))
 	}
 	fmt.Fprintf(w, "  imported  %d\n", s.Imported)
 	fmt.Fprintf(w, "  rejected  %d", s.Rejected)
