@@ -25,10 +25,10 @@ const (
 	// defaultProbeFirst is the first interval between probes; it doubles up to defaultProbeMax.
 	defaultProbeFirst = time.Second
 	defaultProbeMax   = 15 * time.Second
-	// blipMin: a streak of failures of several requests lasting this long is
+	// blipMin: a streak of failures of several rows lasting this long is
 	// run-wide (a blip), even when it ends before it becomes an outage: rows
 	// do not pay for it out of their retries.
-	blipMin = 500 * time.Millisecond
+	blipMin = 300 * time.Millisecond
 )
 
 // OutageError stops a run whose API stopped answering for longer than --outage-wait.
@@ -51,6 +51,7 @@ type health struct {
 
 	streak   uint64 // id of the current streak of failures (no answer since it began); 0: none
 	start    time.Time
+	last     time.Time // the latest failure of the streak
 	failures int
 	rows     int // distinct rows that failed in the streak
 	lastWhy  string
@@ -71,7 +72,7 @@ type health struct {
 // answer records an answer of the API at now (anything but a transient
 // failure; a 429 is an answer): a streak ends, and an outage with it.
 func (h *health) answer(now time.Time) {
-	if h.streak != 0 && h.streakGlobal(now) {
+	if h.streak != 0 && h.streakGlobal() {
 		if h.globals == nil {
 			h.globals = map[uint64]bool{}
 		}
@@ -89,6 +90,7 @@ func (h *health) failure(now time.Time, why string, prev uint64) uint64 {
 		h.streak, h.start = h.nextID, now
 	}
 	h.failures++
+	h.last = now
 	if prev != h.streak {
 		h.rows++
 	}
@@ -118,19 +120,21 @@ func (h *health) probeFailed(now time.Time) {
 	h.nextProbe = now.Add(h.probeEvery)
 }
 
-// streakGlobal: the current streak, at now, is run-wide: an outage, or
-// several rows failing for blipMin with no answer.
-func (h *health) streakGlobal(now time.Time) bool {
-	return h.answered && (h.down || (h.rows >= 2 && now.Sub(h.start) >= blipMin))
+// streakGlobal: the current streak is run-wide: an outage, or several rows
+// failing, again and again for blipMin, with no answer in between. (Its
+// failures must span blipMin: a quiet time in which nothing was sent proves
+// nothing about the API.)
+func (h *health) streakGlobal() bool {
+	return h.answered && (h.down || (h.rows >= 2 && h.failures >= 3 && h.last.Sub(h.start) >= blipMin))
 }
 
-// global reports whether the streak id was run-wide at now: its failures are not the rows'.
-func (h *health) global(id uint64, now time.Time) bool {
+// global reports whether the streak id was run-wide: its failures are not the rows'.
+func (h *health) global(id uint64) bool {
 	if id == 0 {
 		return false
 	}
 	if id == h.streak {
-		return h.streakGlobal(now)
+		return h.streakGlobal()
 	}
 	return h.globals[id]
 }
@@ -244,7 +248,7 @@ func (g *gate) failed(probe bool, why string, b *budget) {
 	now := g.now()
 	wasDown := g.h.down
 	id := g.h.failure(now, why, b.sid)
-	b.fail(id, g.h.global(b.sid, now))
+	b.fail(id, g.h.global(b.sid))
 	if probe {
 		g.h.probeFailed(now)
 		g.broadcast()
@@ -271,14 +275,14 @@ func (g *gate) tellDown(now time.Time) {
 func (g *gate) charge(b *budget) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	b.fail(0, g.h.global(b.sid, g.now()))
+	b.fail(0, g.h.global(b.sid))
 }
 
 // used is the failures charged to the row of budget b so far.
 func (g *gate) used(b *budget) int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.h.global(b.sid, g.now()) {
+	if g.h.global(b.sid) {
 		return b.counted
 	}
 	return b.counted + b.pending
@@ -297,18 +301,6 @@ func (g *gate) isDown() bool {
 	defer g.mu.Unlock()
 	g.tick(g.now())
 	return g.h.down
-}
-
-// undecided is when streak id, still going and not yet run-wide, can have
-// become a blip; zero when it is decided already.
-func (g *gate) undecided(id uint64) time.Time {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	h := &g.h
-	if id == 0 || id != h.streak || !h.answered || h.rows < 2 || h.streakGlobal(g.now()) {
-		return time.Time{}
-	}
-	return h.start.Add(blipMin + 10*time.Millisecond)
 }
 
 func (g *gate) broadcast() {

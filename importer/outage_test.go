@@ -29,7 +29,7 @@ func TestHealth(t *testing.T) {
 			}
 			return nil
 		}, Check: func(t *testing.T, h *health, _ any) {
-			if h.down || h.global(h.streak, at(10_000)) {
+			if h.down || h.global(h.streak) {
 				t.Error("an outage before the first answer: that is a wrong URL or a dead API, told apart elsewhere")
 			}
 		}},
@@ -63,7 +63,7 @@ func TestHealth(t *testing.T) {
 			}
 			return id
 		}, Check: func(t *testing.T, h *health, v any) {
-			if h.down || h.global(v.(uint64), at(5000)) {
+			if h.down || h.global(v.(uint64)) {
 				t.Error("one row's own failures taken for an outage: it could never be rejected")
 			}
 		}},
@@ -123,19 +123,31 @@ func TestHealth(t *testing.T) {
 			h.answer(at(3100))
 			return id
 		}, Check: func(t *testing.T, h *health, v any) {
-			if h.down || !h.global(v.(uint64), at(3100)) {
-				t.Errorf("down %v; the outage's streak run-wide: %v", h.down, h.global(v.(uint64), at(3100)))
+			if h.down || !h.global(v.(uint64)) {
+				t.Errorf("down %v; the outage's streak run-wide: %v", h.down, h.global(v.(uint64)))
 			}
 		}},
 		{Name: "a short blip of several failures is run-wide", Run: func(h *health) any {
 			h.answer(at(0))
 			id := h.failure(at(100), "502", 0)
+			h.failure(at(400), "502", 0)
 			h.failure(at(700), "502", 0)
 			h.answer(at(800))
 			return id
 		}, Check: func(t *testing.T, h *health, v any) {
-			if !h.global(v.(uint64), at(800)) {
+			if !h.global(v.(uint64)) {
 				t.Error("a 0.6 s streak with no answer was charged to the rows")
+			}
+		}},
+		{Name: "two failures, then nothing sent for a while: not a blip", Run: func(h *health) any {
+			h.answer(at(0))
+			id := h.failure(at(100), "502", 0)
+			h.failure(at(110), "502", 0)
+			h.answer(at(2000))
+			return id
+		}, Check: func(t *testing.T, h *health, v any) {
+			if h.global(v.(uint64)) {
+				t.Error("a quiet time in which nothing was sent taken for failures")
 			}
 		}},
 		{Name: "one failure between answers is the row's", Run: func(h *health) any {
@@ -144,7 +156,7 @@ func TestHealth(t *testing.T) {
 			h.answer(at(110))
 			return id
 		}, Check: func(t *testing.T, h *health, v any) {
-			if h.global(v.(uint64), at(110)) {
+			if h.global(v.(uint64)) {
 				t.Error("a lone failure counted as run-wide")
 			}
 		}},
@@ -232,7 +244,7 @@ func TestOutageMidRun(t *testing.T) {
 	}()
 	sum, dir, err := runImport(t, srv.URL, manyRows(rows), func(c *Config) {
 		c.Workers, c.Retries, c.Rate = 8, 2, 200
-		c.backoff = backoff{base: 20 * time.Millisecond, max: 200 * time.Millisecond}
+		c.backoff = defaultBackoff // two retries: gone in under a second without the outage handling
 		c.outageAfter, c.probeFirst, c.probeMax = 300*time.Millisecond, 100*time.Millisecond, 200*time.Millisecond
 		c.Stderr = &stderr
 	})
@@ -261,7 +273,8 @@ func TestOutageLongerThanOutageWait(t *testing.T) {
 		ok(w, email)
 	})
 	sum, dir, err := runImport(t, srv.URL, manyRows(200), func(c *Config) {
-		c.Workers, c.Retries, c.Rate = 4, 1, 100
+		c.Workers, c.Retries, c.Rate = 4, 2, 100
+		c.backoff = defaultBackoff
 		c.OutageWait = 500 * time.Millisecond
 		c.outageAfter, c.probeFirst, c.probeMax = 200*time.Millisecond, 50*time.Millisecond, 100*time.Millisecond
 	})

@@ -234,15 +234,6 @@ func (p *pool) sendRetrying(stopCtx context.Context, req altcraft.Request) (a al
 		}
 		used := p.gate.used(&b)
 		if used > p.retries && !p.gate.isDown() {
-			if t := p.gate.undecided(b.sid); !t.IsZero() {
-				// The streak may yet prove run-wide, and then not the row's to pay.
-				if !sleepCtx(stopCtx, time.Until(t)) {
-					return a, attempts, false
-				}
-				used = p.gate.used(&b)
-			}
-		}
-		if used > p.retries && !p.gate.isDown() {
 			a.Reason = fmt.Sprintf("%s (gave up after %s)", a.Reason, plural(attempts, "attempt"))
 			return a, attempts, true
 		}
