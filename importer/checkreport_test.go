@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -156,3 +158,36 @@ func TestCheckProgressLastFrame(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// Check returns only once its reader, converters and progress display are done, whether it
+// finishes or stops half-way.
+func TestCheckJoinsItsGoroutines(t *testing.T) {
+	var in strings.Builder
+	in.WriteString("Email;Name;Id\n")
+	for i := range 20 * checkBatch {
+		in.WriteString("u" + itoa(i) + "@example.com;N;1\n")
+	}
+	_, paths := writeInputs(t, map[string]string{"a.csv": in.String()})
+	m, err := mapping.Parse(strings.NewReader(testMapping), "m.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := runtime.NumGoroutine()
+	for _, stop := range []bool{false, true} {
+		ctx, cancel := context.WithCancel(context.Background())
+		hook := func(seq int64) {
+			if stop && seq == 3 {
+				cancel()
+			}
+		}
+		_, err := check(ctx, CheckConfig{Mapping: m, Files: paths, Report: io.Discard, Stderr: io.Discard, Workers: 4,
+			Progress: ProgressLog, convertHook: hook})
+		cancel()
+		if stop != (err == ErrInterrupted) {
+			t.Fatalf("stop %v: err %v", stop, err)
+		}
+		if after := runtime.NumGoroutine(); after > before {
+			t.Errorf("stop %v: %d goroutines before the check, %d after it returned", stop, before, after)
+		}
+	}
+}

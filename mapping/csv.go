@@ -1,8 +1,6 @@
 package mapping
 
 import (
-	"strings"
-
 	"go.yaml.in/yaml/v3"
 
 	"github.com/acimport/acimport/importer/csvio"
@@ -29,7 +27,7 @@ func (p *parser) parseCSV(m *Mapping, n *yaml.Node) {
 			m.CSV.Encoding, err = csvio.ParseEncoding(s)
 		}
 		if err != nil {
-			p.fail(e.val.Line, path, ErrInvalid, "%s", strings.TrimPrefix(err.Error(), csvio.ErrInvalidOption.Error()+": "))
+			p.fail(e.val.Line, path, ErrInvalid, "%s", err)
 		}
 	}
 }

@@ -239,7 +239,7 @@ func TestNewReaderBadInput(t *testing.T) {
 		{Name: "sep line only", In: []byte("sep=;\r\n"), Is: ErrNoHeader},
 		{Name: "sep line only, without a line break", In: []byte("sep=;"), Is: ErrNoHeader},
 		{Name: "sep line with a quote as delimiter", In: []byte("sep=\"\na\n"), Is: ErrInvalidOption, Message: `the first line "sep=\"" sets a delimiter that cannot be used`},
-		{Name: "UTF-16 with its byte order mark read as UTF-8", In: []byte("\xFF\xFEa\x00,\x00b\x00\n\x00"), Is: ErrInvalidOption, Message: `read "in.csv": invalid option: the file starts with a UTF-16LE byte order mark (Excel's "Unicode text" export) but the encoding is utf-8; set it to utf-16 or auto`},
+		{Name: "UTF-16 with its byte order mark read as UTF-8", In: []byte("\xFF\xFEa\x00,\x00b\x00\n\x00"), Is: ErrInvalidOption, Message: `read "in.csv": the file starts with a UTF-16LE byte order mark (Excel's "Unicode text" export) but the encoding is utf-8; set it to utf-16 or auto`},
 		{Name: "UTF-16 without a byte order mark read as UTF-8", In: []byte("a\x00,\x00b\x00\n\x00"), Is: ErrNUL, Message: "field 1: NUL byte at byte 2"},
 		{Name: "UTF-16 without a byte order mark, encoding utf-16", In: []byte("a\x00,\x00b\x00\n\x00"), Opt: Options{Encoding: "utf-16"}, Is: ErrInvalidOption, Message: "it looks like utf-16le: set the encoding to utf-16le"},
 		{Name: "header line longer than the limit", In: []byte(strings.Repeat("x", 100) + "\n1\n"), Opt: Options{MaxRecordBytes: 64}, Is: ErrRecordTooLong, Message: `read "in.csv": the header line is longer than 64 bytes: is this a CSV file?`},

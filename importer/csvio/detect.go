@@ -33,18 +33,17 @@ func pickEncoding(enc string, window []byte, whole bool) (cs *charset, bomLen in
 			return bom, len(bom.bom), why, nil
 		}
 		if utf16 {
-			return nil, 0, "", fmt.Errorf("%w: the file starts with a %s byte order mark (Excel's \"Unicode text\" export) but the encoding is %s; set it to utf-16 or auto",
-				ErrInvalidOption, strings.ToUpper(bom.name), enc)
+			return nil, 0, "", optionErrorf("the file starts with a %s byte order mark (Excel's \"Unicode text\" export) but the encoding is %s; set it to utf-16 or auto", strings.ToUpper(bom.name), enc)
 		}
-		return nil, 0, "", fmt.Errorf("%w: the file starts with a UTF-8 byte order mark but the encoding is %s; set it to utf-8 or auto", ErrInvalidOption, enc)
+		return nil, 0, "", optionErrorf("the file starts with a UTF-8 byte order mark but the encoding is %s; set it to utf-8 or auto", enc)
 	}
 	switch enc {
 	case encAuto:
 	case encUTF16:
 		if cs := utf16NoBOM(window); cs != nil {
-			return nil, 0, "", fmt.Errorf("%w: encoding utf-16 needs a byte order mark at the start of the file, and this one has none; it looks like %s: set the encoding to %s", ErrInvalidOption, cs.name, cs.name)
+			return nil, 0, "", optionErrorf("encoding utf-16 needs a byte order mark at the start of the file, and this one has none; it looks like %s: set the encoding to %s", cs.name, cs.name)
 		}
-		return nil, 0, "", fmt.Errorf("%w: encoding utf-16 needs a byte order mark at the start of the file, and this one has none: is it really UTF-16? Set utf-16le or utf-16be if it is", ErrInvalidOption)
+		return nil, 0, "", optionErrorf("encoding utf-16 needs a byte order mark at the start of the file, and this one has none: is it really UTF-16? Set utf-16le or utf-16be if it is")
 	default:
 		return charsets[enc], 0, "", nil
 	}

@@ -65,6 +65,17 @@ const sniffLimit = 64 << 10
 // Encoding.
 var ErrInvalidOption = errors.New("invalid option")
 
+// optionErrorf is a bad option's error: it reads as its message, which says what to set, and
+// matches ErrInvalidOption without the sentinel's words in front of it.
+func optionErrorf(format string, args ...any) error {
+	return &optionError{fmt.Errorf(format, args...)}
+}
+
+type optionError struct{ err error }
+
+func (e *optionError) Error() string   { return e.err.Error() }
+func (e *optionError) Unwrap() []error { return []error{ErrInvalidOption, e.err} }
+
 // ParseDelimiter checks a delimiter as a user writes it (in a mapping
 // file's csv section) and returns it in the one spelling Options.Delimiter
 // is compared by: "" stays "" (a comma), "tab" and `\t` become "\t", any
@@ -111,7 +122,7 @@ func parseDelimiter(s string) (rune, error) {
 	}
 	r, size := utf8.DecodeRuneInString(s)
 	if size != len(s) || !validDelim(r) {
-		return 0, fmt.Errorf("%w: delimiter %q: want one character other than a quote or a line break, \"tab\" or \"auto\"", ErrInvalidOption, s)
+		return 0, optionErrorf("delimiter %q: want one character other than a quote or a line break, \"tab\" or \"auto\"", s)
 	}
 	return r, nil
 }
@@ -146,7 +157,7 @@ func parseEncoding(s string) (string, error) {
 	if enc, ok := encodingNames[strings.ToLower(strings.ReplaceAll(s, "_", "-"))]; ok {
 		return enc, nil
 	}
-	return "", fmt.Errorf("%w: unknown encoding %q (known: %s)", ErrInvalidOption, s, knownEncodings)
+	return "", optionErrorf("unknown encoding %q (known: %s)", s, knownEncodings)
 }
 
 // parseMaxRecord returns the record size limit.
@@ -155,7 +166,7 @@ func parseMaxRecord(n int) (int, error) {
 	case n == 0:
 		return DefaultMaxRecordBytes, nil
 	case n < 0:
-		return 0, fmt.Errorf("%w: MaxRecordBytes %d: want 0 (for %s) or more", ErrInvalidOption, n, sizeText(DefaultMaxRecordBytes))
+		return 0, optionErrorf("MaxRecordBytes %d: want 0 (for %s) or more", n, sizeText(DefaultMaxRecordBytes))
 	}
 	return n, nil
 }

@@ -149,7 +149,7 @@ func (rd *Reader) open(r io.Reader, opt Options) error {
 		comma = sniffDelimiter(text)
 	}
 	if !cs.encodable(comma) {
-		return fmt.Errorf("%w: delimiter %q has no %s form", ErrInvalidOption, comma, cs.name)
+		return optionErrorf("delimiter %q has no %s form", comma, cs.name)
 	}
 	rd.comma = comma
 

@@ -2,7 +2,6 @@ package csvio
 
 import (
 	"bytes"
-	"fmt"
 	"unicode/utf8"
 )
 
@@ -61,7 +60,7 @@ func sepLine(b []byte, cs *charset, whole bool) (comma rune, n int, ending strin
 		return 0, 0, "", false, nil
 	}
 	if !validDelim(comma) {
-		return 0, 0, "", false, fmt.Errorf("%w: the first line %q sets a delimiter that cannot be used: want one character other than a quote or a line break", ErrInvalidOption, b[:n])
+		return 0, 0, "", false, optionErrorf("the first line %q sets a delimiter that cannot be used: want one character other than a quote or a line break", b[:n])
 	}
 	return comma, n, ending, true, nil
 }
