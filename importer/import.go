@@ -116,7 +116,7 @@ func (c *Config) defaults() {
 func Import(ctx context.Context, cfg Config) (*Summary, error) {
 	cfg.defaults()
 	if err := cfg.validate(); err != nil {
-		return nil, err
+		return nil, writeRefusedSummary(cfg, err)
 	}
 	r, err := open(cfg)
 	if err != nil {

@@ -129,12 +129,22 @@ func runStatus(err error, rejected int64) string {
 // writeRefusedSummary writes the --summary of a run that did not start, so
 // that an earlier run's summary is never taken for this one's; it returns err.
 func writeRefusedSummary(cfg Config, err error) error {
-	if cfg.SummaryPath == "" {
+	return WriteFailedSummary(cfg.SummaryPath, cfg.Files, err)
+}
+
+// WriteFailedSummary writes to path ("" for none) the summary of an import of
+// files that stopped before its first row, for err: status "refused" for a
+// refusal to start (ErrRefused), else "stopped". It returns err, joined with
+// the failure to write the file if any. Import does so itself; a caller that
+// fails before it (a bad mapping file) calls it, so that an earlier run's
+// summary is never taken for this one's.
+func WriteFailedSummary(path string, files []string, err error) error {
+	if path == "" {
 		return err
 	}
-	sum := &Summary{Status: runStatus(err, 0), Files: slices.Clone(cfg.Files), RunPart: RunPart{RejectedByCode: map[string]int64{}},
+	sum := &Summary{Status: runStatus(err, 0), Files: slices.Clone(files), RunPart: RunPart{RejectedByCode: map[string]int64{}},
 		RejectFiles: []string{}, Stopped: err.Error(), ThisRun: RunPart{RejectedByCode: map[string]int64{}}}
-	if werr := sum.writeJSON(cfg.SummaryPath); werr != nil {
+	if werr := sum.writeJSON(path); werr != nil {
 		return errors.Join(err, werr)
 	}
 	return err

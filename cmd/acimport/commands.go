@@ -39,7 +39,7 @@ you only (0600) and never contain the token. Delete them when you are done with 
 // tests, which run many commands in one process, leave it nil or record the call.
 var gcTuner func()
 
-func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
 	fs := pflag.NewFlagSet("import", pflag.ContinueOnError)
 	var (
 		mappingPath, url, tokenFile, reject, results, summary string
@@ -78,6 +78,14 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err := parseFlags(fs, args, stdout, importUsage); err != nil {
 		return err
 	}
+	importing := false
+	defer func() {
+		// A run that fails before Import (a bad mapping, a bad flag value)
+		// still replaces the last run's --summary, saying so.
+		if err != nil && !importing && !dryRun {
+			err = importer.WriteFailedSummary(summary, fs.Args(), err)
+		}
+	}()
 	if fs.NArg() == 0 {
 		return usageErrorf("import: no input FILE (use - for standard input)")
 	}
@@ -148,6 +156,7 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	} else if cfg.Token, err = readToken(tokenFile, stderr); err != nil {
 		return err
 	}
+	importing = true
 	sum, err := importer.Import(ctx, cfg)
 	if sb != nil {
 		st := sb.Server.Stats()

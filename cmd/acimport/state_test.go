@@ -433,3 +433,21 @@ func TestSecondRunIsRefused(t *testing.T) {
 	}
 	_ = dir
 }
+
+// A run that fails before it starts — a bad mapping file — still replaces the
+// last run's --summary, so a script never reads last night's for tonight's.
+func TestFailedStartWritesSummary(t *testing.T) {
+	dir, in, m := stateDir(t, 10)
+	summary := filepath.Join(dir, "summary.json")
+	os.WriteFile(summary, []byte(`{"status":"imported"}`), 0o600)
+	os.WriteFile(m, []byte("db_id: 1\nfields:\n  email: { column: nope, type: emial }\n"), 0o600)
+	code, _, stderr := runCmd(t, "", importArgs("http://127.0.0.1:1", m, "--summary", summary, in)...)
+	if code != exitFailed {
+		t.Fatalf("bad mapping: exit %d\n%s", code, stderr)
+	}
+	var sum struct{ Status, Stopped string }
+	b, _ := os.ReadFile(summary)
+	if json.Unmarshal(b, &sum); sum.Status != "stopped" || !strings.Contains(sum.Stopped, "mapping") {
+		t.Errorf("summary after a bad mapping: %s", b)
+	}
+}
