@@ -254,7 +254,7 @@ func cmdSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.Int64Var(&seed, "seed", 1, "seed of the fault injection, for reproducible rehearsals")
 	fs.BoolVar(&cfg.Discard, "discard", false, "keep no profiles, so memory stays flat in load tests: every valid import is answered as a\n"+
 		"newly created profile (the id it would get without --discard) and counted as created;\n"+
-		"matching by profile_id answers \"Profile not found\"; /sandbox/profiles stays empty")
+		"matching by profile_id and every update answer \"Profile not found\"; /sandbox/profiles stays empty")
 	if err := parseFlags(fs, args, stdout, sandboxUsage); err != nil {
 		return err
 	}
