@@ -4,10 +4,13 @@
 #
 #   bench/compare.sh [--reps N] [--check-rows N] [--mem-rows N] [--import-mem-rows N]
 #                    [--send-rows N] [--send-seconds N] [--port N] [--work DIR]
-#                    [--batch-rows N] [--batch1-rows N] [--batch-mem-rows N] [--only SECTIONS]
+#                    [--batch-rows N] [--batch1-rows N] [--batch-mem-rows N] [--nginx-rows N]
+#                    [--only SECTIONS]
 #
-# --only runs some of the sections: sending, checking, memory, pacing, resume, batch (a list
-# separated by commas; all by default). batch compares --batch 1000 with one request a row against
+# --only runs some of the sections: sending, checking, memory, pacing, nginx, resume, batch (a list
+# separated by commas; all by default). nginx runs `--rate 0 --workers 32` through a real nginx
+# (TLS, limit_req 300 r/s, burst 30, nodelay) on --nginx-rows rows, beside --rate 300 as the ideal,
+# --reps × A/B: time ÷ (rows/300) and the share of answers that were 429. batch compares --batch 1000 with one request a row against
 # `acimport sandbox --discard --latency 50ms`, 8 workers: rows/s (--batch-rows rows with --batch
 # 1000, --batch1-rows rows one request a row), client CPU a row, and the peak RSS of a
 # --batch-mem-rows-row --batch 1000 import against a 100,000-row one.
@@ -21,7 +24,8 @@
 # usual but keeps no profiles: a storing sandbox needs ~2.5 KiB a profile, ~25 GiB for the
 # 10,000,000 rows of the target. The sending comparison uses a storing sandbox.
 #
-# On two cores it takes 8 to 10 minutes, 70-80% of it the 10,000,000-row import (~400 s);
+# On two cores it takes 10 to 12 minutes, 60-70% of it the 10,000,000-row import (~400 s) and
+# ~2 minutes the nginx section (six imports of 20 s);
 # --import-mem-rows 1000000 makes a run of ~3 minutes, whose import-memory row then says so.
 set -euo pipefail
 
@@ -36,7 +40,8 @@ work=""
 batch_rows=200000
 batch1_rows=2000
 batch_mem_rows=10000000
-only="sending,checking,memory,pacing,resume,batch"
+nginx_rows=6000
+only="sending,checking,memory,pacing,nginx,resume,batch"
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--reps) reps=$2; shift 2 ;;
@@ -50,8 +55,9 @@ while [ $# -gt 0 ]; do
 	--batch-rows) batch_rows=$2; shift 2 ;;
 	--batch1-rows) batch1_rows=$2; shift 2 ;;
 	--batch-mem-rows) batch_mem_rows=$2; shift 2 ;;
+	--nginx-rows) nginx_rows=$2; shift 2 ;;
 	--only) only=$2; shift 2 ;;
-	-h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,29p' "$0"; exit 0 ;;
 	*) echo "compare.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -82,11 +88,15 @@ need_apt() {
 }
 command -v mlr >/dev/null || { log "installing miller"; need_apt miller; }
 [ -x /usr/bin/time ] || { log "installing time"; need_apt time; }
+if want nginx && ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
+	log "installing nginx"; need_apt nginx
+fi
 
 log "building into $work"
 go build -o "$work/acimport" ./cmd/acimport
 go build -o "$work/gen" ./bench/gen
 go build -o "$work/pace" ./bench/pace
+go build -o "$work/nginxpace" ./bench/nginxpace
 go build -o "$work/mkstate" ./bench/mkstate
 bin="$work/acimport"
 mapping="$root/bench/customers.yaml"
@@ -105,6 +115,7 @@ if want sending; then
 	gen "$send_rows" "$work/send-repeat.csv" -customers 1000
 fi
 want pacing && gen 10000 "$work/pace.csv"
+want nginx && gen "$nginx_rows" "$work/nginx-$nginx_rows.csv"
 if want memory || want batch; then
 	gen 100000 "$work/mem-small.csv"
 fi
@@ -272,6 +283,29 @@ rate=$(sed -n 's/.* rate=\([0-9.]*\).*/\1/p' <<<"$out")
 most=$(sed -n 's/.*max_per_second=\([0-9]*\).*/\1/p' <<<"$out")
 row "pacing, achieved rate at --rate 500 (5 ms latency, 20 s)" "$rate" "500" "$(calc "$rate / 500" 4)" "within 1%" "$(met "$rate >= 495 && $rate <= 505")"
 row "pacing, most requests in any 1 s window" "$most" "505" "$(calc "$most / 505" 3)" "≤ 505" "$(met "$most <= 505")"
+
+fi
+if want nginx; then # --- 4b. pacing behind nginx limit_req ---------------------------------------------------------
+log "pacing behind nginx limit_req 300 r/s: --rate 0 vs --rate 300, --workers 32, $nginx_rows rows ($reps × A/B)"
+a=(); b=(); sa=(); sb=()
+for _ in $(seq "$reps"); do
+	for r in 0 300; do
+		out=$("$work/nginxpace" -bin "$bin" -mapping "$mapping" -csv "$work/nginx-$nginx_rows.csv" -rows "$nginx_rows" -limit 300 -burst 30 -rate "$r" -workers 32)
+		log "  --rate $r: $out"
+		[ "$(sed -n 's/.*imported=\([0-9]*\).*/\1/p' <<<"$out")" = "$nginx_rows" ] || { log "not every row was imported"; exit 1; }
+		rej=$(sed -n 's/.*rejected_429=\([0-9]*\).*/\1/p' <<<"$out")
+		[ "$rej" = 0 ] || { log "--rate $r: $rej rows rejected http_429"; exit 1; }
+		ratio=$(sed -n 's/.*ratio=\([0-9.]*\).*/\1/p' <<<"$out")
+		share=$(sed -n 's/.*share429=\([0-9.]*\).*/\1/p' <<<"$out")
+		if [ "$r" = 0 ]; then a+=("$ratio"); sa+=("$share"); else b+=("$ratio"); sb+=("$share"); fi
+	done
+done
+ma=$(printf '%s\n' "${a[@]}" | median); mb=$(printf '%s\n' "${b[@]}" | median)
+row "behind nginx limit_req 300 r/s, --rate 0 --workers 32, $nginx_rows rows: time ÷ (rows/300) (peer: --rate 300)" \
+	"$(calc "$ma" 3)" "$(calc "$mb" 3) (--rate 300)" "$(calc "$ma / $mb" 3)×" "≤ 1.10 (no http_429 reject)" "$(met "$ma <= 1.10")"
+ma=$(printf '%s\n' "${sa[@]}" | median); mb=$(printf '%s\n' "${sb[@]}" | median)
+row "behind nginx limit_req 300 r/s, --rate 0: share of answers 429 (peer: --rate 300)" \
+	"$(calc "100 * $ma" 1)%" "$(calc "100 * $mb" 1)% (--rate 300)" "—" "≤ 5%" "$(met "$ma <= 0.05")"
 
 fi
 if want resume; then # --- 5. resume ---------------------------------------------------------------------------------------

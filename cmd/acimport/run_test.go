@@ -62,6 +62,7 @@ func TestExitCodes(t *testing.T) {
 		{Name: "import without URL", Args: []string{"import", "-m", m, csv}, Code: exitUsage, Stderr: "no platform URL"},
 		{Name: "stdin needs --reject", Args: []string{"import", "--sandbox", "-m", m, "-"}, Code: exitUsage, Stderr: "--reject"},
 		{Name: "sandbox on all interfaces without a token", Args: []string{"sandbox", "--listen", "0.0.0.0:0"}, Code: exitUsage, Stderr: "give --token TOKEN"},
+		{Name: "--outage-wait must be positive", Args: []string{"import", "--sandbox", "--outage-wait", "0s", "-m", m, csv}, Code: exitUsage, Stderr: "--outage-wait must be positive"},
 		{Name: "--batch out of range", Args: []string{"import", "--sandbox", "--batch", "10001", "-m", m, csv}, Code: exitUsage, Stderr: "--batch must be between 1 and 10000"},
 		{Name: "unknown --mode", Args: []string{"import", "--sandbox", "--mode", "merge", "-m", m, csv}, Code: exitUsage, Stderr: `unknown mode "merge" (known modes: upsert, update, add)`},
 		{Name: "--mode update into an empty sandbox rejects every row", Args: []string{"import", "--sandbox", "--no-progress", "--mode", "update", "-m", m, csv}, Code: exitRejected, Stderr: "api_404"},

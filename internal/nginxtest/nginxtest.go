@@ -110,6 +110,9 @@ func New(tb testing.TB, cfg Config) *Server {
 // Start runs nginx (bin) with its prefix, configuration, certificates and logs in dir.
 func Start(bin, dir string, cfg Config) (*Server, error) {
 	s := &Server{bin: bin, dir: dir, cfg: cfg, up: true}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
 	if err := s.makeCerts(); err != nil {
 		return nil, err
 	}
