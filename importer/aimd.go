@@ -41,6 +41,7 @@ type aimd struct {
 	// SinceCut counts the answers, and those not 429, to requests sent after
 	// the last cut: far above a limit, the latter is what the limit lets through.
 	SinceCut, SinceCutOK int
+	FirstSinceCut        time.Time // when the first of them came
 }
 
 // Tuning of the policy.
@@ -102,12 +103,18 @@ func (c aimd) Answer(now, sent time.Time, throttled bool, retryAfter time.Durati
 	c = c.Advance(now)
 	c.Answers = c.Answers.Add(now, !throttled)
 	if !sent.Before(c.LastCut) {
+		if c.SinceCut == 0 {
+			c.FirstSinceCut = now
+		}
 		c.SinceCut++
 		if !throttled {
 			c.SinceCutOK++
 		}
 	}
-	if !throttled || (!c.LastCut.IsZero() && sent.Sub(c.LastCut) < settle) {
+	farAbove := !c.LastCut.IsZero() && c.SinceCut >= 10 && 2*c.SinceCutOK < c.SinceCut
+	if !throttled || (!c.LastCut.IsZero() && sent.Sub(c.LastCut) < settle && !farAbove) {
+		// Within settle of a cut only when most answers since are 429 (far
+		// above the limit) is a 429 news.
 		return c
 	}
 	// A 429 to a request sent at the pace in force: too fast.
@@ -121,16 +128,23 @@ func (c aimd) Answer(now, sent time.Time, throttled bool, retryAfter time.Durati
 		base = aimdStart
 	}
 	next := base * aimdCut
-	if !c.LastCut.IsZero() && c.SinceCut >= 10 && 2*c.SinceCutOK < c.SinceCut {
+	if farAbove {
 		// Far above the limit (most answers 429): what got through since the
-		// last cut is the limit's measure; go there rather than a tenth at a time.
-		if good := float64(c.SinceCutOK) / now.Sub(c.LastCut).Seconds(); good < next {
-			next = good
-		}
+		// last cut is the limit's measure; go there rather than a tenth at a
+		// time (halve when nothing got through).
+		// Counted from the first answer after the cut, not the cut: the round
+		// trip before it would read as a slower limit. Never more than halved
+		// at once: a measure of a few milliseconds can be wrong.
+		good := float64(c.SinceCutOK) / max(now.Sub(c.FirstSinceCut), 5*time.Millisecond).Seconds()
+		next = min(next, max(good, base/2))
 	}
 	c.SinceCut, c.SinceCutOK = 0, 0
 	c.Limit = math.Max(next, c.floor())
-	c.Step = math.Max(aimdFloor, aimdStep*c.Limit)
+	// The climb back is a tenth a second of the larger of the new pace and
+	// what got through over the last second: after a deep cut it does not
+	// crawl back from the bottom.
+	_, okRate := c.Answers.Rates(now)
+	c.Step = math.Max(aimdFloor, aimdStep*math.Max(c.Limit, okRate))
 	c.LastCut = now
 	if retryAfter > 0 {
 		c.Hold = later(c.Hold, now.Add(min(retryAfter, maxRetryAfter)))

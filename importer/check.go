@@ -381,7 +381,7 @@ func (t *tally) write(w io.Writer, sink *rejectSink) {
 		if err := json.Indent(&pretty, s, "  ", "  "); err != nil {
 			pretty.Write(s)
 		}
-		fmt.Fprintf(w, "\nrequest %d: POST %s (token in the Authorization header, not shown)\n  %s\n", i+1, t.method.Path(), pretty.String())
+		fmt.Fprintf(w, "\nrequest %d: POST %s (the token goes in the body and in the Authorization header; not shown)\n  %s\n", i+1, t.method.Path(), pretty.String())
 	}
 	sort.SliceStable(t.order, func(i, j int) bool { return t.problems[t.order[i]].count > t.problems[t.order[j]].count })
 	for _, k := range t.order {

@@ -27,7 +27,7 @@ type Config struct {
 	Stderr  io.Writer // progress, notices and the summary; nil discards them
 
 	URL   string // platform base URL, e.g. https://example.com
-	Token string // the API token; sent only in the Authorization header
+	Token string // the API token; sent in the body as "token" and in the Authorization header, never logged
 
 	Rate       float64       // requests per second for the whole run; 0: no limit
 	Workers    int           // requests in flight; 0: 8

@@ -43,11 +43,13 @@ func throttleShare(s *Summary) float64 {
 }
 
 // Behind nginx's limit_req at 300 r/s, --rate 0 with 32 workers converges on
-// the limit: every row imported, none rejected http_429, few answers 429. (The
-// time it takes against rows/limit is measured by bench/compare.sh, not here.)
+// the limit: every row imported, none rejected http_429, and once the pace has
+// come down from what 32 workers can do (the first 2 s, by nginx's log), few
+// answers 429 — the pace does not keep climbing into the limit. (The time the
+// run takes against rows/limit is measured by bench/compare.sh, not here.)
 func TestPacingBehindNginxLimit(t *testing.T) {
-	ng, sb := behindNginx(t, nginxtest.Config{LimitRPS: 300, Burst: 30})
-	const rows = 1200
+	ng, sb := behindNginx(t, nginxtest.Config{LimitRPS: 300, Burst: 30, AccessLog: true})
+	const rows = 1500
 	sum, _, err := runImport(t, ng.URL, manyRows(rows), func(c *Config) {
 		c.Rate, c.Workers, c.Retries, c.RootCAs = 0, 32, 5, ng.Roots
 		c.backoff = defaultBackoff
@@ -55,17 +57,37 @@ func TestPacingBehindNginxLimit(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Import: %v\n%s", err, ng.ErrorLog())
 	}
-	share := throttleShare(sum)
-	t.Logf("%d rows in %.2f s (%.2f× rows/300), %d answers 429 (%.1f%%)", rows, sum.ElapsedSeconds, sum.ElapsedSeconds/(rows/300.0), sum.Throttled, 100*share)
 	if sum.Imported != rows || sum.RejectedByCode["http_429"] != 0 {
 		t.Fatalf("summary %+v: every row should be imported, none rejected http_429", sum)
 	}
-	// Loose: the benchmark holds the 5% target; a shared machine must not fail this.
-	if share > 0.15 {
-		t.Errorf("%.1f%% of answers were 429", 100*share)
-	}
 	if got := sb.Server.Stats().Created; got != rows {
 		t.Errorf("the sandbox stored %d profiles, want %d", got, rows)
+	}
+	reqs, err := ng.Requests()
+	if err != nil || len(reqs) == 0 {
+		t.Fatalf("nginx's access log: %v", err)
+	}
+	settled := reqs[0].At.Add(2 * time.Second)
+	var after, throttled int
+	for _, r := range reqs {
+		if r.At.Before(settled) {
+			continue
+		}
+		after++
+		if r.Status == 429 {
+			throttled++
+		}
+	}
+	share := float64(throttled) / float64(max(after, 1))
+	t.Logf("%d answers, %d of them 429 (%.1f%%); after the first 2 s: %d of %d (%.1f%%)",
+		len(reqs), sum.Throttled, 100*throttleShare(sum), throttled, after, 100*share)
+	// Loose, for a shared machine: the benchmark holds the 5% target over a
+	// 6,000-row run. (The pacer before AIMD: 9–12% here, and 1.2–1.9× the time.)
+	if whole := throttleShare(sum); whole > 0.07 {
+		t.Errorf("%.1f%% of all answers were 429", 100*whole)
+	}
+	if share > 0.05 {
+		t.Errorf("%.1f%% of the answers after the first 2 s were 429: the pace keeps running into the limit", 100*share)
 	}
 }
 

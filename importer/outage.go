@@ -3,6 +3,7 @@ package importer
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 )
@@ -41,6 +42,17 @@ type OutageError struct {
 func (e *OutageError) Error() string {
 	return fmt.Sprintf("the API has not answered since %s (waited --outage-wait %s; last: %s); run the same command with --resume once it is back",
 		e.Since.Format("15:04:05"), e.Wait, e.Last)
+}
+
+// shortWhy is a failure's reason without the page a proxy sent with it:
+// "HTTP 502 Bad Gateway", not its HTML.
+func shortWhy(why string) string {
+	if strings.HasPrefix(why, "HTTP ") {
+		if i := strings.Index(why, ": "); i > 0 {
+			return why[:i]
+		}
+	}
+	return why
 }
 
 // health is what the run knows of the API: whether it ever answered, the
@@ -189,7 +201,7 @@ func (g *gate) admit(ctx context.Context) (probe bool, err error) {
 		}
 		giveUp := h.downSince.Add(g.wait)
 		if !now.Before(giveUp) {
-			err := &OutageError{Since: h.start, Wait: g.wait, Last: h.lastWhy}
+			err := &OutageError{Since: h.start, Wait: g.wait, Last: shortWhy(h.lastWhy)}
 			g.mu.Unlock()
 			return false, err
 		}
@@ -268,7 +280,7 @@ func (g *gate) tick(now time.Time) {
 }
 
 func (g *gate) tellDown(now time.Time) {
-	g.log(fmt.Sprintf("%s the API does not answer (%s): sending paused; probing, for up to --outage-wait %s", now.Format("15:04:05"), g.h.lastWhy, g.wait))
+	g.log(fmt.Sprintf("%s the API does not answer (%s): sending paused; probing, for up to --outage-wait %s", now.Format("15:04:05"), shortWhy(g.h.lastWhy), g.wait))
 }
 
 // charge records a failure that is the row's own (a 429: the API answered).

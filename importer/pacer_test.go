@@ -85,25 +85,42 @@ func TestAIMD(t *testing.T) {
 			}
 			return c.Answer(at(2000), at(2000), true, 0)
 		}, Limit: 900},
-		{Name: "far above the limit: the pace jumps to what got through", Run: func() aimd {
+		{Name: "far above the limit: the pace goes toward what got through, at most halved at once", Run: func() aimd {
 			c := newAIMD(0, at(0))
 			for m := range 1000 {
 				c = c.Answer(at(m), at(m), false, 0) // 1,000 a second
 			}
 			c = c.Answer(at(1000), at(1000), true, 0) // cut to 900
-			for m := 1000; m < 1050; m++ {
-				c = c.Answer(at(m), at(m), m%10 >= 3, 0) // 30% get through
+			cut := c.LastCut
+			for m := 1000; m < 1050 && c.LastCut.Equal(cut); m++ {
+				c = c.Answer(at(m), at(m), m%10 >= 3, 0) // 30% get through: the next cut goes there
 			}
-			return c.Answer(at(1050), at(1050), true, 0)
-		}, Limit: 300},
+			return c
+		}, Check: func(t *testing.T, c aimd) {
+			if c.Limit < 440 || c.Limit > 460 {
+				t.Errorf("limit %v, want 450: half of 900, above the 300 a second that got through", c.Limit)
+			}
+		}},
+		{Name: "far above the limit, a cut need not settle", Run: func() aimd {
+			c := newAIMD(1000, at(0))
+			c = c.Answer(at(0), at(0), true, 0) // cut to 900
+			for m := 1; m <= 20; m++ {
+				c = c.Answer(at(m), at(m), m%10 != 0, 0) // 2 of 20 got through in 20 ms
+			}
+			return c
+		}, Check: func(t *testing.T, c aimd) {
+			if c.Limit < 50 || c.Limit > 150 {
+				t.Errorf("limit %v, want about the 100 a second that got through", c.Limit)
+			}
+		}},
 		{Name: "--rate 0: after the cut the pace probes up", Run: func() aimd {
 			c := newAIMD(0, at(0))
 			for m := range 1000 {
 				c = c.Answer(at(m), at(m), false, 0)
 			}
-			c = c.Answer(at(1000), at(1000), true, 0) // ~900, step 90/s
+			c = c.Answer(at(1000), at(1000), true, 0) // ~900; step a tenth of the 1,000 a second that got through
 			return steady(c, 1000, 1000, 1, false)
-		}, Limit: 990},
+		}, Limit: 1000},
 		{Name: "a 429 right at the start, before a rate can be measured", Run: func() aimd {
 			return newAIMD(0, at(0)).Answer(at(0), at(0), true, 0)
 		}, Check: func(t *testing.T, c aimd) {

@@ -114,13 +114,13 @@ func TestResendPastSeveralDeadConnections(t *testing.T) {
 			t.Error(err)
 			return
 		}
+		mu.Lock()
+		held = append(held, conn) // before the answer: the test closes them all once answered
+		mu.Unlock()
 		arrived <- struct{}{}
 		<-release // all four connections are open at once
 		fmt.Fprintf(buf, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(answer), answer)
 		buf.Flush()
-		mu.Lock()
-		held = append(held, conn)
-		mu.Unlock()
 	}))
 	defer srv.Close()
 	c, err := NewClient(Options{URL: srv.URL, Token: "t", Workers: workers, Timeout: 5 * time.Second})

@@ -45,6 +45,8 @@ type Config struct {
 	CertHosts []string
 	// KeepaliveTimeout is how long nginx keeps an idle client connection; 0: 75 s.
 	KeepaliveTimeout time.Duration
+	// AccessLog keeps a log of each request's time and status (see Requests).
+	AccessLog bool
 }
 
 // Server is a running nginx.
@@ -213,6 +215,34 @@ func (s *Server) Stop() error {
 	return nil
 }
 
+// Request is one line of the access log: when nginx answered, with what status.
+type Request struct {
+	At     time.Time
+	Status int
+}
+
+// Requests reads the access log (Config.AccessLog) so far.
+func (s *Server) Requests() ([]Request, error) {
+	b, err := os.ReadFile(filepath.Join(s.dir, "logs", "access.log"))
+	if err != nil {
+		return nil, err
+	}
+	var out []Request
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		f := strings.Fields(line)
+		if len(f) != 2 {
+			continue
+		}
+		sec, err1 := strconv.ParseFloat(f[0], 64)
+		status, err2 := strconv.Atoi(f[1])
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		out = append(out, Request{At: time.UnixMilli(int64(sec * 1000)), Status: status})
+	}
+	return out, nil
+}
+
 // ErrorLog is nginx's error log so far, for a failing test's message.
 func (s *Server) ErrorLog() string { return s.errorLog() }
 
@@ -247,7 +277,10 @@ daemon off;
 error_log {{.Dir}}/logs/error.log warn;
 events { worker_connections 1024; }
 http {
-    access_log off;
+{{if .AccessLog}}    log_format times '$msec $status';
+    access_log {{.Dir}}/logs/access.log times;
+{{else}}    access_log off;
+{{end}}
     default_type application/json;
     client_body_temp_path {{.Dir}}/tmp/body;
     proxy_temp_path {{.Dir}}/tmp/proxy;
@@ -267,7 +300,7 @@ http {
         listen 127.0.0.1:{{.HTTPPort}};
         ssl_certificate {{.Dir}}/server.pem;
         ssl_certificate_key {{.Dir}}/server.key;
-        location = /__generation { return 200 "{{.Gen}}"; }
+        location = /__generation { access_log off; return 200 "{{.Gen}}"; }
         location / {
 {{if .Limit}}            limit_req zone=api burst={{.Burst}} nodelay;
 {{end}}            proxy_pass http://api;
@@ -296,7 +329,7 @@ func (s *Server) writeConf() error {
 	err := confTemplate.Execute(&b, map[string]any{
 		"Root": os.Geteuid() == 0, "Dir": s.dir, "Keepalive": keepalive,
 		"Limit": s.cfg.LimitRPS, "Burst": burst, "Upstream": upstream,
-		"TLSPort": s.tlsPort, "HTTPPort": s.httpPort, "Gen": s.gen,
+		"TLSPort": s.tlsPort, "HTTPPort": s.httpPort, "Gen": s.gen, "AccessLog": s.cfg.AccessLog,
 	})
 	if err != nil {
 		return err
