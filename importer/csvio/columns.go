@@ -81,12 +81,14 @@ func (l *rejectLayout) stripTail(b []byte, comma rune) ([]byte, int) {
 }
 
 // sourceLine is the line a reject file row's reject_line names, 0 when the
-// row has no such number there.
+// row has no such number there. The reject columns are taken to be the row's
+// last fields, so a row rejected for its field count, which has more or fewer
+// fields than the header, is read back with its line too.
 func (l *rejectLayout) sourceLine(fields []string) int {
-	if l.lineCol < 0 || len(fields) != l.width {
+	if l.lineCol < 0 || len(fields) < l.trailing {
 		return 0
 	}
-	v := fields[l.width-l.trailing+l.lineCol]
+	v := fields[len(fields)-l.trailing+l.lineCol]
 	if !isDigits(v) {
 		return 0
 	}

@@ -553,7 +553,13 @@ func (rd *Reader) record(s scanned) *Record {
 		return fail(err)
 	}
 	if len(fields) != rd.layout.width {
-		return fail(fmt.Errorf("%w: %d, the header has %d", csv.ErrFieldCount, len(s.fields), rd.layout.width))
+		n, width := len(s.fields), rd.layout.width
+		if rec.SourceLine > 0 {
+			// Fed back from its reject file: counted without the reject
+			// columns, as in the input the row comes from.
+			n, width = n-rd.layout.trailing, width-rd.layout.trailing
+		}
+		return fail(fmt.Errorf("%w: %d, the header has %d", csv.ErrFieldCount, n, width))
 	}
 	rec.Fields = rd.layout.keep(fields)
 	return rec

@@ -73,7 +73,7 @@ func TestRejectRoundTrip(t *testing.T) {
 				"1|\"x|y\"|7|api_1|Invalid data: 1\n" +
 				"2|z|8|api_1|Invalid data: 2\n" +
 				"3|q\"|9|csv|\"line 4: field 2 \"\"b\"\": bare \"\" in non-quoted-field\"\n" +
-				"4|w|5|6|5|csv|line 5: wrong number of fields: 7, the header has 5\n",
+				"4|w|5|6|10|csv|line 5: wrong number of fields: 4, the header has 2\n",
 		},
 		{
 			Name:   "reject columns not last",

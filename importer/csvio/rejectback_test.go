@@ -1,6 +1,8 @@
 package csvio
 
 import (
+	"bytes"
+	"errors"
 	"slices"
 	"testing"
 )
@@ -83,4 +85,47 @@ func TestBrokenQuoteKeepsTheNextRows(t *testing.T) {
 	if recs[0].Err == nil || recs[1].Err != nil || recs[2].Err != nil || recs[0].SourceLine != 12 || recs[2].SourceLine != 3 {
 		t.Errorf("errors %v %v %v, source lines %d %d", recs[0].Err, recs[1].Err, recs[2].Err, recs[0].SourceLine, recs[2].SourceLine)
 	}
+}
+
+// A row rejected for its field count, fed back from its reject file, keeps
+// the line of the original input and is counted in the input's own columns,
+// not with the reject columns it carries.
+func TestFieldCountRowReadBack(t *testing.T) {
+	orig := mustReader(t, []byte("email,name,id\nok@x.ru,O,1\na@x.ru,A\nb@x.ru,B,2,extra\n"), Options{})
+	gen1 := writeRejectsAs(t, orig, readAll(t, orig))
+	r1 := mustReader(t, gen1, Options{})
+	gen2 := writeRejectsAs(t, r1, readAll(t, r1))
+	want := "email,name,id,reject_line,reject_code,reject_reason\n" +
+		"a@x.ru,A,3,csv,\"wrong number of fields: 2, the header has 3\"\n" +
+		"b@x.ru,B,2,extra,4,csv,\"wrong number of fields: 4, the header has 3\"\n"
+	if string(gen1) != want {
+		t.Fatalf("first round:\n%s\nwant\n%s", gen1, want)
+	}
+	if string(gen2) != want {
+		t.Errorf("second round:\n%s\nwant\n%s", gen2, want)
+	}
+}
+
+// writeRejectsAs writes the broken rows of recs to a reject file of r, each
+// with its own error as the reason.
+func writeRejectsAs(t *testing.T, r *Reader, recs []*Record) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	w := NewRejectWriter(&b, r)
+	for _, rec := range recs {
+		if rec.Err == nil {
+			continue
+		}
+		var re *RowError
+		if !errors.As(rec.Err, &re) {
+			t.Fatalf("line %d: %v", rec.Line, rec.Err)
+		}
+		if err := w.Write(rec, "csv", re.Err.Error()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }
