@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -159,6 +160,14 @@ type gate struct {
 	wait time.Duration // --outage-wait
 	wake chan struct{} // closed and replaced when an outage ends or a probe slot opens
 	log  func(string)  // a line for stderr
+	// calm: the API has answered, and no failure has come since. The usual
+	// state of a run: admit and answered then need not take the lock.
+	calm atomic.Bool
+}
+
+// settle records whether the gate is calm; under the lock.
+func (g *gate) settle() {
+	g.calm.Store(g.h.answered && g.h.streak == 0 && !g.h.down)
 }
 
 func newGate(workers int, wait, after, probeFirst, probeMax time.Duration, log func(string)) *gate {
@@ -191,11 +200,15 @@ func newGate(workers int, wait, after, probeFirst, probeMax time.Duration, log f
 // outage has lasted --outage-wait.
 func (g *gate) admit(ctx context.Context) (probe bool, err error) {
 	for {
+		if g.calm.Load() {
+			return false, nil
+		}
 		g.mu.Lock()
 		h := &g.h
 		now := g.now()
 		g.tick(now)
 		if !h.down {
+			g.settle()
 			g.mu.Unlock()
 			return false, nil
 		}
@@ -241,8 +254,12 @@ func (g *gate) abandon(probe bool) {
 
 // answered records an answer of the API (probe: it answered the probe).
 func (g *gate) answered() {
+	if g.calm.Load() {
+		return
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	defer g.settle()
 	if g.h.down {
 		g.log(fmt.Sprintf("%s the API answers again: sending resumes", g.now().Format("15:04:05")))
 	}
@@ -257,6 +274,7 @@ func (g *gate) answered() {
 func (g *gate) failed(probe bool, why string, b *budget) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	defer g.settle()
 	now := g.now()
 	wasDown := g.h.down
 	id := g.h.failure(now, why, b.sid)

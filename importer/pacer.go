@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -18,6 +19,11 @@ type pacer struct {
 	applied  float64 // the limit lim was last set to; 0: none
 	now      func() time.Time
 	throttle int // 429s seen, for the summary
+
+	// free: no limit and no hold (--rate 0 before a 429): Wait need not
+	// take the lock. holdUntil is ctl.Hold in Unix nanoseconds.
+	free      atomic.Bool
+	holdUntil atomic.Int64
 }
 
 // maxLimit: a pace this fast is no limit at all (and costs the limiter nothing).
@@ -29,6 +35,7 @@ func newPacer(target float64, now func() time.Time) *pacer {
 	}
 	p := &pacer{now: now, ctl: newAIMD(target, now()), applied: target}
 	p.lim = rate.NewLimiter(toLimit(target), 1)
+	p.free.Store(target == 0)
 	return p
 }
 
@@ -44,6 +51,11 @@ func (p *pacer) Wait(ctx context.Context) (time.Time, error) {
 	for {
 		if err := ctx.Err(); err != nil {
 			return time.Time{}, err
+		}
+		if p.free.Load() {
+			if now := p.now(); now.UnixNano() >= p.holdUntil.Load() {
+				return now, nil
+			}
 		}
 		p.mu.Lock()
 		now := p.now()
@@ -85,6 +97,9 @@ func (p *pacer) Observe(sent time.Time, throttled bool, retryAfter time.Duration
 	now := p.now()
 	p.ctl = p.ctl.Answer(now, sent, throttled, retryAfter)
 	p.apply(now)
+	if !p.ctl.Hold.IsZero() {
+		p.holdUntil.Store(p.ctl.Hold.UnixNano())
+	}
 }
 
 // apply sets the limiter to the policy's limit when it moved by more than 1%:
@@ -96,6 +111,7 @@ func (p *pacer) apply(now time.Time) {
 	}
 	p.applied = l
 	p.lim.SetLimitAt(now, toLimit(l))
+	p.free.Store(l == 0)
 }
 
 // Limit is the rate in force (0: none), for the progress line.
