@@ -74,8 +74,8 @@ type Config struct {
 	// state cannot be resumed.
 	noPrefixHash bool
 	// Outage timings (zero: the defaults in outage.go; tests shorten them).
-	outageAfter, probeFirst, probeMax time.Duration
-	downRun                           int // zero: default; consecutive transient failures that stop the run
+	outageAfter, probeFirst, probeMax, blipMin time.Duration
+	downRun                                    int // zero: default; consecutive transient failures that stop the run
 }
 
 func (c *Config) defaults() {
@@ -256,7 +256,7 @@ func (r *run) execute(ctx context.Context) executed {
 		retries:     cfg.Retries,
 		backoff:     cfg.backoff,
 		downRun:     cfg.downRun,
-		gate: newGate(cfg.Workers, cfg.OutageWait, cfg.outageAfter, cfg.probeFirst, cfg.probeMax, func(line string) {
+		gate: newGate(cfg.Workers, cfg.OutageWait, cfg.outageAfter, cfg.probeFirst, cfg.probeMax, cfg.blipMin, func(line string) {
 			fmt.Fprintln(cfg.Stderr, line)
 		}),
 		stop:     halt,

@@ -78,8 +78,8 @@ type health struct {
 	globals map[uint64]bool // ended streaks that were run-wide
 	nextID  uint64
 
-	workers                           int
-	outageAfter, probeFirst, probeMax time.Duration
+	workers                                    int
+	outageAfter, probeFirst, probeMax, blipMin time.Duration // blipMin zero: the const
 }
 
 // answer records an answer of the API at now (anything but a transient
@@ -138,7 +138,14 @@ func (h *health) probeFailed(now time.Time) {
 // failures must span blipMin: a quiet time in which nothing was sent proves
 // nothing about the API.)
 func (h *health) streakGlobal() bool {
-	return h.answered && (h.down || (h.rows >= 2 && h.failures >= 3 && h.last.Sub(h.start) >= blipMin))
+	return h.answered && (h.down || (h.rows >= 2 && h.failures >= 3 && h.last.Sub(h.start) >= h.blip()))
+}
+
+func (h *health) blip() time.Duration {
+	if h.blipMin > 0 {
+		return h.blipMin
+	}
+	return blipMin
 }
 
 // global reports whether the streak id was run-wide: its failures are not the rows'.
@@ -170,7 +177,7 @@ func (g *gate) settle() {
 	g.calm.Store(g.h.answered && g.h.streak == 0 && !g.h.down)
 }
 
-func newGate(workers int, wait, after, probeFirst, probeMax time.Duration, log func(string)) *gate {
+func newGate(workers int, wait, after, probeFirst, probeMax, blip time.Duration, log func(string)) *gate {
 	if wait <= 0 {
 		wait = defaultOutageWait
 	}
@@ -187,7 +194,7 @@ func newGate(workers int, wait, after, probeFirst, probeMax time.Duration, log f
 		log = func(string) {}
 	}
 	return &gate{
-		h:    health{workers: workers, outageAfter: after, probeFirst: probeFirst, probeMax: probeMax},
+		h:    health{workers: workers, outageAfter: after, probeFirst: probeFirst, probeMax: probeMax, blipMin: blip},
 		now:  time.Now,
 		wait: wait,
 		wake: make(chan struct{}),

@@ -171,7 +171,7 @@ func TestHealth(t *testing.T) {
 }
 
 func TestBudget(t *testing.T) {
-	g := newGate(8, time.Minute, time.Hour, 0, 0, nil)
+	g := newGate(8, time.Minute, time.Hour, 0, 0, 0, nil)
 	clk := &fakeClock{t: t0}
 	g.now = clk.now
 	g.answered()
