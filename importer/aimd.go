@@ -138,6 +138,14 @@ func (c aimd) Answer(now, sent time.Time, throttled bool, retryAfter time.Durati
 		good := float64(c.SinceCutOK) / max(now.Sub(c.FirstSinceCut), 5*time.Millisecond).Seconds()
 		next = min(next, max(good, base/2))
 	}
+	if c.Limit > 0 && !farAbove {
+		// One 429 never more than halves the pace in force, whatever pace was
+		// achieved: a stall of this machine (or a pause of the server) makes
+		// that read far below what the platform allows, and a cut to it would
+		// leave the run crawling back for minutes. (Far above the limit, many
+		// answers measured it: there the cut goes all the way.)
+		next = max(next, c.Limit/2)
+	}
 	c.SinceCut, c.SinceCutOK = 0, 0
 	c.Limit = math.Max(next, c.floor())
 	// The climb back is a tenth a second of the larger of the new pace and

@@ -103,9 +103,9 @@ func TestAIMD(t *testing.T) {
 		}},
 		{Name: "far above the limit, a cut need not settle", Run: func() aimd {
 			c := newAIMD(1000, at(0))
-			c = c.Answer(at(0), at(0), true, 0) // cut to 900
-			for m := 1; m <= 20; m++ {
-				c = c.Answer(at(m), at(m), m%10 != 0, 0) // 2 of 20 got through in 20 ms
+			c = c.Answer(at(0), at(0), true, 0) // one 429: cut, by half at most
+			for m := 1; m <= 30; m++ {
+				c = c.Answer(at(m), at(m), m%10 != 0, 0) // 3 of 30 got through in 30 ms
 			}
 			return c
 		}, Check: func(t *testing.T, c aimd) {
@@ -121,6 +121,21 @@ func TestAIMD(t *testing.T) {
 			c = c.Answer(at(1000), at(1000), true, 0) // ~900; step a tenth of the 1,000 a second that got through
 			return steady(c, 1000, 1000, 1, false)
 		}, Limit: 1000},
+		{Name: "a stall, then one 429: the pace is halved at most", Run: func() aimd {
+			c := newAIMD(300, at(0))
+			for m := range 300 {
+				c = c.Held(at(m * 3))
+				c = c.Answer(at(m*3), at(m*3), false, 0)
+			}
+			// Nothing answered for 2 s (this machine stalled), then one
+			// answer and a 429: the pace achieved reads 1 a second.
+			c = c.Answer(at(2900), at(2900), false, 0)
+			return c.Answer(at(2901), at(2901), true, 0)
+		}, Check: func(t *testing.T, c aimd) {
+			if c.Limit < 150 {
+				t.Errorf("limit %v after one 429 at --rate 300: cut to the stall's pace", c.Limit)
+			}
+		}},
 		{Name: "a 429 right at the start, before a rate can be measured", Run: func() aimd {
 			return newAIMD(0, at(0)).Answer(at(0), at(0), true, 0)
 		}, Check: func(t *testing.T, c aimd) {
