@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -209,4 +210,46 @@ func TestGuessColumns(t *testing.T) {
 			t.Fatalf("no column %q in %+v", tc.Column, g.Columns)
 		})
 	}
+}
+
+// Phones written the national way can be valid numbers of more than one
+// region ("8 (900) 123-45-67" reads as Russian and as German); the numbers of
+// the sample written with a country code say which country the file is from.
+// The bundled example, under English headers, is such a file.
+func TestGuessPhoneRegionFromCountryCodes(t *testing.T) {
+	tests := []struct {
+		Name, CSV, Region string
+	}{
+		{Name: "Russian numbers under English names", Region: "RU",
+			CSV: "Email,Phone\na@b.cd,8 (900) 123-45-67\nb@b.cd,+7 912 345-67-89\nc@b.cd,8-916-555-44-33\nd@b.cd,8 (905) 765-43-21\n"},
+		{Name: "the bundled example", Region: "RU", CSV: readExample(t)},
+		{Name: "German numbers", Region: "DE",
+			CSV: "Email,Phone\na@b.cd,030 1234567\nb@b.cd,+49 30 7654321\nc@b.cd,089 1234567\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.Name, func(t *testing.T) {
+			g, err := Guess(strings.NewReader(tc.CSV), "f.csv", Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range g.Columns {
+				if c.Field == "phones" {
+					if c.Region != tc.Region {
+						t.Errorf("region %s, want %s (%s)", c.Region, tc.Region, c.Why)
+					}
+					return
+				}
+			}
+			t.Fatalf("no phones column in %+v", g.Columns)
+		})
+	}
+}
+
+func readExample(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("../../examples/customers.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

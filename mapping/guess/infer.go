@@ -96,6 +96,11 @@ func phoneRegion(s sample, russian bool) (region string, valid int, ok bool) {
 	if russian {
 		regions = regionsRU
 	}
+	if hint := dialledRegion(s); hint != "" {
+		// Tried first, so that it wins a tie: a national number such as
+		// "8 (900) 123-45-67" is valid in Russia and in Germany alike.
+		regions = append([]string{hint}, regions...)
+	}
 	for _, r := range regions {
 		n := s.count(func(v string) bool {
 			num, err := phonenumbers.Parse(v, r)
@@ -109,6 +114,28 @@ func phoneRegion(s sample, russian bool) (region string, valid int, ok bool) {
 		return regions[0], 0, false
 	}
 	return region, valid, float64(valid) >= mostly*float64(len(s.values))
+}
+
+// dialledRegion is the region most of the sample's numbers written with a
+// country code ("+7 912 ...") belong to, "" when none is.
+func dialledRegion(s sample) string {
+	counts := map[string]int{}
+	best := ""
+	for _, v := range s.values {
+		if !strings.HasPrefix(strings.TrimSpace(v), "+") {
+			continue
+		}
+		num, err := phonenumbers.Parse(v, "")
+		if err != nil || !phonenumbers.IsValidNumber(num) {
+			continue
+		}
+		r := phonenumbers.GetRegionCodeForNumber(num)
+		counts[r]++
+		if counts[r] > counts[best] || (counts[r] == counts[best] && r < best) {
+			best = r
+		}
+	}
+	return best
 }
 
 // intLike is an integer the mapping reads as one, and not a code whose leading zeros matter.
