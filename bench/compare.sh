@@ -167,7 +167,7 @@ rss_mib() { # rss_mib CMD...: peak RSS of CMD in MiB (its exit code is ignored)
 	calc "$(tail -1 "$work/rss") / 1024" 1
 }
 imported() { # imported N: fails unless the import just measured imported all N rows
-	grep -Eq "^ +imported +$1\$" "$work/rss.log" || { log "the import did not import $1 rows:"; tail -5 "$work/rss.log" >&2; exit 1; }
+	grep -Eq "^(\S+Z)? +imported +$1\$" "$work/rss.log" || { log "the import did not import $1 rows:"; tail -5 "$work/rss.log" >&2; exit 1; }
 }
 
 rows=()
@@ -343,7 +343,7 @@ batch_run() {
 	ALTCRAFT_TOKEN=bench /usr/bin/time -f '%U %S' -o "$work/cpu" "$bin" import --url "http://127.0.0.1:$port" --no-progress \
 		-m "$mapping" --workers 8 --rate 0 "$@" "$file" >/dev/null 2>"$work/import.log" ||
 		{ log "import failed:"; tail -5 "$work/import.log" >&2; exit 1; }
-	grep -Eq "^ +imported +$n\$" "$work/import.log" || { log "the import did not import $n rows:"; tail -5 "$work/import.log" >&2; exit 1; }
+	grep -Eq "^(\S+Z)? +imported +$n\$" "$work/import.log" || { log "the import did not import $n rows:"; tail -5 "$work/import.log" >&2; exit 1; }
 	secs=$(calc "$(now) - $t0" 3)
 	echo "$(calc "$n / $secs" 1) $(calc "$(client_cpu) * 1e6 / $n" 1)"
 }
