@@ -39,13 +39,17 @@ func genCSV(rows, cols int) []byte {
 }
 
 func BenchmarkRead(b *testing.B) {
-	const rows = 10_000
-	in := genCSV(rows, 8)
+	benchRead(b, genCSV(10_000, 8), 10_000, Options{Delimiter: "auto", Encoding: "auto"})
+}
+
+// benchRead reads in, of rows rows, with opt for as long as b runs, and
+// reports rows/s.
+func benchRead(b *testing.B, in []byte, rows int, opt Options) {
 	b.SetBytes(int64(len(in)))
 	b.ReportAllocs()
 	n := 0
 	for b.Loop() {
-		r, err := NewReader(bytes.NewReader(in), "bench.csv", Options{Delimiter: "auto", Encoding: "auto"})
+		r, err := NewReader(bytes.NewReader(in), "bench.csv", opt)
 		if err != nil {
 			b.Fatal(err)
 		}
