@@ -5,7 +5,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/acimport/acimport/importer/altcraft"
+	"github.com/acimport/acimport/internal/altcraft"
 	"github.com/acimport/acimport/mapping"
 )
 

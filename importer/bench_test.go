@@ -11,9 +11,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/acimport/acimport/importer/altcraft"
-	"github.com/acimport/acimport/importer/sandbox"
+	"github.com/acimport/acimport/internal/altcraft"
 	"github.com/acimport/acimport/mapping"
+	"github.com/acimport/acimport/sandbox"
 )
 
 // benchMapping is bench/customers.yaml: 8 columns, with email, phone, date, enum and int fields.

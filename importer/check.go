@@ -14,8 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/acimport/acimport/importer/altcraft"
-	"github.com/acimport/acimport/importer/csvio"
+	"github.com/acimport/acimport/internal/altcraft"
+	"github.com/acimport/acimport/internal/csvio"
 	"github.com/acimport/acimport/mapping"
 )
 

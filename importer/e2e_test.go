@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acimport/acimport/importer/importtest"
-	"github.com/acimport/acimport/importer/sandbox"
+	"github.com/acimport/acimport/internal/testutil"
 	"github.com/acimport/acimport/mapping"
+	"github.com/acimport/acimport/sandbox"
 )
 
 // TestImportIntoFaultySandbox imports a few thousand generated rows into a
@@ -26,11 +26,11 @@ func TestImportIntoFaultySandbox(t *testing.T) {
 	}
 	defer sb.Close()
 
-	gen := importtest.Customers{Rows: rows, Comma: ';', Invalid: func(i int) bool { return i%37 == 0 || i%41 == 0 }}
+	gen := testutil.Customers{Rows: rows, Comma: ';', Invalid: func(i int) bool { return i%37 == 0 || i%41 == 0 }}
 	dir := t.TempDir()
 	path := filepath.Join(dir, "gen.csv")
 	invalid := gen.Write(t, path)
-	m, err := mapping.Parse(strings.NewReader(importtest.Mapping(';')), "m.yaml")
+	m, err := mapping.Parse(strings.NewReader(testutil.Mapping(';')), "m.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acimport/acimport/importer/altcraft"
+	"github.com/acimport/acimport/internal/altcraft"
 )
 
 const oneRow = "Email;Name;Id\na@example.com;A;1\n"

@@ -13,9 +13,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/acimport/acimport/importer/altcraft"
-	"github.com/acimport/acimport/importer/csvio"
 	"github.com/acimport/acimport/importer/resume"
+	"github.com/acimport/acimport/internal/altcraft"
+	"github.com/acimport/acimport/internal/csvio"
 	"github.com/acimport/acimport/mapping"
 )
 

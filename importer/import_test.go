@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acimport/acimport/importer/altcraft"
+	"github.com/acimport/acimport/internal/altcraft"
 	"github.com/acimport/acimport/mapping"
 )
 

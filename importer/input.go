@@ -10,8 +10,8 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"github.com/acimport/acimport/importer/csvio"
 	"github.com/acimport/acimport/importer/resume"
+	"github.com/acimport/acimport/internal/csvio"
 	"github.com/acimport/acimport/mapping"
 )
 

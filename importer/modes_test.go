@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acimport/acimport/importer/sandbox"
 	"github.com/acimport/acimport/mapping"
+	"github.com/acimport/acimport/sandbox"
 )
 
 // recorder is a sandbox behind a server that keeps every request's path and body.

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acimport/acimport/importer/sandbox"
 	"github.com/acimport/acimport/internal/nginxtest"
+	"github.com/acimport/acimport/sandbox"
 )
 
 // behindNginx starts a sandbox and a real nginx in front of it (TLS, and

@@ -8,8 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/acimport/acimport/importer/altcraft"
-	"github.com/acimport/acimport/importer/csvio"
+	"github.com/acimport/acimport/internal/altcraft"
+	"github.com/acimport/acimport/internal/csvio"
 )
 
 // job is one converted row on its way to the API.

@@ -11,7 +11,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/acimport/acimport/importer/importtest"
+	"github.com/acimport/acimport/internal/testutil"
 )
 
 func TestConvertBodies(t *testing.T) {
@@ -238,7 +238,7 @@ func TestGolden(t *testing.T) {
 		}
 		fmt.Fprintf(&out, "row %d: key %s\n%s\n", i+2, key, body)
 	}
-	importtest.Golden(t, "testdata/realistic.golden", out.Bytes())
+	testutil.Golden(t, "testdata/realistic.golden", out.Bytes())
 }
 
 // Many goroutines share one Binder; run with -race.

@@ -3,7 +3,7 @@ package mapping
 import (
 	"go.yaml.in/yaml/v3"
 
-	"github.com/acimport/acimport/importer/csvio"
+	"github.com/acimport/acimport/internal/csvio"
 )
 
 func (p *parser) parseCSV(m *Mapping, n *yaml.Node) {

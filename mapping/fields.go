@@ -10,7 +10,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/acimport/acimport/importer/altcraft"
+	"github.com/acimport/acimport/internal/altcraft"
 )
 
 // parseFields reads the fields section; false when it is not a mapping at all.

@@ -12,8 +12,8 @@ import (
 	"os"
 	"time"
 
-	"github.com/acimport/acimport/importer/altcraft"
-	"github.com/acimport/acimport/importer/csvio"
+	"github.com/acimport/acimport/internal/altcraft"
+	"github.com/acimport/acimport/internal/csvio"
 )
 
 // Mapping is a parsed and validated mapping file. It is read-only after Load or Parse.

@@ -9,7 +9,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/acimport/acimport/importer/altcraft"
+	"github.com/acimport/acimport/internal/altcraft"
 )
 
 func lookupOperation(s string) (altcraft.Operation, bool) {

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/acimport/acimport/importer/altcraft"
+	"github.com/acimport/acimport/internal/altcraft"
 )
 
 // TestModesAndActionsBodies: each mode and each update function, the exact single-request body

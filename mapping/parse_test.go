@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/acimport/acimport/importer/csvio"
+	"github.com/acimport/acimport/internal/csvio"
 )
 
 func TestParseErrors(t *testing.T) {

@@ -4,7 +4,7 @@ import (
 	"regexp"
 	"testing"
 
-	"github.com/acimport/acimport/importer/altcraft"
+	"github.com/acimport/acimport/internal/altcraft"
 )
 
 // TestReferenceIsComplete: every key, type, matching mode, channel and date format letter the

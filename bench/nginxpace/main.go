@@ -18,8 +18,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/acimport/acimport/importer/sandbox"
 	"github.com/acimport/acimport/internal/nginxtest"
+	"github.com/acimport/acimport/sandbox"
 )
 
 func main() {

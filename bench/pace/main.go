@@ -16,7 +16,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/acimport/acimport/importer/sandbox"
+	"github.com/acimport/acimport/sandbox"
 )
 
 func main() {

@@ -13,8 +13,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/acimport/acimport/importer"
-	"github.com/acimport/acimport/importer/altcraft"
-	"github.com/acimport/acimport/importer/sandbox"
+	"github.com/acimport/acimport/internal/altcraft"
+	"github.com/acimport/acimport/sandbox"
 )
 
 const importUsage = `Usage: acimport import -m MAPPING [flags] FILE...

@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acimport/acimport/importer/importtest"
-	"github.com/acimport/acimport/importer/sandbox"
+	"github.com/acimport/acimport/internal/testutil"
+	"github.com/acimport/acimport/sandbox"
 )
 
 // buildBinary builds acimport once for the tests that run it as a process.
@@ -28,15 +28,15 @@ func buildBinary(t *testing.T) string {
 	return bin
 }
 
-// crashMapping and crashInput are the customers of importtest, comma-separated.
-var crashMapping = importtest.Mapping(',')
+// crashMapping and crashInput are the customers of testutil, comma-separated.
+var crashMapping = testutil.Mapping(',')
 
 // crashInput writes n rows, every 20th with an invalid id; it returns the
 // lines (1-based, header = 1) of the invalid ones.
 func crashInput(t *testing.T, dir string, n int) (path string, invalid map[int]bool) {
 	t.Helper()
 	path = filepath.Join(dir, "big.csv")
-	return path, importtest.Customers{Rows: n}.Write(t, path)
+	return path, testutil.Customers{Rows: n}.Write(t, path)
 }
 
 // TestKillAndResume imports 20,000 rows, killing the process with SIGKILL at
@@ -137,7 +137,7 @@ func TestKillAndResume(t *testing.T) {
 	for _, p := range profiles {
 		stored[p.Data["email"].(string)] = p.Data
 	}
-	gen := importtest.Customers{Rows: rows}
+	gen := testutil.Customers{Rows: rows}
 	gen.CheckStored(t, stored, len(profiles), invalid)
 	gen.CheckRejectedOnce(t, filepath.Join(dir, "big.rejects.csv"), invalid, "invalid_value")
 

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/acimport/acimport/importer/sandbox"
+	"github.com/acimport/acimport/sandbox"
 )
 
 // An empty token file is the same mistake as no token at all: the same exit code, a message

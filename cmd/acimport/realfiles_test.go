@@ -11,7 +11,7 @@ import (
 
 	"golang.org/x/text/encoding/charmap"
 
-	"github.com/acimport/acimport/importer/sandbox"
+	"github.com/acimport/acimport/sandbox"
 )
 
 // TestRealWorldFiles runs check and import end to end on the files that
@@ -95,7 +95,7 @@ func TestGzipInput(t *testing.T) {
 		t.Errorf("reject file: %v\n%s", err, rej)
 	}
 
-	xlsx := filepath.Join("..", "..", "importer", "csvio", "testdata", "corpus", "workbook.xlsx")
+	xlsx := filepath.Join("..", "..", "internal", "csvio", "testdata", "corpus", "workbook.xlsx")
 	code, _, stderr = runCmd(t, "", "check", "--no-progress", "-m", mapPath, xlsx)
 	if code != exitFailed || !strings.Contains(stderr, "Excel workbook (.xlsx), not CSV") || strings.Contains(stderr, "bare") {
 		t.Errorf("check of an xlsx: exit %d, want 1 saying it is an Excel workbook\n%s", code, stderr)

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/acimport/acimport/importer/altcraft"
+	"github.com/acimport/acimport/internal/altcraft"
 )
 
 func TestSandboxHelpListsDiscard(t *testing.T) {

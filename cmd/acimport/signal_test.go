@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acimport/acimport/importer/sandbox"
+	"github.com/acimport/acimport/sandbox"
 )
 
 func TestLogWriterStampsEveryLine(t *testing.T) {

@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acimport/acimport/importer/sandbox"
+	"github.com/acimport/acimport/sandbox"
 )
 
 // fakeAPI answers each row by its email: answer decides, and can be changed

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/acimport/acimport/importer/csvio"
+	"github.com/acimport/acimport/internal/csvio"
 	"github.com/acimport/acimport/mapping"
 )
 

@@ -13,7 +13,7 @@ import (
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
 
-	"github.com/acimport/acimport/importer/csvio"
+	"github.com/acimport/acimport/internal/csvio"
 	"github.com/acimport/acimport/mapping"
 )
 

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/acimport/acimport/importer/altcraft"
-	"github.com/acimport/acimport/importer/sandbox"
+	"github.com/acimport/acimport/internal/altcraft"
+	"github.com/acimport/acimport/sandbox"
 )
 
 // batchAnswer is a batch method's answer as a client sees it.

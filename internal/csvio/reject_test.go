@@ -6,7 +6,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/acimport/acimport/importer/importtest"
+	"github.com/acimport/acimport/internal/testutil"
 )
 
 // rejectCodeReason is what the round-trip tests reject a record with.
@@ -170,7 +170,7 @@ func TestRejectRoundTrip(t *testing.T) {
 // -update rewrites the file.
 func checkGolden(t *testing.T, got []byte) {
 	t.Helper()
-	importtest.Golden(t, importtest.GoldenName(t, ".golden.csv"), got)
+	testutil.Golden(t, testutil.GoldenName(t, ".golden.csv"), got)
 }
 
 func TestRejectWriterValues(t *testing.T) {

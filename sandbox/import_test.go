@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/acimport/acimport/importer/sandbox"
+	"github.com/acimport/acimport/sandbox"
 
-	"github.com/acimport/acimport/importer/altcraft"
+	"github.com/acimport/acimport/internal/altcraft"
 )
 
 var profileIDPattern = regexp.MustCompile(`^[0-9a-f]{24}$`)

@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/acimport/acimport/importer/sandbox"
+	"github.com/acimport/acimport/sandbox"
 )
 
 func TestInspectionNeedsToken(t *testing.T) {

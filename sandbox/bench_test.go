@@ -10,9 +10,9 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/acimport/acimport/importer/sandbox"
+	"github.com/acimport/acimport/sandbox"
 
-	"github.com/acimport/acimport/importer/altcraft"
+	"github.com/acimport/acimport/internal/altcraft"
 )
 
 // benchBodies are typical rows: 10,000 distinct emails, so a run both

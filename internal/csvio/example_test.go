@@ -6,7 +6,7 @@ import (
 	"log"
 	"strings"
 
-	"github.com/acimport/acimport/importer/csvio"
+	"github.com/acimport/acimport/internal/csvio"
 )
 
 func Example() {

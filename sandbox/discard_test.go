@@ -4,9 +4,9 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/acimport/acimport/importer/sandbox"
+	"github.com/acimport/acimport/sandbox"
 
-	"github.com/acimport/acimport/importer/altcraft"
+	"github.com/acimport/acimport/internal/altcraft"
 )
 
 func TestDiscardCreatesWithTheStoresID(t *testing.T) {

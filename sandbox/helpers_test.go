@@ -8,9 +8,9 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/acimport/acimport/importer/sandbox"
+	"github.com/acimport/acimport/sandbox"
 
-	"github.com/acimport/acimport/importer/altcraft"
+	"github.com/acimport/acimport/internal/altcraft"
 )
 
 // answer is an import answer as a client sees it.

@@ -3,7 +3,7 @@ package sandbox
 import (
 	"slices"
 
-	"github.com/acimport/acimport/importer/altcraft"
+	"github.com/acimport/acimport/internal/altcraft"
 )
 
 // actionOf returns the update function a data value carries,

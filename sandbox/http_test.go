@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acimport/acimport/importer/sandbox"
+	"github.com/acimport/acimport/sandbox"
 
-	"github.com/acimport/acimport/importer/altcraft"
+	"github.com/acimport/acimport/internal/altcraft"
 )
 
 func TestMalformedRequests(t *testing.T) {

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/acimport/acimport/importer/altcraft"
+	"github.com/acimport/acimport/internal/altcraft"
 )
 
 // requestTop holds the top-level keys every import method takes.

@@ -1,9 +1,9 @@
-// Package importtest holds what the tests of several packages share: golden files with an
+// Package testutil holds what the tests of several packages share: golden files with an
 // -update flag, a generator of customer CSV files with known invalid rows, and the checker that
 // every row of such a file came out exactly once: stored with its values, or rejected.
 //
 // It depends on the standard library only, so that any package's tests may use it.
-package importtest
+package testutil
 
 import (
 	"bytes"
