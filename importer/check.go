@@ -49,7 +49,7 @@ type CheckConfig struct {
 	Files   []string  // paths; "-" is Stdin
 	Stdin   io.Reader // read for "-"
 	Report  io.Writer // the report; nil discards it
-	Stderr  io.Writer // the progress display; nil discards it
+	Stderr  io.Writer // the progress display; nil discards it; any writer (Check writes it under one lock)
 
 	Progress ProgressMode
 	// RejectPath, when not "", receives every invalid row in the reject file's form (the
@@ -77,9 +77,7 @@ func Check(ctx context.Context, cfg CheckConfig) (*CheckReport, error) {
 	if cfg.Report == nil {
 		cfg.Report = io.Discard
 	}
-	if cfg.Stderr == nil {
-		cfg.Stderr = io.Discard
-	}
+	cfg.Stderr = lockWriter(cfg.Stderr)
 	return check(ctx, cfg)
 }
 

@@ -24,7 +24,11 @@ type Config struct {
 	Mapping *mapping.Mapping
 	Files   []string  // paths; "-" is Stdin
 	Stdin   io.Reader // read for "-"
-	Stderr  io.Writer // progress, notices and the summary; nil discards them
+	// Stderr receives progress, notices and the summary; nil discards them. The run's
+	// goroutines write to it through one lock that Import holds, so any io.Writer will do
+	// (a bytes.Buffer too); a writer that Import's caller also writes to during the run
+	// needs its own lock.
+	Stderr io.Writer
 
 	URL   string // platform base URL, e.g. https://example.com
 	Token string // the API token; sent in the body as "token" and in the Authorization header, never logged
@@ -88,9 +92,7 @@ func (c *Config) defaults() {
 	if c.Timeout <= 0 {
 		c.Timeout = 30 * time.Second
 	}
-	if c.Stderr == nil {
-		c.Stderr = io.Discard
-	}
+	c.Stderr = lockWriter(c.Stderr)
 	if c.backoff.base == 0 {
 		c.backoff = defaultBackoff
 	}
@@ -125,6 +127,30 @@ func Import(ctx context.Context, cfg Config) (*Summary, error) {
 	defer r.close()
 	ex := r.execute(ctx)
 	return r.finish(ctx, ex)
+}
+
+// lockedWriter serialises the writes of the run's goroutines to a writer the
+// caller passed, which need not be safe for concurrent use.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// lockWriter is w made safe for the run's goroutines; nil becomes io.Discard.
+func lockWriter(w io.Writer) io.Writer {
+	switch w.(type) {
+	case nil:
+		return io.Discard
+	case *lockedWriter:
+		return w
+	}
+	return &lockedWriter{w: w}
 }
 
 // run is one import between its phases: what open prepared.
