@@ -51,10 +51,9 @@ type Config struct {
 	// the same inputs and mapping left its state, and otherwise starts over,
 	// first moving the old state and reject file aside. Resume is then ignored.
 	AutoResume bool
-	// Command is the command line's flags as given, without --resume and
-	// without the files: the commands that messages advise are built from it.
-	// Nil: messages say "the same command".
-	Command []string
+	// Commands are the command lines that messages advise, built by the caller;
+	// the zero value words them as "the same command …".
+	Commands Commands
 
 	// InsecureHTTP allows a plain http URL to a host other than this machine.
 	InsecureHTTP bool
@@ -347,13 +346,13 @@ func (r *run) finish(ctx context.Context, ex executed) (*Summary, error) {
 			if rerr := r.state.Remove(); rerr != nil {
 				err = errors.Join(err, rerr)
 			}
-			sum.advice = fmt.Sprintf("nothing was imported, so no state is kept: once the cause is fixed, run:\n  %s\n", commandText(cfg, ""))
+			sum.advice = fmt.Sprintf("nothing was imported, so no state is kept: once the cause is fixed, run:\n  %s\n", cfg.Commands.again())
 		default:
 			if cerr := r.state.Close(); cerr != nil {
 				err = fmt.Errorf("%w; and closing the state file failed: %w", err, cerr)
 			}
 			sum.StateFile = r.state.Path()
-			sum.advice = fmt.Sprintf("to continue, sending only the rows not yet finished, run:\n  %s\n(state: %s)\n", commandText(cfg, "--resume"), sum.StateFile)
+			sum.advice = fmt.Sprintf("to continue, sending only the rows not yet finished, run:\n  %s\n(state: %s)\n", cfg.Commands.resume(), sum.StateFile)
 		}
 	}
 	sum.Status = runStatus(err, sum.Rejected)
