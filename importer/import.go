@@ -132,6 +132,7 @@ type run struct {
 	res     resumeInfo
 	client  altcraft.Sender
 	ins     []*input
+	rejects rejectFiles
 	sinks   []*rejectSink
 	results *resultsFile // nil without --results
 	state   *resume.Log  // nil when the run keeps no state (stdin)
@@ -145,7 +146,8 @@ func open(cfg Config) (_ *run, err error) {
 			r.close()
 		}
 	}()
-	if r.res, err = prepareResume(cfg); err != nil {
+	r.rejects = newRejectFiles(cfg.Files, cfg.RejectPath)
+	if r.res, err = prepareResume(cfg, r.rejects); err != nil {
 		return nil, err
 	}
 	if r.client = cfg.Sender; r.client == nil {
@@ -162,7 +164,7 @@ func open(cfg Config) (_ *run, err error) {
 		return nil, err
 	}
 	noticeFormats(cfg.Stderr, r.ins, cfg.Mapping.CSV)
-	if r.sinks, err = openRejects(r.ins, cfg.RejectPath, r.res.cp, cfg.Stderr); err != nil {
+	if r.sinks, err = openRejectFiles(r.ins, r.rejects, r.res.cp, cfg.Stderr); err != nil {
 		return nil, err
 	}
 	if cfg.ResultsPath != "" {

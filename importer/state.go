@@ -19,15 +19,15 @@ type resumeInfo struct {
 	cp   *resume.Checkpoint // the interrupted run's last checkpoint; nil for a fresh run
 }
 
-// prepareResume locks the run's state file and decides, by --resume, whether
-// the run continues an interrupted one or starts afresh, or refuses (exit 4)
-// with a message that gives the command that will work.
-func prepareResume(cfg Config) (resumeInfo, error) {
+// prepareResume locks the run's state file, beside its first reject file, and
+// decides, by --resume, whether the run continues an interrupted one or starts
+// afresh, or refuses (exit 4) with a message that gives the command that will work.
+func prepareResume(cfg Config, rejects rejectFiles) (resumeInfo, error) {
 	var res resumeInfo
 	if slices.Contains(cfg.Files, "-") {
 		return res, nil
 	}
-	path := resume.StatePath(rejectPaths(cfg.Files, cfg.RejectPath)[0])
+	path := rejects.state()
 	id, err := resume.Identify(cfg.Files, cfg.Mapping.Digest())
 	if err != nil {
 		return res, Mark(ErrInput, err)
@@ -35,8 +35,9 @@ func prepareResume(cfg Config) (resumeInfo, error) {
 	id.Command = cfg.Commands.Record
 	res.id = id
 	var others []resume.Other
-	for _, f := range cfg.Files {
-		if p := resume.StatePath(rejectPath(f)); p != path {
+	for i, f := range cfg.Files {
+		// where a run of this input alone, without --reject, keeps its state
+		if p := resume.StatePath(rejects.beside[i]); p != path {
 			others = append(others, resume.Other{Input: f, State: p})
 		}
 	}
@@ -60,7 +61,7 @@ func prepareResume(cfg Config) (resumeInfo, error) {
 		fmt.Fprintf(cfg.Stderr, "--resume=auto: resuming the unfinished run of these files (%d rows already settled; state %s)\n", c.Imported+c.Rejected, path)
 	}
 	if res.cp != nil {
-		noticeTransient(cfg, res.cp.Counts.ByCode)
+		noticeTransient(cfg, rejects.all(), res.cp.Counts.ByCode)
 	}
 	return res, nil
 }
@@ -166,9 +167,9 @@ func transientCode(code string) bool {
 	return code == "network" || (strings.HasPrefix(code, "http_5") && len(code) == len("http_5xx"))
 }
 
-// noticeTransient tells a resumed run how many rows the reject file holds
+// noticeTransient tells a resumed run how many rows its reject files hold
 // that failed only for the network or the API's health, and how to send them again.
-func noticeTransient(cfg Config, byCode map[string]int64) {
+func noticeTransient(cfg Config, rejects []string, byCode map[string]int64) {
 	var n int64
 	var codes []string
 	for c, k := range byCode {
@@ -181,19 +182,10 @@ func noticeTransient(cfg Config, byCode map[string]int64) {
 		return
 	}
 	slices.Sort(codes)
-	rejects := rejectPaths(cfg.Files, cfg.RejectPath)
 	fmt.Fprintf(cfg.Stderr, "note: the reject file holds %d rows rejected for transient failures (%s) before the run stopped; "+
 		"this run does not send them again. Once it has finished, re-send the reject file with:\n  %s\n"+
 		"(rows rejected for their values are rejected again, into %s)\n",
-		n, strings.Join(codes, ", "), cfg.Commands.resend(rejects), strings.Join(mapStrings(rejects, rejectPath), ", "))
-}
-
-func mapStrings(ss []string, f func(string) string) []string {
-	out := make([]string, len(ss))
-	for i, s := range ss {
-		out[i] = f(s)
-	}
-	return out
+		n, strings.Join(codes, ", "), cfg.Commands.resend(rejects), strings.Join(newRejectFiles(rejects, "").beside, ", "))
 }
 
 // hasRows reports whether a reject file holds anything beyond its header line.
