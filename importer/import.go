@@ -55,10 +55,9 @@ type Config struct {
 	// the same inputs and mapping left its state, and otherwise starts over,
 	// first moving the old state and reject file aside. Resume is then ignored.
 	AutoResume bool
-	// Command is the command line's flags as given, without --resume and
-	// without the files: the commands that messages advise are built from it.
-	// Nil: messages say "the same command".
-	Command []string
+	// Commands are the command lines that messages advise, built by the caller;
+	// the zero value words them as "the same command …".
+	Commands Commands
 
 	// InsecureHTTP allows a plain http URL to a host other than this machine.
 	InsecureHTTP bool
@@ -159,6 +158,7 @@ type run struct {
 	res     resumeInfo
 	client  altcraft.Sender
 	ins     []*input
+	rejects rejectFiles
 	sinks   []*rejectSink
 	results *resultsFile // nil without --results
 	state   *resume.Log  // nil when the run keeps no state (stdin)
@@ -172,7 +172,8 @@ func open(cfg Config) (_ *run, err error) {
 			r.close()
 		}
 	}()
-	if r.res, err = prepareResume(cfg); err != nil {
+	r.rejects = newRejectFiles(cfg.Files, cfg.RejectPath)
+	if r.res, err = prepareResume(cfg, r.rejects); err != nil {
 		return nil, err
 	}
 	if r.client = cfg.Sender; r.client == nil {
@@ -189,7 +190,7 @@ func open(cfg Config) (_ *run, err error) {
 		return nil, err
 	}
 	noticeFormats(cfg.Stderr, r.ins, cfg.Mapping.CSV)
-	if r.sinks, err = openRejects(r.ins, cfg.RejectPath, r.res.cp, cfg.Stderr); err != nil {
+	if r.sinks, err = openRejectFiles(r.ins, r.rejects, r.res.cp, cfg.Stderr); err != nil {
 		return nil, err
 	}
 	if cfg.ResultsPath != "" {
@@ -373,13 +374,13 @@ func (r *run) finish(ctx context.Context, ex executed) (*Summary, error) {
 			if rerr := r.state.Remove(); rerr != nil {
 				err = errors.Join(err, rerr)
 			}
-			sum.advice = fmt.Sprintf("nothing was imported, so no state is kept: once the cause is fixed, run:\n  %s\n", commandText(cfg, ""))
+			sum.advice = fmt.Sprintf("nothing was imported, so no state is kept: once the cause is fixed, run:\n  %s\n", cfg.Commands.again())
 		default:
 			if cerr := r.state.Close(); cerr != nil {
 				err = fmt.Errorf("%w; and closing the state file failed: %w", err, cerr)
 			}
 			sum.StateFile = r.state.Path()
-			sum.advice = fmt.Sprintf("to continue, sending only the rows not yet finished, run:\n  %s\n(state: %s)\n", commandText(cfg, "--resume"), sum.StateFile)
+			sum.advice = fmt.Sprintf("to continue, sending only the rows not yet finished, run:\n  %s\n(state: %s)\n", cfg.Commands.resume(), sum.StateFile)
 		}
 	}
 	sum.Status = runStatus(err, sum.Rejected)

@@ -119,25 +119,57 @@ type rejectSink struct {
 	size    int64         // length at the last checkpoint
 }
 
-// rejectPaths are the reject files of a run, in input order, without repeats.
-func rejectPaths(files []string, shared string) []string {
-	if shared != "" {
-		return []string{shared}
-	}
-	paths := make([]string, 0, len(files))
-	for _, f := range files {
-		paths = append(paths, rejectPath(f))
-	}
-	return paths
+// rejectFiles are where a run's rejected rows go, worked out once in the open
+// phase from the inputs and --reject, and handed to all that names a reject
+// file or the state file beside it.
+type rejectFiles struct {
+	shared string   // one reject file for every input (--reject); "": each has its own
+	beside []string // each input's own, <input>.rejects.csv, in input order
 }
 
-// openRejects gives every input its reject file: one shared file when the user
-// named one, else one beside each input. A resumed run (cp != nil) appends to
-// the files of the interrupted one, cut back to their length at its last checkpoint.
+func newRejectFiles(files []string, shared string) rejectFiles {
+	rf := rejectFiles{shared: shared, beside: make([]string, len(files))}
+	for i, f := range files {
+		rf.beside[i] = rejectPath(f)
+	}
+	return rf
+}
+
+// of is the reject file of input i.
+func (rf rejectFiles) of(i int) string {
+	if rf.shared != "" {
+		return rf.shared
+	}
+	return rf.beside[i]
+}
+
+// all are the run's reject files, in input order: the shared one alone, or each input's.
+func (rf rejectFiles) all() []string {
+	if rf.shared != "" {
+		return []string{rf.shared}
+	}
+	return rf.beside
+}
+
+// state is the run's state file: beside its first reject file.
+func (rf rejectFiles) state() string {
+	return resume.StatePath(rf.of(0))
+}
+
+// openRejects opens the one reject file that check names (shared, not "") for
+// every input.
+func openRejects(ins []*input, shared string, cp *resume.Checkpoint, stderr io.Writer) ([]*rejectSink, error) {
+	return openRejectFiles(ins, rejectFiles{shared: shared}, cp, stderr)
+}
+
+// openRejectFiles gives every input its reject file of rejects: one shared file
+// when the user named one, else one beside each input. A resumed run (cp != nil)
+// appends to the files of the interrupted one, cut back to their length at its last checkpoint.
 //
 // A fresh run never destroys an earlier run's reject file: one that holds rows
 // is first moved aside (resume.MoveAside), which stderr is told.
-func openRejects(ins []*input, shared string, cp *resume.Checkpoint, stderr io.Writer) ([]*rejectSink, error) {
+func openRejectFiles(ins []*input, rejects rejectFiles, cp *resume.Checkpoint, stderr io.Writer) ([]*rejectSink, error) {
+	shared := rejects.shared
 	var sinks []*rejectSink
 	fail := func(err error) ([]*rejectSink, error) {
 		closeSinks(sinks)
@@ -192,7 +224,7 @@ func openRejects(ins []*input, shared string, cp *resume.Checkpoint, stderr io.W
 			sinks = append(sinks, s)
 			in.reject = s
 		default:
-			s, err := open(rejectPath(in.name), in)
+			s, err := open(rejects.of(in.idx), in)
 			if err != nil {
 				return fail(err)
 			}

@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/acimport/acimport/importer/resume"
+	"github.com/acimport/acimport/internal/shellquote"
 )
 
 // resumeInfo is what a run knows about its state file before it starts.
@@ -19,24 +19,25 @@ type resumeInfo struct {
 	cp   *resume.Checkpoint // the interrupted run's last checkpoint; nil for a fresh run
 }
 
-// prepareResume locks the run's state file and decides, by --resume, whether
-// the run continues an interrupted one or starts afresh, or refuses (exit 4)
-// with a message that gives the command that will work.
-func prepareResume(cfg Config) (resumeInfo, error) {
+// prepareResume locks the run's state file, beside its first reject file, and
+// decides, by --resume, whether the run continues an interrupted one or starts
+// afresh, or refuses (exit 4) with a message that gives the command that will work.
+func prepareResume(cfg Config, rejects rejectFiles) (resumeInfo, error) {
 	var res resumeInfo
 	if slices.Contains(cfg.Files, "-") {
 		return res, nil
 	}
-	path := resume.StatePath(rejectPaths(cfg.Files, cfg.RejectPath)[0])
+	path := rejects.state()
 	id, err := resume.Identify(cfg.Files, cfg.Mapping.Digest())
 	if err != nil {
 		return res, Mark(ErrInput, err)
 	}
-	id.Command = commandLine(cfg, "")
+	id.Command = cfg.Commands.Record
 	res.id = id
 	var others []resume.Other
-	for _, f := range cfg.Files {
-		if p := resume.StatePath(rejectPath(f)); p != path {
+	for i, f := range cfg.Files {
+		// where a run of this input alone, without --reject, keeps its state
+		if p := resume.StatePath(rejects.beside[i]); p != path {
 			others = append(others, resume.Other{Input: f, State: p})
 		}
 	}
@@ -60,7 +61,7 @@ func prepareResume(cfg Config) (resumeInfo, error) {
 		fmt.Fprintf(cfg.Stderr, "--resume=auto: resuming the unfinished run of these files (%d rows already settled; state %s)\n", c.Imported+c.Rejected, path)
 	}
 	if res.cp != nil {
-		noticeTransient(cfg, res.cp.Counts.ByCode)
+		noticeTransient(cfg, rejects.all(), res.cp.Counts.ByCode)
 	}
 	return res, nil
 }
@@ -100,7 +101,7 @@ func (r *run) verifyPrefixes() error {
 		}
 		if !r.cfg.AutoResume {
 			return refused(ErrResumeMismatch, "cannot resume %s: %s.\nTo start over, moving the old state and reject file aside:\n  %s",
-				in.display, why, commandText(r.cfg, "--resume=auto"))
+				in.display, why, r.cfg.Commands.auto())
 		}
 		if err := r.res.plan.StartOver(); err != nil {
 			return Mark(ErrInput, err)
@@ -123,7 +124,7 @@ func refusal(cfg Config, err error) error {
 	var le *resume.LockedError
 	if errors.As(err, &le) {
 		return refused(ErrLocked, "%v.\nWait for it to end, then run this command again (with --resume=auto it continues what that run leaves unfinished):\n  %s",
-			le, commandText(cfg, "--resume=auto"))
+			le, cfg.Commands.auto())
 	}
 	var rf *resume.Refusal
 	if !errors.As(err, &rf) {
@@ -137,25 +138,25 @@ func refusal(cfg Config, err error) error {
 	case resume.Unfinished:
 		if rf.Why == "" {
 			return refused(ErrUnfinishedRun, "%v%s.\nTo continue it, sending only the rows not yet finished:\n  %s\nTo start over instead, delete the state file first (the reject file is then moved aside, not lost):\n  rm %s && %s",
-				rf, settled, commandText(cfg, "--resume"), shellQuote(rf.Path), commandText(cfg, ""))
+				rf, settled, cfg.Commands.resume(), shellquote.Quote(rf.Path), cfg.Commands.again())
 		}
 		return refused(ErrUnfinishedRun, "%s holds the state of an unfinished run%s that does not fit this one: %s.\nTo start over, moving that state and its reject file aside:\n  %s",
-			rf.Path, settled, rf.Why, commandText(cfg, "--resume=auto"))
+			rf.Path, settled, rf.Why, cfg.Commands.auto())
 	case resume.NothingToResume:
 		return refused(ErrNothingToResume, "%v: there is nothing to resume.\nTo import the files:\n  %s\n(in scripts, --resume=auto resumes only when there is something to resume)",
-			rf, commandText(cfg, ""))
+			rf, cfg.Commands.again())
 	case resume.Foreign:
 		how := "run the command that started it again with --resume"
-		if rf.Saved != nil && len(rf.Saved.Command) > 0 {
-			how = "continue it with:\n  " + joinCommand(withFlag(rf.Saved.Command, "--resume"))
+		if rf.Saved != nil && len(rf.Saved.Command) > 0 && cfg.Commands.Continue != nil {
+			how = "continue it with:\n  " + cfg.Commands.Continue(rf.Saved.Command)
 		}
 		return refused(ErrUnfinishedRun, "%v%s; this run would import it again from the start.\nFinish that run first — %s\n— or delete %s to drop it.",
-			rf, settled, how, shellQuote(rf.Path))
+			rf, settled, how, shellquote.Quote(rf.Path))
 	}
-	advice := fmt.Sprintf("To start over, moving the old state and reject file aside:\n  %s", commandText(cfg, "--resume=auto"))
+	advice := fmt.Sprintf("To start over, moving the old state and reject file aside:\n  %s", cfg.Commands.auto())
 	if strings.Contains(rf.Why, "mapping") && rf.Settled > 0 {
 		advice = fmt.Sprintf("Either put the mapping file back as it was and run:\n  %s\nor start over, moving the old state and reject file aside:\n  %s",
-			commandText(cfg, "--resume"), commandText(cfg, "--resume=auto"))
+			cfg.Commands.resume(), cfg.Commands.auto())
 	}
 	return refused(ErrResumeMismatch, "%v%s.\n%s", rf, settled, advice)
 }
@@ -166,9 +167,9 @@ func transientCode(code string) bool {
 	return code == "network" || (strings.HasPrefix(code, "http_5") && len(code) == len("http_5xx"))
 }
 
-// noticeTransient tells a resumed run how many rows the reject file holds
+// noticeTransient tells a resumed run how many rows its reject files hold
 // that failed only for the network or the API's health, and how to send them again.
-func noticeTransient(cfg Config, byCode map[string]int64) {
+func noticeTransient(cfg Config, rejects []string, byCode map[string]int64) {
 	var n int64
 	var codes []string
 	for c, k := range byCode {
@@ -181,90 +182,10 @@ func noticeTransient(cfg Config, byCode map[string]int64) {
 		return
 	}
 	slices.Sort(codes)
-	rejects := rejectPaths(cfg.Files, cfg.RejectPath)
 	fmt.Fprintf(cfg.Stderr, "note: the reject file holds %d rows rejected for transient failures (%s) before the run stopped; "+
 		"this run does not send them again. Once it has finished, re-send the reject file with:\n  %s\n"+
 		"(rows rejected for their values are rejected again, into %s)\n",
-		n, strings.Join(codes, ", "), resendCommand(cfg, rejects), strings.Join(mapStrings(rejects, rejectPath), ", "))
-}
-
-func mapStrings(ss []string, f func(string) string) []string {
-	out := make([]string, len(ss))
-	for i, s := range ss {
-		out[i] = f(s)
-	}
-	return out
-}
-
-// commandLine is this run's command line with extra ("--resume", or "" for
-// none) before the files; nil when the run was not given its Command.
-func commandLine(cfg Config, extra string) []string {
-	if cfg.Command == nil {
-		return nil
-	}
-	args := append([]string{"acimport", "import"}, cfg.Command...)
-	if extra != "" {
-		args = append(args, extra)
-	}
-	return append(args, cfg.Files...)
-}
-
-// commandText is commandLine for a message.
-func commandText(cfg Config, extra string) string {
-	if cfg.Command == nil {
-		if extra == "" {
-			return "the same command"
-		}
-		return "the same command with " + extra
-	}
-	return joinCommand(commandLine(cfg, extra))
-}
-
-// resendCommand imports the reject files with the run's flags but those that
-// name its own output files.
-func resendCommand(cfg Config, rejects []string) string {
-	if cfg.Command == nil {
-		return "the same command with the reject file instead of the input (and without --reject, --results, --summary)"
-	}
-	args := []string{"acimport", "import"}
-	for i := 0; i < len(cfg.Command); i++ {
-		a := cfg.Command[i]
-		name, _, hasValue := strings.Cut(a, "=")
-		if name == "--reject" || name == "--results" || name == "--summary" {
-			if !hasValue {
-				i++
-			}
-			continue
-		}
-		args = append(args, a)
-	}
-	return joinCommand(append(args, rejects...))
-}
-
-// withFlag inserts flag after "acimport import" of a recorded command line.
-func withFlag(cmd []string, flag string) []string {
-	if len(cmd) < 2 {
-		return append(slices.Clone(cmd), flag)
-	}
-	return slices.Concat(cmd[:2], []string{flag}, cmd[2:])
-}
-
-var shellSafe = regexp.MustCompile(`^[A-Za-z0-9_./:=@%+,-]+$`)
-
-// shellQuote quotes s for a POSIX shell when it needs it.
-func shellQuote(s string) string {
-	if shellSafe.MatchString(s) {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
-func joinCommand(args []string) string {
-	q := make([]string, len(args))
-	for i, a := range args {
-		q[i] = shellQuote(a)
-	}
-	return strings.Join(q, " ")
+		n, strings.Join(codes, ", "), cfg.Commands.resend(rejects), strings.Join(newRejectFiles(rejects, "").beside, ", "))
 }
 
 // hasRows reports whether a reject file holds anything beyond its header line.

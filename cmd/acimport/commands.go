@@ -136,7 +136,7 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		URL: url, Rate: rate, Workers: workers, Retries: retries, Timeout: timeout, OutageWait: outageWait,
 		MaxRejects: maxRejects, RejectPath: reject, ResultsPath: results, SummaryPath: summary,
 		Progress: progressMode(noProgress, stderr), Batch: batch,
-		Command: commandFlags(fs, args), Resume: doResume, AutoResume: autoResume,
+		Commands: importCommands(fs, args), Resume: doResume, AutoResume: autoResume,
 		InsecureHTTP: insecureHTTP,
 	}
 	if caFile != "" {
@@ -315,38 +315,4 @@ func progressMode(off bool, stderr io.Writer) importer.ProgressMode {
 		return importer.ProgressBar
 	}
 	return importer.ProgressLog
-}
-
-// commandFlags are the flags of an import command line as given, without
-// --resume and without the files (the positional arguments), from which the
-// commands that messages advise are built.
-func commandFlags(fs *pflag.FlagSet, args []string) []string {
-	out := make([]string, 0, len(args))
-	takesValue := func(tok string) bool {
-		var f *pflag.Flag
-		switch {
-		case strings.HasPrefix(tok, "--"):
-			if strings.Contains(tok, "=") {
-				return false
-			}
-			f = fs.Lookup(tok[2:])
-		case len(tok) == 2 && tok[0] == '-':
-			f = fs.ShorthandLookup(tok[1:])
-		}
-		return f != nil && f.NoOptDefVal == ""
-	}
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		switch {
-		case a == "--":
-			return out // the rest are files
-		case a == "--resume" || strings.HasPrefix(a, "--resume="):
-		case takesValue(a) && i+1 < len(args):
-			out = append(out, a, args[i+1])
-			i++
-		case strings.HasPrefix(a, "-") && a != "-":
-			out = append(out, a)
-		}
-	}
-	return out
 }

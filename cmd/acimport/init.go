@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/acimport/acimport/internal/shellquote"
 	"github.com/acimport/acimport/mapping"
 	"github.com/acimport/acimport/mapping/guess"
 )
@@ -63,7 +64,7 @@ func cmdInit(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	text := g.YAML(out)
+	text := g.YAML(checkCommand(out, g.File))
 	// A written mapping that does not parse is a file the user cannot use: say what it needs.
 	_, parseErr := mapping.Parse(bytes.NewReader(text), out)
 	if out == "-" {
@@ -165,5 +166,11 @@ func describeGuess(w io.Writer, g *guess.Mapping, out string) {
 	if out == "-" {
 		out = "MAPPING"
 	}
-	fmt.Fprintf(w, "next, check every row with it:\n  %s\n", guess.CheckCommand(out, g.File))
+	fmt.Fprintf(w, "next, check every row with it:\n  %s\n", checkCommand(out, g.File))
+}
+
+// checkCommand is the command that checks file with the mapping at path, which init
+// tells to run next: in the mapping's first lines and on its own output.
+func checkCommand(path, file string) string {
+	return shellquote.Join([]string{"acimport", "check", "-m", path, file})
 }

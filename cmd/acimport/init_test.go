@@ -93,3 +93,32 @@ func TestInitWithoutAKeyColumnSaysWhatToSet(t *testing.T) {
 		t.Errorf("exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
 	}
 }
+
+// init tells to check the file next, in the mapping's first lines and on its output,
+// with a name quoted for a shell only where it needs it.
+func TestInitCheckCommandQuoted(t *testing.T) {
+	tests := []struct{ Name, File, Output, Want string }{
+		{Name: "plain names", File: "customers.csv", Output: "mapping.yaml", Want: "acimport check -m DIR/mapping.yaml DIR/customers.csv"},
+		{Name: "a space and a quote", File: "it's my.csv", Output: "m x.yaml", Want: `acimport check -m 'DIR/m x.yaml' 'DIR/it'\''s my.csv'`},
+		// % is safe for a shell: since the one quoter, it is no longer quoted here either.
+		{Name: "percent", File: "100%.csv", Output: "m.yaml", Want: "acimport check -m DIR/m.yaml DIR/100%.csv"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.Name, func(t *testing.T) {
+			dir := t.TempDir()
+			csv, m := filepath.Join(dir, tc.File), filepath.Join(dir, tc.Output)
+			os.WriteFile(csv, []byte("email,name\na@example.com,A\n"), 0o600)
+			code, stdout, stderr := runCmd(t, "", "init", "-o", m, csv)
+			if code != exitOK {
+				t.Fatalf("init: exit %d\n%s", code, stderr)
+			}
+			want := strings.ReplaceAll(tc.Want, "DIR", dir)
+			if !strings.Contains(stdout, "next, check every row with it:\n  "+want+"\n") {
+				t.Errorf("init's output lacks %s:\n%s", want, stdout)
+			}
+			if text, _ := os.ReadFile(m); !strings.Contains(string(text), "\n#   "+want+"\n") {
+				t.Errorf("the mapping's first lines lack %s:\n%s", want, text)
+			}
+		})
+	}
+}

@@ -258,13 +258,14 @@ func guessDate(s sample) (mapping.DateGuess, bool) {
 	return g, ok && float64(g.Fits) >= mostly*float64(len(s.values))
 }
 
-// YAML returns the mapping file, with a comment on every guess; path is where it will be
-// written, for the check command its first lines show.
-func (g *Mapping) YAML(path string) []byte {
+// YAML returns the mapping file, with a comment on every guess. Its first lines tell to
+// check the file with it by checkCommand, which the caller spells (acimport init: the
+// acimport check command for where it writes the mapping).
+func (g *Mapping) YAML(checkCommand string) []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# Mapping for %s, written by acimport init from its header and its first %d rows.\n", oneLine(g.File), g.Rows)
 	b.WriteString("# Every line is a guess: read the comments, correct what is wrong, then check the file:\n")
-	fmt.Fprintf(&b, "#   %s\n", oneLine(CheckCommand(path, g.File)))
+	fmt.Fprintf(&b, "#   %s\n", oneLine(checkCommand))
 	b.WriteString("# The reference of every key, type and format: acimport help mapping\n")
 	b.WriteString("db_id: 1 # the id of your profile database: replace 1 with it\n")
 	switch g.Matching {
@@ -374,19 +375,6 @@ func (c Column) source() string {
 
 // quote writes s as a YAML double-quoted scalar; Go's escapes are YAML's.
 func quote(s string) string { return strconv.Quote(s) }
-
-// CheckCommand is the command that checks the file with the mapping at path, quoted for a shell
-// where a name needs it.
-func CheckCommand(path, file string) string {
-	return "acimport check -m " + shellWord(path) + " " + shellWord(file)
-}
-
-func shellWord(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=+,:@") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
 
 // oneLine keeps a name from breaking a comment line.
 func oneLine(s string) string {

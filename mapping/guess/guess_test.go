@@ -112,7 +112,7 @@ func TestGuessWritesAWorkingMapping(t *testing.T) {
 			if g.Encoding != tc.Encoding || g.Delimiter != tc.Delim || g.Matching != tc.Matching {
 				t.Errorf("encoding %s, delimiter %q, matching %q; want %s, %q, %q", g.Encoding, g.Delimiter, g.Matching, tc.Encoding, tc.Delim, tc.Matching)
 			}
-			text := g.YAML("mapping.yaml")
+			text := g.YAML("acimport check -m mapping.yaml customers.csv")
 			for _, want := range tc.Contains {
 				if !bytes.Contains(text, []byte(want)) {
 					t.Errorf("the mapping lacks %s", want)
@@ -202,8 +202,8 @@ func TestGuessColumns(t *testing.T) {
 				if c.Field != tc.Field && !tc.Skip || c.Type != tc.Type || c.Custom != tc.Custom || c.Skip != tc.Skip || !strings.Contains(c.Why, tc.Why) {
 					t.Errorf("got %+v\nwant field %q type %q custom %v skip %v why ~%q", c, tc.Field, tc.Type, tc.Custom, tc.Skip, tc.Why)
 				}
-				if _, err := mapping.Parse(bytes.NewReader(g.YAML("m.yaml")), "m.yaml"); err != nil {
-					t.Errorf("the mapping does not parse: %v\n%s", err, g.YAML("m.yaml"))
+				if _, err := mapping.Parse(bytes.NewReader(g.YAML("acimport check -m m.yaml f.csv")), "m.yaml"); err != nil {
+					t.Errorf("the mapping does not parse: %v\n%s", err, g.YAML("acimport check -m m.yaml f.csv"))
 				}
 				return
 			}
