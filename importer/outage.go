@@ -3,10 +3,11 @@ package importer
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/acimport/acimport/internal/altcraft"
 )
 
 // Outage handling. Once the API has answered a run, a time during which no
@@ -46,14 +47,14 @@ func (e *OutageError) Error() string {
 }
 
 // shortWhy is a failure's reason without the page a proxy sent with it:
-// "HTTP 502 Bad Gateway", not its HTML.
-func shortWhy(why string) string {
-	if strings.HasPrefix(why, "HTTP ") {
-		if i := strings.Index(why, ": "); i > 0 {
-			return why[:i]
-		}
+// "HTTP 502 Bad Gateway", not its HTML. A failure that came with a success
+// status (an answer that is not the API's) or with none (the network) is told
+// by its reason.
+func shortWhy(a altcraft.Result) string {
+	if a.Status != 0 && (a.Status < 200 || a.Status >= 300) {
+		return altcraft.StatusLine(a.Status)
 	}
-	return why
+	return a.Reason
 }
 
 // health is what the run knows of the API: whether it ever answered, the
@@ -66,8 +67,8 @@ type health struct {
 	start    time.Time
 	last     time.Time // the latest failure of the streak
 	failures int
-	rows     int // distinct rows that failed in the streak
-	lastWhy  string
+	rows     int    // distinct rows that failed in the streak
+	lastWhy  string // the latest failure's shortWhy
 
 	down       bool
 	downSince  time.Time
@@ -221,7 +222,7 @@ func (g *gate) admit(ctx context.Context) (probe bool, err error) {
 		}
 		giveUp := h.downSince.Add(g.wait)
 		if !now.Before(giveUp) {
-			err := &OutageError{Since: h.start, Wait: g.wait, Last: shortWhy(h.lastWhy)}
+			err := &OutageError{Since: h.start, Wait: g.wait, Last: h.lastWhy}
 			g.mu.Unlock()
 			return false, err
 		}
@@ -277,7 +278,7 @@ func (g *gate) answered() {
 	}
 }
 
-// failed records a transient failure of the row whose budget is b.
+// failed records a transient failure of the row whose budget is b; why is its shortWhy.
 func (g *gate) failed(probe bool, why string, b *budget) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -305,7 +306,7 @@ func (g *gate) tick(now time.Time) {
 }
 
 func (g *gate) tellDown(now time.Time) {
-	g.log(fmt.Sprintf("%s the API does not answer (%s): sending paused; probing, for up to --outage-wait %s", now.Format("15:04:05"), shortWhy(g.h.lastWhy), g.wait))
+	g.log(fmt.Sprintf("%s the API does not answer (%s): sending paused; probing, for up to --outage-wait %s", now.Format("15:04:05"), g.h.lastWhy, g.wait))
 }
 
 // charge records a failure that is the row's own (a 429: the API answered).

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/acimport/acimport/internal/altcraft"
 )
 
 // TestHealth takes the outage detection through one situation at a time, with made-up times.
@@ -290,5 +292,27 @@ func TestOutageLongerThanOutageWait(t *testing.T) {
 	}
 	if !strings.Contains(oe.Error(), "--resume") {
 		t.Errorf("the message does not say how to continue: %v", oe)
+	}
+}
+
+// TestShortWhy: a failure is named by its HTTP status, without the page a proxy sent with it,
+// and by its reason when the status does not say what failed.
+func TestShortWhy(t *testing.T) {
+	tests := []struct {
+		Name   string
+		Result altcraft.Result
+		Want   string
+	}{
+		{Name: "proxy page", Result: altcraft.Result{Status: 502, Reason: "HTTP 502 Bad Gateway: <html>nginx</html>"}, Want: "HTTP 502 Bad Gateway"},
+		{Name: "no body", Result: altcraft.Result{Status: 503, Reason: "HTTP 503 Service Unavailable"}, Want: "HTTP 503 Service Unavailable"},
+		{Name: "network", Result: altcraft.Result{Reason: "timeout: no answer in time"}, Want: "timeout: no answer in time"},
+		{Name: "success status, not the API's answer", Result: altcraft.Result{Status: 200, Reason: "the answer is not the API's JSON: <html>"}, Want: "the answer is not the API's JSON: <html>"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.Name, func(t *testing.T) {
+			if got := shortWhy(tc.Result); got != tc.Want {
+				t.Errorf("shortWhy = %q, want %q", got, tc.Want)
+			}
+		})
 	}
 }

@@ -220,7 +220,7 @@ func (p *pool) sendRetrying(stopCtx context.Context, req altcraft.Request) (a al
 		}
 		// Transient. A 429 is the API pacing us, not the API failing.
 		if !a.RateLimited {
-			p.gate.failed(probe, a.Reason, &b)
+			p.gate.failed(probe, shortWhy(a), &b)
 			if !p.gate.everAnswered() {
 				// Before the API ever answered, a long run of failures is a
 				// wrong address or a dead API: stop rather than reject every row.
