@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/acimport/acimport/importer/resume"
+	"github.com/acimport/acimport/importer/send"
 )
 
 // stats are the run's counters, shared by the reader, the workers, the output
@@ -150,7 +151,7 @@ func WriteFailedSummary(path string, files []string, err error) error {
 	return err
 }
 
-func (s *stats) summary(ins []*input, sinks []*rejectSink, elapsed time.Duration, p *pool) *Summary {
+func (s *stats) summary(ins []*input, sinks []*rejectSink, elapsed time.Duration, p *send.Pool[row]) *Summary {
 	sum := &Summary{
 		RunPart: RunPart{
 			RowsRead:       s.read.Load(),
@@ -179,8 +180,8 @@ func (s *stats) summary(ins []*input, sinks []*rejectSink, elapsed time.Duration
 		sum.RejectFiles = append(sum.RejectFiles, sk.path)
 	}
 	if p != nil {
-		sum.Retries = p.retriesDone.Load()
-		sum.Throttled = int64(p.pacer.Throttled())
+		sum.Retries = s.base.Retries + p.Retries()
+		sum.Throttled = p.Throttled()
 	}
 	b := s.base
 	this := RunPart{

@@ -1,87 +1,29 @@
-package importer
+package send
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"sync"
-	"sync/atomic"
-	"time"
 
 	"github.com/acimport/acimport/internal/altcraft"
-	"github.com/acimport/acimport/internal/csvio"
 )
 
-// job is one converted row on its way to the API.
-type job struct {
-	in   *input
-	rec  *csvio.Record
-	ord  int64 // the row's position among its input's rows, 0-based
-	body []byte
-	key  string
-}
-
-// Row statuses in the results log and the outcome stream.
-const (
-	statusImported = "imported"
-	statusRejected = "rejected"
-	statusUnsent   = "not_sent" // the run stopped before this row's fate was known
-)
-
-// outcome is what became of one row; it flows to the output goroutine.
-type outcome struct {
-	in        *input
-	rec       *csvio.Record
-	ord       int64
-	eof       bool // not a row: in has been read to the end, and has ord rows
-	status    string
-	profileID string
-	code      string
-	reason    string
-	attempts  int
-}
-
-// pool sends jobs through workers paced by one limiter. Rows that share a
-// matching key are never in flight together: the later one waits for the earlier,
-// so the last row of the file wins, as in a serial load.
-type pool struct {
-	client altcraft.Sender
-	method altcraft.Method
-	// batch > 1 sends up to batch rows a request through batchMethod (batch.go).
-	batch       int
-	batchMethod altcraft.Method
-	pacer       *pacer
-	workers     int
-	retries     int
-	backoff     backoff
-	downRun     int // consecutive transient failures, before the API ever answered, that stop the run
-	gate        *gate
-	stop        func(error)
-	bodyPool    *sync.Pool
-
-	// send is the context of requests already started: it outlives a stop
-	// (the answer to a request in flight is worth waiting for, bounded by
-	// --timeout) and ends only with the process.
-	send context.Context
-
-	transientRun atomic.Int64
-	retriesDone  atomic.Int64
-}
-
-// maxWaiting bounds the rows held back because an earlier row with the same
-// key is in flight; past it, reading pauses (memory must not grow with input).
-const maxWaiting = 4096
+// MaxWaiting bounds the rows held back because an earlier row with the same
+// key is in flight; past it, Run takes no more rows until one is sent, and the
+// caller's reading pauses (memory must not grow with input).
+const MaxWaiting = 4096
 
 // keys serialises rows that share a matching key. A worker that takes a row
 // whose key is in flight queues it behind that key; the worker that owns the
 // key sends its queue in order before taking new rows. Taking a row and
 // claiming or queueing its key happen under one lock (take), so rows of one
 // key are claimed in file order.
-type keys struct {
+type keys[R any] struct {
 	take sync.Mutex // held while receiving a row and claiming its key
 	mu   sync.Mutex // guards queues and held
 	// queues holds, for each key in flight, the rows waiting behind it.
-	queues map[string][]*job
+	queues map[string][]*Job[R]
 	held   int
 	room   *sync.Cond // signalled when held drops
 }
@@ -89,8 +31,8 @@ type keys struct {
 // run sends rows until rows is closed, with p.workers workers, and returns
 // once every worker has finished. Every row becomes an outcome: after a stop,
 // rows still coming are answered "not sent" at once.
-func (p *pool) run(stopCtx context.Context, rows <-chan *job, out chan<- outcome) {
-	k := &keys{queues: map[string][]*job{}}
+func (p *Pool[R]) run(stopCtx context.Context, rows <-chan *Job[R], out chan<- Outcome[R]) {
+	k := &keys[R]{queues: map[string][]*Job[R]{}}
 	k.room = sync.NewCond(&k.mu)
 	if p.batch > 1 {
 		p.runBatches(stopCtx, k, rows, out)
@@ -108,7 +50,7 @@ func (p *pool) run(stopCtx context.Context, rows <-chan *job, out chan<- outcome
 				}
 				for j != nil {
 					out <- p.process(stopCtx, j)
-					j = k.done(j.key)
+					j = k.done(j.Key)
 				}
 			}
 		}()
@@ -117,7 +59,7 @@ func (p *pool) run(stopCtx context.Context, rows <-chan *job, out chan<- outcome
 }
 
 // next returns a row whose key this worker now owns; false when rows is closed.
-func (k *keys) next(rows <-chan *job) (*job, bool) {
+func (k *keys[R]) next(rows <-chan *Job[R]) (*Job[R], bool) {
 	k.take.Lock()
 	defer k.take.Unlock()
 	for {
@@ -126,17 +68,17 @@ func (k *keys) next(rows <-chan *job) (*job, bool) {
 			return nil, false
 		}
 		k.mu.Lock()
-		if q, busy := k.queues[j.key]; busy {
-			k.queues[j.key] = append(q, j)
+		if q, busy := k.queues[j.Key]; busy {
+			k.queues[j.Key] = append(q, j)
 			k.held++
 			// Hold take while the queues are full: nobody reads more rows.
-			for k.held >= maxWaiting {
+			for k.held >= MaxWaiting {
 				k.room.Wait()
 			}
 			k.mu.Unlock()
 			continue
 		}
-		k.queues[j.key] = nil
+		k.queues[j.Key] = nil
 		k.mu.Unlock()
 		return j, true
 	}
@@ -144,7 +86,7 @@ func (k *keys) next(rows <-chan *job) (*job, bool) {
 
 // done releases key after its row is settled and returns the next row queued
 // behind it, which the caller now owns; nil when none is.
-func (k *keys) done(key string) *job {
+func (k *keys[R]) done(key string) *Job[R] {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	q := k.queues[key]
@@ -161,19 +103,19 @@ func (k *keys) done(key string) *job {
 }
 
 // process sends one row, retrying transient failures, and says what became of it.
-func (p *pool) process(stopCtx context.Context, j *job) outcome {
-	o := outcome{in: j.in, rec: j.rec, ord: j.ord, status: statusUnsent}
+func (p *Pool[R]) process(stopCtx context.Context, j *Job[R]) Outcome[R] {
+	o := Outcome[R]{Row: j.Row, Status: NotSent}
 	defer p.recycle(j)
-	a, attempts, settled := p.sendRetrying(stopCtx, altcraft.Request{Method: p.method, Body: j.body})
-	o.attempts = attempts
+	a, attempts, settled := p.sendRetrying(stopCtx, altcraft.Request{Method: p.method, Body: j.Body})
+	o.Attempts = attempts
 	if !settled {
 		return o
 	}
 	switch a.Kind {
 	case altcraft.OK:
-		o.status, o.profileID = statusImported, a.ProfileID
+		o.Status, o.ProfileID = Imported, a.ProfileID
 	default: // Rejected, or Transient past its retries
-		o.status, o.code, o.reason = statusRejected, a.Code, a.Reason
+		o.Status, o.Code, o.Reason = Rejected, a.Code, a.Reason
 	}
 	return o
 }
@@ -182,7 +124,7 @@ func (p *pool) process(stopCtx context.Context, j *job) outcome {
 // or a Transient one past the retries (its Reason then says so). It returns that answer and the
 // attempts made; settled is false when the run stopped first (a run-wide answer, an outage, a
 // stop), and the request's rows stay unsent. A batch goes through it as one request.
-func (p *pool) sendRetrying(stopCtx context.Context, req altcraft.Request) (a altcraft.Result, attempts int, settled bool) {
+func (p *Pool[R]) sendRetrying(stopCtx context.Context, req altcraft.Request) (a altcraft.Result, attempts int, settled bool) {
 	var b budget
 	for {
 		probe, err := p.gate.admit(stopCtx)
@@ -255,22 +197,12 @@ func plural(n int, word string) string {
 	return fmt.Sprintf("%d %ss", n, word)
 }
 
-func (p *pool) recycle(j *job) {
-	if p.bodyPool != nil && cap(j.body) <= 64<<10 {
-		b := j.body[:0]
-		p.bodyPool.Put(&b)
+// recycle keeps a sent job's body for another row's (Buffer); not a large one, which would pin
+// its memory for the run.
+func (p *Pool[R]) recycle(j *Job[R]) {
+	if cap(j.Body) <= 64<<10 {
+		b := j.Body[:0]
+		p.bodies.Put(&b)
 	}
-	j.body = nil
-}
-
-// sleepCtx waits d; false when ctx ended first.
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
+	j.Body = nil
 }

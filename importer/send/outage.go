@@ -1,4 +1,4 @@
-package importer
+package send
 
 import (
 	"context"
@@ -19,7 +19,7 @@ import (
 // rejected because of an outage. The run gives up only after --outage-wait,
 // with an *OutageError (exit 1), its unsent rows kept for --resume.
 
-// Outage timings; Config can shorten them for tests.
+// Outage timings; Tuning can shorten them for tests.
 const (
 	// defaultOutageAfter: a streak of failures this long, with no answer, is an outage.
 	defaultOutageAfter = 2 * time.Second
@@ -44,6 +44,18 @@ type OutageError struct {
 func (e *OutageError) Error() string {
 	return fmt.Sprintf("the API has not answered since %s (waited --outage-wait %s; last: %s); run the same command with --resume once it is back",
 		e.Since.Format("15:04:05"), e.Wait, e.Last)
+}
+
+// APIDownError stops a run whose requests keep failing transiently: the API
+// (or the network to it) is down, and rejecting every remaining row as
+// "network" would only make the user re-run them all.
+type APIDownError struct {
+	Failures int64
+	Last     string
+}
+
+func (e *APIDownError) Error() string {
+	return fmt.Sprintf("the API looks down: %d requests in a row failed (last: %s); check --url and the network, then run again", e.Failures, e.Last)
 }
 
 // shortWhy is a failure's reason without the page a proxy sent with it:
@@ -178,7 +190,8 @@ func (g *gate) settle() {
 	g.calm.Store(g.h.answered && g.h.streak == 0 && !g.h.down)
 }
 
-func newGate(workers int, wait, after, probeFirst, probeMax, blip time.Duration, log func(string)) *gate {
+func newGate(workers int, wait time.Duration, t Tuning, log func(string)) *gate {
+	after, probeFirst, probeMax, blip := t.OutageAfter, t.ProbeFirst, t.ProbeMax, t.BlipMin
 	if wait <= 0 {
 		wait = defaultOutageWait
 	}
