@@ -211,7 +211,6 @@ func (r *run) closeOutputs() error {
 // executed is what the execute phase leaves for finish.
 type executed struct {
 	st      *stats
-	p       *send.Pool[row]
 	elapsed time.Duration
 	resumed bool  // the run continued an interrupted one
 	outErr  error // writing the output files
@@ -256,12 +255,9 @@ func (r *run) execute(ctx context.Context) executed {
 		OnStop:      halt,
 		Tuning:      cfg.tuning,
 	})
-	ex.p = p
+	ex.st.sent = p
 	jr := newJournal(r.ins, r.sinks, r.results, r.state, cp, ex.st)
-	base := ex.st.base
 	jr.maxRejects, jr.halt = cfg.MaxRejects, halt
-	jr.retries = func() int64 { return base.Retries + p.Retries() }
-	jr.throttled = func() int64 { return base.Throttled + p.Throttled() }
 	skip := make([]*resume.Tracker, len(r.ins)) // read-only copies: the journal owns its own trackers
 	for i := range r.ins {
 		if cp != nil && i < len(cp.Files) {
@@ -307,7 +303,7 @@ func (r *run) execute(ctx context.Context) executed {
 // --resume when it did not), then prints and writes the summary.
 func (r *run) finish(ctx context.Context, ex executed) (*Summary, error) {
 	cfg := r.cfg
-	sum := ex.st.summary(r.ins, r.sinks, ex.elapsed, ex.p)
+	sum := ex.st.summary(r.ins, r.sinks, ex.elapsed)
 	sum.Resumed = ex.resumed
 	outErr := ex.outErr
 	if lost := sum.RowsRead - sum.Imported - sum.Rejected - sum.NotSent; lost != 0 && outErr == nil {

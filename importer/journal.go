@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"slices"
 	"time"
 
@@ -54,10 +53,8 @@ type journal struct {
 	st         *stats
 	maxRejects int
 	halt       func(error)
-	retries    func() int64 // of the whole import, earlier runs included
-	throttled  func() int64 // likewise
-	err        error        // the first write error; afterwards rows are no longer marked finished
-	unsent     []resultRow  // the rows left unsent, for the end of the results log
+	err        error       // the first write error; afterwards rows are no longer marked finished
+	unsent     []resultRow // the rows left unsent, for the end of the results log
 }
 
 func newJournal(ins []*input, sinks []*rejectSink, results *resultsFile, state *resume.Log, cp *resume.Checkpoint, st *stats) *journal {
@@ -122,7 +119,7 @@ func (j *journal) record(o send.Outcome[row]) {
 		}
 		j.st.reject(o.Code)
 		in.count.rejected.Add(1)
-		if j.maxRejects > 0 && j.st.rejected.Load() > int64(j.maxRejects) {
+		if j.maxRejects > 0 && j.st.rejectedTotal() > int64(j.maxRejects) {
 			j.halt(errorf(ErrTooManyRejects, "more than %d rows rejected (--max-rejects %d); rows already in flight were still settled, so the reject file %s may hold a few more",
 				j.maxRejects, j.maxRejects, in.reject.path))
 		}
@@ -227,22 +224,11 @@ func (j *journal) checkpoint() {
 	}
 }
 
-// counts are the finished rows' counters, for the summary of a resumed run.
+// counts are the finished rows' counters, for the summary of a resumed run:
+// the whole import's, but for the rows read and not yet settled.
 func (j *journal) counts() resume.Counts {
-	c := resume.Counts{
-		Imported: j.st.imported.Load(),
-		Rejected: j.st.rejected.Load(),
-	}
+	c := j.st.whole()
 	c.Read = c.Imported + c.Rejected
-	if j.retries != nil {
-		c.Retries = j.retries()
-	}
-	if j.throttled != nil {
-		c.Throttled = j.throttled()
-	}
-	j.st.mu.Lock()
-	c.ByCode = maps.Clone(j.st.byCode)
-	j.st.mu.Unlock()
 	return c
 }
 
