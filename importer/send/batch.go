@@ -61,26 +61,11 @@ func (k *keys[R]) tryNext(rows <-chan *Job[R], deadline time.Time) (*Job[R], tak
 		if !ok {
 			return nil, takeClosed
 		}
-		k.mu.Lock()
-		if q, busy := k.queues[j.Key]; busy {
-			k.queues[j.Key] = append(q, j)
-			k.held++
-			k.mu.Unlock()
-			continue
+		if k.claim(j) {
+			continue // unlike next, no wait for room: the check above sends what the worker holds
 		}
-		k.queues[j.Key] = nil
-		k.mu.Unlock()
 		return j, takeGot
 	}
-}
-
-// waitRoom waits until the rows waiting behind keys no longer fill MaxWaiting.
-func (k *keys[R]) waitRoom() {
-	k.mu.Lock()
-	for k.held >= MaxWaiting {
-		k.room.Wait()
-	}
-	k.mu.Unlock()
 }
 
 // runBatches is run in batch mode.

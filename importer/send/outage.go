@@ -10,6 +10,14 @@ import (
 	"github.com/acimport/acimport/internal/altcraft"
 )
 
+// When does the run stop because the API is not there? This file answers it.
+//
+// Before the API ever answered the run, an answer that says the URL (or the
+// proxy) is wrong stops it at once (altcraft.Result.WrongURL), and so does a
+// streak of MaxFailStreak transient failures in a row (*APIDownError): every
+// row would fail alike, and rejecting them all would only make the user send
+// them again.
+//
 // Outage handling. Once the API has answered a run, a time during which no
 // request gets an answer from it (every one fails transiently: 5xx, refused or
 // dropped connections, timeouts) is an outage, not a property of the rows:
@@ -183,15 +191,27 @@ type gate struct {
 	// calm: the API has answered, and no failure has come since. The usual
 	// state of a run: admit and answered then need not take the lock.
 	calm atomic.Bool
+
+	retries int // a row's retries: past them a transient failure is its fate
+	// failStreak counts the transient failures in a row before the API ever
+	// answered; maxFailStreak of them stop the run (0 or less: never).
+	failStreak    atomic.Int64
+	maxFailStreak int
 }
 
-// settle records whether the gate is calm; under the lock.
-func (g *gate) settle() {
+// updateCalm records whether the gate is calm; under the lock.
+func (g *gate) updateCalm() {
 	g.calm.Store(g.h.answered && g.h.streak == 0 && !g.h.down)
 }
 
-func newGate(workers int, wait time.Duration, t Tuning, log func(string)) *gate {
+func newGate(workers int, wait time.Duration, retries int, t Tuning, log func(string)) *gate {
 	after, probeFirst, probeMax, blip := t.OutageAfter, t.ProbeFirst, t.ProbeMax, t.BlipMin
+	streak := t.MaxFailStreak
+	if streak == 0 {
+		// Enough that bad luck with a flaky API never trips it, few enough that a
+		// dead one is noticed within a couple of minutes of backoff.
+		streak = max(50, 4*workers)
+	}
 	if wait <= 0 {
 		wait = defaultOutageWait
 	}
@@ -213,7 +233,61 @@ func newGate(workers int, wait time.Duration, t Tuning, log func(string)) *gate 
 		wait: wait,
 		wake: make(chan struct{}),
 		log:  log,
+
+		retries:       retries,
+		maxFailStreak: streak,
 	}
+}
+
+// verdict is what follows an answer, for its row and for the run.
+type verdict uint8
+
+const (
+	rowDone   verdict = iota // OK or Rejected: the answer is the row's fate
+	rowRetry                 // a transient failure: the row goes again after the backoff
+	rowGiveUp                // a transient failure past the row's retries: it is the row's fate
+	runStop                  // the run stops, with the error observe returns
+)
+
+// observe takes in the answer a to a request (probe: the outage's probe) for
+// the row whose budget is b, and says what follows; used is the failures
+// charged to the row so far, for its backoff, and stop is the run's error when
+// the verdict is runStop: a wrong URL or a dead API before any answer, or a
+// run-wide refusal (altcraft.Fatal).
+func (g *gate) observe(probe bool, a altcraft.Result, b *budget) (v verdict, used int, stop error) {
+	if a.WrongURL != nil && !g.everAnswered() {
+		// Nothing has answered this run yet, and this says the URL (or
+		// the proxy) is wrong: every row would fail alike.
+		return runStop, 0, a.WrongURL
+	}
+	if (a.Kind != altcraft.Transient || a.RateLimited) && a.WrongURL == nil {
+		g.answered()
+	}
+	switch a.Kind {
+	case altcraft.OK, altcraft.Rejected:
+		g.failStreak.Store(0)
+		return rowDone, 0, nil
+	case altcraft.Fatal:
+		return runStop, 0, a.Err
+	}
+	// Transient. A 429 is the API pacing us, not the API failing.
+	if !a.RateLimited {
+		g.failed(probe, shortWhy(a), b)
+		if !g.everAnswered() {
+			// Before the API ever answered, a long run of failures is a
+			// wrong address or a dead API: stop rather than reject every row.
+			if n := g.failStreak.Add(1); g.maxFailStreak > 0 && n >= int64(g.maxFailStreak) {
+				return runStop, 0, &APIDownError{Failures: n, Last: a.Reason}
+			}
+		}
+	} else {
+		g.charge(b)
+	}
+	used = g.used(b)
+	if used > g.retries && !g.isDown() {
+		return rowGiveUp, used, nil
+	}
+	return rowRetry, used, nil
 }
 
 // admit returns when a request may go: at once when the API is up; during an
@@ -229,7 +303,7 @@ func (g *gate) admit(ctx context.Context) (probe bool, err error) {
 		now := g.now()
 		g.tick(now)
 		if !h.down {
-			g.settle()
+			g.updateCalm()
 			g.mu.Unlock()
 			return false, nil
 		}
@@ -280,7 +354,7 @@ func (g *gate) answered() {
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	defer g.settle()
+	defer g.updateCalm()
 	if g.h.down {
 		g.log(fmt.Sprintf("%s the API answers again: sending resumes", g.now().Format("15:04:05")))
 	}
@@ -295,7 +369,7 @@ func (g *gate) answered() {
 func (g *gate) failed(probe bool, why string, b *budget) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	defer g.settle()
+	defer g.updateCalm()
 	now := g.now()
 	wasDown := g.h.down
 	id := g.h.failure(now, why, b.sid)

@@ -1,6 +1,7 @@
 package send
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -165,7 +166,7 @@ func TestHealth(t *testing.T) {
 }
 
 func TestBudget(t *testing.T) {
-	g := newGate(8, time.Minute, Tuning{OutageAfter: time.Hour}, nil)
+	g := newGate(8, time.Minute, 0, Tuning{OutageAfter: time.Hour}, nil)
 	clk := &fakeClock{t: t0}
 	g.now = clk.now
 	g.answered()
@@ -211,6 +212,61 @@ func TestShortWhy(t *testing.T) {
 		t.Run(tc.Name, func(t *testing.T) {
 			if got := shortWhy(tc.Result); got != tc.Want {
 				t.Errorf("shortWhy = %q, want %q", got, tc.Want)
+			}
+		})
+	}
+}
+
+// TestObserve takes the stop rules of observe through one situation at a time: before the API
+// ever answered, a wrong URL stops the run at once and a streak of failures stops it as down;
+// after, the same answers are a row's.
+func TestObserve(t *testing.T) {
+	wrong := errors.New("nothing listens there")
+	fatal := errors.New("invalid token")
+	refused := altcraft.Result{Kind: altcraft.Transient, Code: "network", Reason: "refused", WrongURL: wrong}
+	fail := altcraft.Result{Kind: altcraft.Transient, Status: 502, Reason: "HTTP 502 Bad Gateway: <html>"}
+	okAnswer := altcraft.Result{Kind: altcraft.OK}
+	tests := []struct {
+		Name     string
+		Answered bool // the API answered before
+		OneRow   bool // the answers are one row's; else each a row of its own
+		Answers  []altcraft.Result
+		Want     verdict
+		Stop     func(error) bool
+	}{
+		{Name: "wrong URL before any answer", Answers: []altcraft.Result{refused}, Want: runStop,
+			Stop: func(err error) bool { return err == wrong }},
+		{Name: "wrong URL after an answer is a row's failure", Answered: true, Answers: []altcraft.Result{refused}, Want: rowRetry},
+		{Name: "a run-wide refusal", Answers: []altcraft.Result{{Kind: altcraft.Fatal, Err: fatal}}, Want: runStop,
+			Stop: func(err error) bool { return err == fatal }},
+		{Name: "three failures before any answer: down", Answers: []altcraft.Result{fail, fail, fail}, Want: runStop,
+			Stop: func(err error) bool {
+				var de *APIDownError
+				return errors.As(err, &de) && de.Failures == 3 && de.Last == fail.Reason
+			}},
+		{Name: "an answer ends the streak", Answers: []altcraft.Result{fail, fail, okAnswer, fail}, Want: rowRetry},
+		{Name: "past the row's retries", Answered: true, OneRow: true, Answers: []altcraft.Result{fail, fail, fail}, Want: rowGiveUp},
+	}
+	for _, tc := range tests {
+		t.Run(tc.Name, func(t *testing.T) {
+			g := newGate(8, time.Minute, 2, Tuning{OutageAfter: time.Hour, MaxFailStreak: 3}, nil)
+			if tc.Answered {
+				g.answered()
+			}
+			var v verdict
+			var stop error
+			b := new(budget)
+			for _, a := range tc.Answers {
+				if !tc.OneRow {
+					b = new(budget)
+				}
+				v, _, stop = g.observe(false, a, b)
+				if v == runStop {
+					break
+				}
+			}
+			if v != tc.Want || (tc.Stop != nil) != (stop != nil) || (tc.Stop != nil && !tc.Stop(stop)) {
+				t.Errorf("verdict %d, stop %v; want %d", v, stop, tc.Want)
 			}
 		})
 	}

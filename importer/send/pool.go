@@ -59,6 +59,8 @@ func (p *Pool[R]) run(stopCtx context.Context, rows <-chan *Job[R], out chan<- O
 }
 
 // next returns a row whose key this worker now owns; false when rows is closed.
+// While the rows waiting behind keys fill MaxWaiting it waits for room, holding
+// take: nobody reads more rows.
 func (k *keys[R]) next(rows <-chan *Job[R]) (*Job[R], bool) {
 	k.take.Lock()
 	defer k.take.Unlock()
@@ -67,21 +69,36 @@ func (k *keys[R]) next(rows <-chan *Job[R]) (*Job[R], bool) {
 		if !ok {
 			return nil, false
 		}
-		k.mu.Lock()
-		if q, busy := k.queues[j.Key]; busy {
-			k.queues[j.Key] = append(q, j)
-			k.held++
-			// Hold take while the queues are full: nobody reads more rows.
-			for k.held >= MaxWaiting {
-				k.room.Wait()
-			}
-			k.mu.Unlock()
+		if k.claim(j) {
+			k.waitRoom()
 			continue
 		}
-		k.queues[j.Key] = nil
-		k.mu.Unlock()
 		return j, true
 	}
+}
+
+// claim gives the caller j's key, or, when the key is in flight, queues j
+// behind it (queued: the row is no longer the caller's). Called holding take,
+// so that the rows of one key are claimed in the order they were read.
+func (k *keys[R]) claim(j *Job[R]) (queued bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if q, busy := k.queues[j.Key]; busy {
+		k.queues[j.Key] = append(q, j)
+		k.held++
+		return true
+	}
+	k.queues[j.Key] = nil
+	return false
+}
+
+// waitRoom waits until the rows waiting behind keys no longer fill MaxWaiting.
+func (k *keys[R]) waitRoom() {
+	k.mu.Lock()
+	for k.held >= MaxWaiting {
+		k.room.Wait()
+	}
+	k.mu.Unlock()
 }
 
 // done releases key after its row is settled and returns the next row queued
@@ -143,39 +160,14 @@ func (p *Pool[R]) sendRetrying(stopCtx context.Context, req altcraft.Request) (a
 		attempts++
 		a = p.client.Send(p.send, req)
 		p.pacer.Observe(sent, a.RateLimited, a.RetryAfter)
-		if a.WrongURL != nil && !p.gate.everAnswered() {
-			// Nothing has answered this run yet, and this says the URL (or
-			// the proxy) is wrong: every row would fail alike.
-			p.stop(a.WrongURL)
-			return a, attempts, false
-		}
-		if (a.Kind != altcraft.Transient || a.RateLimited) && a.WrongURL == nil {
-			p.gate.answered()
-		}
-		switch a.Kind {
-		case altcraft.OK, altcraft.Rejected:
-			p.transientRun.Store(0)
+		v, used, stop := p.gate.observe(probe, a, &b)
+		switch v {
+		case rowDone:
 			return a, attempts, true
-		case altcraft.Fatal:
-			p.stop(a.Err)
+		case runStop:
+			p.stop(stop)
 			return a, attempts, false
-		}
-		// Transient. A 429 is the API pacing us, not the API failing.
-		if !a.RateLimited {
-			p.gate.failed(probe, shortWhy(a), &b)
-			if !p.gate.everAnswered() {
-				// Before the API ever answered, a long run of failures is a
-				// wrong address or a dead API: stop rather than reject every row.
-				if n := p.transientRun.Add(1); p.downRun > 0 && n >= int64(p.downRun) {
-					p.stop(&APIDownError{Failures: n, Last: a.Reason})
-					return a, attempts, false
-				}
-			}
-		} else {
-			p.gate.charge(&b)
-		}
-		used := p.gate.used(&b)
-		if used > p.retries && !p.gate.isDown() {
+		case rowGiveUp:
 			a.Reason = fmt.Sprintf("%s (gave up after %s)", a.Reason, plural(attempts, "attempt"))
 			return a, attempts, true
 		}

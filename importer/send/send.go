@@ -102,7 +102,6 @@ type Pool[R any] struct {
 	batchMethod altcraft.Method
 	pacer       *pacer
 	workers     int
-	retries     int
 	backoff     Backoff
 	gate        *gate
 	onStop      func(error)
@@ -117,9 +116,7 @@ type Pool[R any] struct {
 	stopErr  error
 	cancel   context.CancelCauseFunc
 
-	downRun      int // consecutive transient failures, before the API ever answered, that stop the run
-	transientRun atomic.Int64
-	retriesDone  atomic.Int64
+	retriesDone atomic.Int64
 }
 
 // New makes a pool with opt.
@@ -128,11 +125,6 @@ func New[R any](opt Options) *Pool[R] {
 	t := opt.Tuning
 	if t.Backoff.Base == 0 {
 		t.Backoff = DefaultBackoff
-	}
-	if t.MaxFailStreak == 0 {
-		// Enough that bad luck with a flaky API never trips it, few enough that a
-		// dead one is noticed within a couple of minutes of backoff.
-		t.MaxFailStreak = max(50, 4*workers)
 	}
 	p := &Pool[R]{
 		client:      opt.Client,
@@ -143,10 +135,8 @@ func New[R any](opt Options) *Pool[R] {
 		batchMethod: opt.BatchMethod,
 		pacer:       newPacer(opt.Rate, nil),
 		workers:     workers,
-		retries:     max(opt.Retries, 0),
 		backoff:     t.Backoff,
-		downRun:     t.MaxFailStreak,
-		gate:        newGate(workers, opt.OutageWait, t, opt.Log),
+		gate:        newGate(workers, opt.OutageWait, max(opt.Retries, 0), t, opt.Log),
 		onStop:      opt.OnStop,
 	}
 	p.bodies.New = func() any { b := make([]byte, 0, 1024); return &b }
