@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/acimport/acimport/importer/send"
 	"github.com/acimport/acimport/internal/altcraft"
 	"github.com/acimport/acimport/mapping"
 )
@@ -259,14 +260,14 @@ func TestImportBatchOneKeyPastMaxWaiting(t *testing.T) {
 	rec := newRecorder(t)
 	var b strings.Builder
 	b.WriteString("Email;Sex\n")
-	for i := range maxWaiting + 500 {
+	for i := range send.MaxWaiting + 500 {
 		if i%50 == 0 {
 			fmt.Fprintf(&b, "other%d@example.com;male\n", i)
 		}
 		b.WriteString("same@example.com;female\n")
 	}
 	sum, _ := importWith(t, rec.URL, batchFields, b.String(), func(c *Config) { c.Batch = 50; c.Workers = 4; c.Rate = 0 })
-	if sum.Imported != sum.RowsRead || sum.RowsRead != int64(maxWaiting+500+(maxWaiting+500+49)/50) {
+	if sum.Imported != sum.RowsRead || sum.RowsRead != int64(send.MaxWaiting+500+(send.MaxWaiting+500+49)/50) {
 		t.Errorf("%+v", sum)
 	}
 }

@@ -260,9 +260,9 @@ func check(ctx context.Context, cfg CheckConfig) (rep *CheckReport, err error) {
 				for _, r := range b.bad {
 					o := rowReject(b.in, r.rec, 0, r.err)
 					if r.rec.Err != nil {
-						o.code, o.reason = "csv", csvReason(r.rec.Err)
+						o.Code, o.Reason = "csv", csvReason(r.rec.Err)
 					}
-					if err := sink.w.Write(r.rec, o.code, o.reason); err != nil {
+					if err := sink.w.Write(r.rec, o.Code, o.Reason); err != nil {
 						runErr = fmt.Errorf("write reject file %s: %w", sink.path, err)
 					}
 				}

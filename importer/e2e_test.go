@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acimport/acimport/importer/send"
 	"github.com/acimport/acimport/internal/testutil"
 	"github.com/acimport/acimport/mapping"
 	"github.com/acimport/acimport/sandbox"
@@ -37,7 +38,7 @@ func TestImportIntoFaultySandbox(t *testing.T) {
 	sum, err := Import(context.Background(), Config{
 		Mapping: m, Files: []string{path}, URL: sb.URL, Token: testToken,
 		Workers: 16, Retries: 12, Timeout: 5 * time.Second,
-		backoff: backoff{base: time.Millisecond, max: 20 * time.Millisecond, retryAfterMax: 20 * time.Millisecond},
+		tuning: send.Tuning{Backoff: send.Backoff{Base: time.Millisecond, Max: 20 * time.Millisecond, RetryAfterMax: 20 * time.Millisecond}},
 	})
 	if err != nil {
 		t.Fatalf("Import: %v", err)

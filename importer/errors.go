@@ -29,18 +29,6 @@ var (
 	ErrRefused = errors.New("refused to start")
 )
 
-// APIDownError stops a run whose requests keep failing transiently: the API
-// (or the network to it) is down, and rejecting every remaining row as
-// "network" would only make the user re-run them all.
-type APIDownError struct {
-	Failures int64
-	Last     string
-}
-
-func (e *APIDownError) Error() string {
-	return fmt.Sprintf("the API looks down: %d requests in a row failed (last: %s); check --url and the network, then run again", e.Failures, e.Last)
-}
-
 // Mark returns err, reading exactly as err does, that also matches kind with errors.Is. A
 // sentinel classifies an error (for the exit code) without its words in front of the message:
 // "open x.csv: no such file", not "input error: open input: open x.csv: ...".

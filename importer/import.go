@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/acimport/acimport/importer/resume"
+	"github.com/acimport/acimport/importer/send"
 	"github.com/acimport/acimport/internal/altcraft"
 	"github.com/acimport/acimport/internal/csvio"
 	"github.com/acimport/acimport/mapping"
@@ -71,14 +72,12 @@ type Config struct {
 	// mid-run before it stops (resumable); 0: 5 minutes.
 	OutageWait time.Duration
 
-	backoff backoff // zero: defaultBackoff (tests shorten it)
+	// tuning holds the retry and outage timings that tests shorten (zero: the production ones).
+	tuning send.Tuning
 	// noPrefixHash leaves the inputs unhashed, so that a benchmark can tell
 	// what proving the finished part (resume.Prefix) costs a row; such a
 	// state cannot be resumed.
 	noPrefixHash bool
-	// Outage timings (zero: the defaults in outage.go; tests shorten them).
-	outageAfter, probeFirst, probeMax, blipMin time.Duration
-	downRun                                    int // zero: default; consecutive transient failures that stop the run
 }
 
 func (c *Config) defaults() {
@@ -92,19 +91,11 @@ func (c *Config) defaults() {
 		c.Timeout = 30 * time.Second
 	}
 	c.Stderr = lockWriter(c.Stderr)
-	if c.backoff.base == 0 {
-		c.backoff = defaultBackoff
-	}
-	if c.downRun == 0 {
-		// Enough that bad luck with a flaky API never trips it, few enough that a
-		// dead one is noticed within a couple of minutes of backoff.
-		c.downRun = max(50, 4*c.Workers)
-	}
 }
 
 // Import runs the import. It returns the summary whenever rows were read, and an
 // error when the run did not finish: ErrInterrupted, ErrTooManyRejects, an
-// *altcraft.APIError or *APIDownError, or an input, mapping or I/O failure. A finished run
+// *altcraft.APIError, *send.OutageError or *send.APIDownError, or an input, mapping or I/O failure. A finished run
 // with rejected rows returns a nil error; Summary.Rejected tells.
 //
 // Unless an input is standard input, the run keeps a state file beside its
@@ -247,7 +238,6 @@ func (r *run) closeOutputs() error {
 // executed is what the execute phase leaves for finish.
 type executed struct {
 	st      *stats
-	p       *pool
 	elapsed time.Duration
 	resumed bool  // the run continued an interrupted one
 	outErr  error // writing the output files
@@ -273,30 +263,28 @@ func (r *run) execute(ctx context.Context) executed {
 		stopOnce.Do(func() { ex.runErr = err; stop(err) })
 	}
 
-	p := &pool{
-		client:      r.client,
-		method:      cfg.Mapping.Mode.Method(false),
-		batch:       cfg.Batch,
-		batchMethod: cfg.Mapping.Mode.Method(true),
-		pacer:       newPacer(cfg.Rate, nil),
-		workers:     cfg.Workers,
-		retries:     cfg.Retries,
-		backoff:     cfg.backoff,
-		downRun:     cfg.downRun,
-		gate: newGate(cfg.Workers, cfg.OutageWait, cfg.outageAfter, cfg.probeFirst, cfg.probeMax, cfg.blipMin, func(line string) {
-			fmt.Fprintln(cfg.Stderr, line)
-		}),
-		stop:     halt,
-		bodyPool: &sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }},
-		send:     context.WithoutCancel(ctx),
+	var batchHead []byte
+	if cfg.Batch > 1 {
+		batchHead = r.ins[0].binder.BatchHead() // the mapping's: the same for every input
 	}
-	ex.p = p
-	if cp != nil {
-		p.retriesDone.Store(cp.Counts.Retries)
-	}
+	p := send.New[row](send.Options{
+		Client:      r.client,
+		Method:      cfg.Mapping.Mode.Method(false),
+		BatchMethod: cfg.Mapping.Mode.Method(true),
+		BatchHead:   batchHead,
+		BatchTail:   []byte(mapping.BatchTail),
+		Batch:       cfg.Batch,
+		Workers:     cfg.Workers,
+		Retries:     cfg.Retries,
+		Rate:        cfg.Rate,
+		OutageWait:  cfg.OutageWait,
+		Log:         func(line string) { fmt.Fprintln(cfg.Stderr, line) },
+		OnStop:      halt,
+		Tuning:      cfg.tuning,
+	})
+	ex.st.sent = p
 	jr := newJournal(r.ins, r.sinks, r.results, r.state, cp, ex.st)
-	jr.maxRejects, jr.halt, jr.retries = cfg.MaxRejects, halt, p.retriesDone.Load
-	jr.throttled = func() int64 { return ex.st.base.Throttled + int64(p.pacer.Throttled()) }
+	jr.maxRejects, jr.halt = cfg.MaxRejects, halt
 	skip := make([]*resume.Tracker, len(r.ins)) // read-only copies: the journal owns its own trackers
 	for i := range r.ins {
 		if cp != nil && i < len(cp.Files) {
@@ -305,25 +293,28 @@ func (r *run) execute(ctx context.Context) executed {
 	}
 	startLine(cfg.Stderr, cfg, r.ins, string(cfg.Mapping.Mode.Method(cfg.Batch > 1)))
 	prog := startProgress(cfg.Progress, cfg.Stderr, progressSource{
-		ins: r.ins, counts: ex.st.progress, okWord: "imported", badWord: "rejected", limit: p.pacer.Limit,
+		ins: r.ins, counts: ex.st.progress, okWord: "imported", badWord: "rejected", limit: p.Limit,
 		rate: cfg.Rate, batch: cfg.Batch, interrupted: ctx.Done(), timeout: cfg.Timeout,
 	})
 
-	rows := make(chan *job, cfg.Workers)
-	outcomes := make(chan outcome, 4*cfg.Workers)
+	rows := make(chan *send.Job[row], cfg.Workers)
+	outcomes := make(chan send.Outcome[row], 4*cfg.Workers)
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		defer close(rows)
-		if err := readInputs(stopCtx, r.ins, skip, p.bodyPool, rows, outcomes, ex.st, p.batch > 1); err != nil {
+		if err := readInputs(stopCtx, r.ins, skip, p, rows, outcomes, ex.st, cfg.Batch > 1); err != nil {
 			ex.readErr = err
 			halt(err)
 		}
 	}()
 	go func() {
 		defer wg.Done()
-		p.run(stopCtx, rows, outcomes)
+		// OnStop has halted the run already, the moment the pool stopped.
+		if err := p.Run(stopCtx, rows, outcomes); err != nil {
+			halt(err)
+		}
 	}()
 	outDone := make(chan error, 1)
 	go func() { outDone <- jr.run(outcomes) }()
@@ -339,7 +330,7 @@ func (r *run) execute(ctx context.Context) executed {
 // --resume when it did not), then prints and writes the summary.
 func (r *run) finish(ctx context.Context, ex executed) (*Summary, error) {
 	cfg := r.cfg
-	sum := ex.st.summary(r.ins, r.sinks, ex.elapsed, ex.p)
+	sum := ex.st.summary(r.ins, r.sinks, ex.elapsed)
 	sum.Resumed = ex.resumed
 	outErr := ex.outErr
 	if lost := sum.RowsRead - sum.Imported - sum.Rejected - sum.NotSent; lost != 0 && outErr == nil {
@@ -427,7 +418,7 @@ func (c *Config) validate() error {
 // go straight to the output as rejects, the rest to the pool. Rows an
 // interrupted run finished (skip) are passed over without converting them.
 // With items, each row is converted to a batch item rather than a request body.
-func readInputs(ctx context.Context, ins []*input, skip []*resume.Tracker, bufs *sync.Pool, rows chan<- *job, out chan<- outcome, st *stats, items bool) error {
+func readInputs(ctx context.Context, ins []*input, skip []*resume.Tracker, bufs *send.Pool[row], rows chan<- *send.Job[row], out chan<- send.Outcome[row], st *stats, items bool) error {
 	for i, in := range ins {
 		done := skip[i]
 		if done != nil && done.Done() {
@@ -466,36 +457,36 @@ func readInputs(ctx context.Context, ins []*input, skip []*resume.Tracker, bufs 
 				if ord >= low {
 					// Finished above the low-water mark: the journal takes
 					// its hash from this run's reading.
-					out <- outcome{in: in, rec: rec, ord: ord, status: statusFinished}
+					out <- send.Outcome[row]{Row: row{in, rec, ord}, Status: statusFinished}
 				}
 				continue
 			}
 			st.read.Add(1)
 			in.count.read.Add(1)
 			if rec.Err != nil {
-				out <- outcome{in: in, rec: rec, ord: ord, status: statusRejected, code: "csv", reason: csvReason(rec.Err)}
+				out <- send.Outcome[row]{Row: row{in, rec, ord}, Status: send.Rejected, Code: "csv", Reason: csvReason(rec.Err)}
 				continue
 			}
-			bp := bufs.Get().(*[]byte)
+			bp := bufs.Buffer()
 			convert := in.binder.Convert
 			if items {
 				convert = in.binder.ConvertItem
 			}
 			body, key, err := convert((*bp)[:0], rec.Fields)
 			if err != nil {
-				bufs.Put(bp)
+				bufs.PutBuffer(bp)
 				out <- rowReject(in, rec, ord, err)
 				continue
 			}
 			select {
-			case rows <- &job{in: in, rec: rec, ord: ord, body: body, key: key}:
+			case rows <- &send.Job[row]{Row: row{in, rec, ord}, Body: body, Key: key}:
 			case <-ctx.Done():
-				bufs.Put(bp)
-				out <- outcome{in: in, rec: rec, ord: ord, status: statusUnsent}
+				bufs.PutBuffer(bp)
+				out <- send.Outcome[row]{Row: row{in, rec, ord}, Status: send.NotSent}
 				return nil
 			}
 		}
-		out <- outcome{in: in, ord: ord, eof: true}
+		out <- send.Outcome[row]{Row: row{in: in, ord: ord}, Status: statusEnd}
 	}
 	return nil
 }
@@ -511,11 +502,11 @@ func csvReason(err error) string {
 }
 
 // rowReject turns a conversion failure into a reject outcome.
-func rowReject(in *input, rec *csvio.Record, ord int64, err error) outcome {
-	o := outcome{in: in, rec: rec, ord: ord, status: statusRejected, code: mapping.CodeInvalidValue, reason: err.Error()}
+func rowReject(in *input, rec *csvio.Record, ord int64, err error) send.Outcome[row] {
+	o := send.Outcome[row]{Row: row{in, rec, ord}, Status: send.Rejected, Code: mapping.CodeInvalidValue, Reason: err.Error()}
 	var re *mapping.RowError
 	if errors.As(err, &re) {
-		o.code = re.Code
+		o.Code = re.Code
 	}
 	return o
 }

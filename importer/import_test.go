@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acimport/acimport/importer/send"
 	"github.com/acimport/acimport/internal/altcraft"
 	"github.com/acimport/acimport/mapping"
 )
@@ -131,7 +132,7 @@ func runImport(t *testing.T, url, csv string, tweak func(*Config)) (*Summary, st
 		Mapping: m, Files: []string{in}, Stderr: &stderr,
 		URL: url, Token: testToken, Workers: 4, Retries: 3, Timeout: 5 * time.Second,
 		ResultsPath: filepath.Join(dir, "results.csv"), SummaryPath: filepath.Join(dir, "summary.json"),
-		backoff: backoff{base: time.Millisecond, max: 2 * time.Millisecond, retryAfterMax: 5 * time.Millisecond},
+		tuning: send.Tuning{Backoff: send.Backoff{Base: time.Millisecond, Max: 2 * time.Millisecond, RetryAfterMax: 5 * time.Millisecond}},
 	}
 	if tweak != nil {
 		tweak(&cfg)
@@ -261,7 +262,7 @@ func TestImportRejectsAndRetries(t *testing.T) {
 	// machine the failures of flaky, drop and down can span the blip time
 	// with no answer between them, and a blip's failures are not charged to
 	// the rows (TestBudget covers that): keep this test to the budgets.
-	sum, dir, err := runImport(t, srv.URL, csv, func(c *Config) { c.blipMin = time.Hour })
+	sum, dir, err := runImport(t, srv.URL, csv, func(c *Config) { c.tuning.BlipMin = time.Hour })
 	if err != nil {
 		t.Fatalf("Import: %v", err)
 	}
@@ -381,10 +382,10 @@ func TestImportAPIDown(t *testing.T) {
 		fmt.Fprintf(&rows, "u%d@example.com;U;%d\n", i, i)
 	}
 	srv := newAPIServer(t, func(w http.ResponseWriter, email string, n int) { w.WriteHeader(502) })
-	sum, _, err := runImport(t, srv.URL, rows.String(), func(c *Config) { c.downRun = 20 })
-	var de *APIDownError
+	sum, _, err := runImport(t, srv.URL, rows.String(), func(c *Config) { c.tuning.MaxFailStreak = 20 })
+	var de *send.APIDownError
 	if !errors.As(err, &de) {
-		t.Fatalf("err = %v, want *APIDownError", err)
+		t.Fatalf("err = %v, want *send.APIDownError", err)
 	}
 	if sum.Rejected > 4 {
 		t.Errorf("%d rows rejected while the API was down", sum.Rejected)

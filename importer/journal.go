@@ -5,17 +5,31 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"slices"
 	"time"
 
 	"github.com/acimport/acimport/importer/resume"
+	"github.com/acimport/acimport/importer/send"
+	"github.com/acimport/acimport/internal/csvio"
 )
 
-// statusFinished is the outcome of a row an interrupted run had finished above
-// its low-water mark, passed over by this run's reader: nothing to record but
-// its hash.
-const statusFinished = "finished"
+// row is a row's handle on its way through the pool and back: what the
+// journal needs to record it. send never looks inside.
+type row struct {
+	in  *input
+	rec *csvio.Record // nil for statusEnd
+	ord int64         // the row's position among its input's rows, 0-based
+}
+
+// The outcomes that the reader hands the journal itself, beside send's.
+const (
+	// statusFinished is the outcome of a row an interrupted run had finished above
+	// its low-water mark, passed over by this run's reader: nothing to record but
+	// its hash.
+	statusFinished send.Status = "finished"
+	// statusEnd is not a row: in has been read to the end, and has ord rows.
+	statusEnd send.Status = "end"
+)
 
 // A checkpoint covers at most checkpointBatch outcomes and waits at most
 // checkpointEvery: under load an fsync is shared by a batch of rows, and a
@@ -39,10 +53,8 @@ type journal struct {
 	st         *stats
 	maxRejects int
 	halt       func(error)
-	retries    func() int64 // of the whole import, earlier runs included
-	throttled  func() int64 // likewise
-	err        error        // the first write error; afterwards rows are no longer marked finished
-	unsent     []resultRow  // the rows left unsent, for the end of the results log
+	err        error       // the first write error; afterwards rows are no longer marked finished
+	unsent     []resultRow // the rows left unsent, for the end of the results log
 }
 
 func newJournal(ins []*input, sinks []*rejectSink, results *resultsFile, state *resume.Log, cp *resume.Checkpoint, st *stats) *journal {
@@ -60,7 +72,7 @@ func newJournal(ins []*input, sinks []*rejectSink, results *resultsFile, state *
 
 // run records outcomes until the channel closes, checkpointing as it goes,
 // and returns the first write error.
-func (j *journal) run(outcomes <-chan outcome) error {
+func (j *journal) run(outcomes <-chan send.Outcome[row]) error {
 	timer := time.NewTimer(checkpointEvery)
 	timer.Stop()
 	defer timer.Stop()
@@ -88,39 +100,39 @@ func (j *journal) run(outcomes <-chan outcome) error {
 	}
 }
 
-func (j *journal) record(o outcome) {
-	idx := o.in.idx
-	if o.eof {
-		j.totals[idx] = o.ord
+func (j *journal) record(o send.Outcome[row]) {
+	in, rec, ord := o.Row.in, o.Row.rec, o.Row.ord
+	idx := in.idx
+	switch o.Status {
+	case statusEnd:
+		j.totals[idx] = ord
 		return
-	}
-	switch o.status {
-	case statusImported:
+	case send.Imported:
 		j.st.imported.Add(1)
-		o.in.count.imported.Add(1)
-	case statusRejected:
+		in.count.imported.Add(1)
+	case send.Rejected:
 		if j.err == nil {
-			if err := o.in.reject.w.Write(o.rec, o.code, o.reason); err != nil {
-				j.fail(fmt.Errorf("write reject file %s: %w", o.in.reject.path, err))
+			if err := in.reject.w.Write(rec, o.Code, o.Reason); err != nil {
+				j.fail(fmt.Errorf("write reject file %s: %w", in.reject.path, err))
 			}
-			o.in.reject.dirty = true
+			in.reject.dirty = true
 		}
-		j.st.reject(o.code)
-		o.in.count.rejected.Add(1)
-		if j.maxRejects > 0 && j.st.rejected.Load() > int64(j.maxRejects) {
+		j.st.reject(o.Code)
+		in.count.rejected.Add(1)
+		if j.maxRejects > 0 && j.st.rejectedTotal() > int64(j.maxRejects) {
 			j.halt(errorf(ErrTooManyRejects, "more than %d rows rejected (--max-rejects %d); rows already in flight were still settled, so the reject file %s may hold a few more",
-				j.maxRejects, j.maxRejects, o.in.reject.path))
+				j.maxRejects, j.maxRejects, in.reject.path))
 		}
-	case statusUnsent:
+	case send.NotSent:
 		j.st.unsent.Add(1)
-		o.in.count.unsent.Add(1)
-		if j.results != nil && o.rec != nil {
-			j.unsent = append(j.unsent, resultRow{File: o.in.display, Line: o.rec.Line, Status: o.status, Attempts: o.attempts})
+		in.count.unsent.Add(1)
+		if j.results != nil && rec != nil {
+			j.unsent = append(j.unsent, resultRow{File: in.display, Line: rec.Line, Status: string(o.Status), Attempts: o.Attempts})
 		}
 		return
 	case statusFinished:
-		if j.err == nil && o.in.prefix != nil {
-			j.trackers[idx].Finish(o.ord, resume.RowPos{End: o.rec.End, Line: o.rec.NextLine}, o.in.prefix.Take(o.ord))
+		if j.err == nil && in.prefix != nil {
+			j.trackers[idx].Finish(ord, resume.RowPos{End: rec.End, Line: rec.NextLine}, in.prefix.Take(ord))
 		}
 		return
 	}
@@ -128,12 +140,12 @@ func (j *journal) record(o outcome) {
 		return
 	}
 	var sn resume.Snapshot
-	if o.in.prefix != nil {
-		sn = o.in.prefix.Take(o.ord)
+	if in.prefix != nil {
+		sn = in.prefix.Take(ord)
 	}
-	j.trackers[idx].Finish(o.ord, resume.RowPos{End: o.rec.End, Line: o.rec.NextLine}, sn)
+	j.trackers[idx].Finish(ord, resume.RowPos{End: rec.End, Line: rec.NextLine}, sn)
 	if j.results != nil {
-		j.results.add(resultRow{File: o.in.display, Line: o.rec.Line, Status: o.status, ProfileID: o.profileID, Code: o.code, Attempts: o.attempts})
+		j.results.add(resultRow{File: in.display, Line: rec.Line, Status: string(o.Status), ProfileID: o.ProfileID, Code: o.Code, Attempts: o.Attempts})
 	}
 }
 
@@ -212,22 +224,11 @@ func (j *journal) checkpoint() {
 	}
 }
 
-// counts are the finished rows' counters, for the summary of a resumed run.
+// counts are the finished rows' counters, for the summary of a resumed run:
+// the whole import's, but for the rows read and not yet settled.
 func (j *journal) counts() resume.Counts {
-	c := resume.Counts{
-		Imported: j.st.imported.Load(),
-		Rejected: j.st.rejected.Load(),
-	}
+	c := j.st.whole()
 	c.Read = c.Imported + c.Rejected
-	if j.retries != nil {
-		c.Retries = j.retries()
-	}
-	if j.throttled != nil {
-		c.Throttled = j.throttled()
-	}
-	j.st.mu.Lock()
-	c.ByCode = maps.Clone(j.st.byCode)
-	j.st.mu.Unlock()
 	return c
 }
 

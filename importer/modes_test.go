@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acimport/acimport/importer/send"
 	"github.com/acimport/acimport/mapping"
 	"github.com/acimport/acimport/sandbox"
 )
@@ -66,7 +67,7 @@ func importWith(t *testing.T, url, mappingText, csv string, tweak func(*Config))
 	cfg := Config{
 		Mapping: m, Files: []string{in}, URL: url, Token: testToken, Workers: 1, Retries: 1,
 		Timeout: 5 * time.Second, ResultsPath: filepath.Join(dir, "results.csv"),
-		backoff: backoff{base: time.Millisecond, max: 2 * time.Millisecond, retryAfterMax: 5 * time.Millisecond},
+		tuning: send.Tuning{Backoff: send.Backoff{Base: time.Millisecond, Max: 2 * time.Millisecond, RetryAfterMax: 5 * time.Millisecond}},
 	}
 	if tweak != nil {
 		tweak(&cfg)

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acimport/acimport/importer/send"
 	"github.com/acimport/acimport/mapping"
 )
 
@@ -124,7 +125,7 @@ func TestFailFastOnWrongURL(t *testing.T) {
 			start := time.Now()
 			sum, _, err := runImport(t, tc.URL, manyRows(50), func(c *Config) {
 				c.Workers, c.Retries = 4, 5
-				c.backoff = defaultBackoff // retrying would take seconds
+				c.tuning.Backoff = send.DefaultBackoff // retrying would take seconds
 				if tc.Tweak != nil {
 					tc.Tweak(c)
 				}

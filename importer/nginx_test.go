@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acimport/acimport/importer/send"
 	"github.com/acimport/acimport/internal/nginxtest"
 	"github.com/acimport/acimport/sandbox"
 )
@@ -52,7 +53,7 @@ func TestPacingBehindNginxLimit(t *testing.T) {
 	const rows = 1500
 	sum, _, err := runImport(t, ng.URL, manyRows(rows), func(c *Config) {
 		c.Rate, c.Workers, c.Retries, c.RootCAs = 0, 32, 5, ng.Roots
-		c.backoff = defaultBackoff
+		c.tuning.Backoff = send.DefaultBackoff
 	})
 	if err != nil {
 		t.Fatalf("Import: %v\n%s", err, ng.ErrorLog())
@@ -131,8 +132,8 @@ func TestOutageBehindNginx(t *testing.T) {
 	}()
 	sum, _, err := runImport(t, ng.URL, manyRows(rows), func(c *Config) {
 		c.Rate, c.Workers, c.Retries, c.RootCAs = 200, 16, 3, ng.Roots
-		c.backoff = defaultBackoff
-		c.outageAfter, c.probeFirst, c.probeMax = 500*time.Millisecond, 200*time.Millisecond, time.Second
+		c.tuning.Backoff = send.DefaultBackoff
+		c.tuning.OutageAfter, c.tuning.ProbeFirst, c.tuning.ProbeMax = 500*time.Millisecond, 200*time.Millisecond, time.Second
 		c.Stderr = &stderr
 	})
 	if rerr := <-errc; rerr != nil {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acimport/acimport/importer/send"
 	"github.com/acimport/acimport/mapping"
 )
 
@@ -55,7 +56,7 @@ func (f *resumeFixture) config(url string, resume bool) Config {
 		Mapping: f.m, Files: []string{f.csv}, URL: url, Token: testToken,
 		Workers: 4, Retries: 2, Timeout: 5 * time.Second, Resume: resume,
 		ResultsPath: filepath.Join(f.dir, "results.csv"),
-		backoff:     backoff{base: time.Millisecond, max: 2 * time.Millisecond},
+		tuning:      send.Tuning{Backoff: send.Backoff{Base: time.Millisecond, Max: 2 * time.Millisecond}},
 	}
 }
 

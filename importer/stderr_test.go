@@ -11,13 +11,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acimport/acimport/importer/send"
 	"github.com/acimport/acimport/mapping"
 )
 
 // A library caller may pass any io.Writer as Stderr, such as a plain bytes.Buffer: the run's
 // goroutines (the outage gate in the workers, the progress goroutine) must not write to it at
-// once. Under -race this fails if they do: the gate tells of the outage from a worker, then the
-// interrupt makes the progress goroutine say it is stopping, with nothing ordering the two.
+// once. Under -race this fails if they do: the gate tells of the outage from a worker while the
+// progress bar goes on drawing frames, with nothing ordering the two (no row is settled during
+// an outage, so the bar's reads of the counters order nothing after the gate's line).
 func TestStderrPlainBufferIsSafe(t *testing.T) {
 	var down atomic.Bool
 	var during atomic.Int64
@@ -45,21 +47,23 @@ func TestStderrPlainBufferIsSafe(t *testing.T) {
 			time.Sleep(2 * time.Millisecond)
 		}
 		down.Store(true)
-		// The gate has said "sending paused" once probes come; then interrupt.
+		// The gate says "sending paused" within OutageAfter and BlipMin of the first
+		// failures; give it ample time, then interrupt.
 		for during.Load() < 12 {
 			time.Sleep(2 * time.Millisecond)
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(800 * time.Millisecond) // a few of the bar's frames
 		cancel()
 	}()
 	var stderr bytes.Buffer // deliberately not safe for concurrent writes
 	cfg := Config{
-		Mapping: m, Files: []string{in}, Stderr: &stderr,
-		URL: srv.URL, Token: testToken, Workers: 4, Retries: 2, Rate: 200, Timeout: 5 * time.Second,
+		Mapping: m, Files: []string{in}, Stderr: &stderr, Progress: ProgressBar,
+		URL: srv.URL, Token: testToken, Workers: 4, Retries: 1000, Rate: 200, Timeout: 5 * time.Second,
 		OutageWait: time.Minute,
-		backoff:    backoff{base: time.Millisecond, max: 2 * time.Millisecond, retryAfterMax: 5 * time.Millisecond},
 	}
-	cfg.outageAfter, cfg.probeFirst, cfg.probeMax = 100*time.Millisecond, 20*time.Millisecond, 40*time.Millisecond
+	cfg.tuning.Backoff = send.Backoff{Base: time.Millisecond, Max: 2 * time.Millisecond, RetryAfterMax: 5 * time.Millisecond}
+	cfg.tuning.OutageAfter, cfg.tuning.ProbeFirst, cfg.tuning.ProbeMax = 100*time.Millisecond, 20*time.Millisecond, 40*time.Millisecond
+	cfg.tuning.BlipMin = 50 * time.Millisecond
 	_, err = Import(ctx, cfg)
 	if err == nil {
 		t.Fatalf("the run was interrupted mid-outage but returned no error")

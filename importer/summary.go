@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"sort"
@@ -16,35 +17,67 @@ import (
 	"github.com/acimport/acimport/importer/resume"
 )
 
-// stats are the run's counters, shared by the reader, the workers, the output
-// goroutine and the progress display.
+// stats owns the import's counters. Each counts this run alone — the reader's,
+// the journal's here, the pool's in send — and base holds where the interrupted
+// runs before left them: the whole import is base plus this run, added up in
+// one place (whole). A new counter is one of stats' or send's, and a line here.
 type stats struct {
 	read, imported, rejected, unsent atomic.Int64
 
-	// base is where an interrupted run left the counters: the whole import
-	// is base plus this run.
-	base resume.Counts
-
 	mu     sync.Mutex
 	byCode map[string]int64
+
+	// base is where an interrupted run left the counters (zero for a fresh run).
+	base resume.Counts
+	// sent is the pool's counters of this run; nil until the pool exists.
+	sent sentCounts
+}
+
+// sentCounts are the counters send keeps for this run (send.Pool).
+type sentCounts interface {
+	Retries() int64
+	Throttled() int64
 }
 
 func newStats() *stats { return &stats{byCode: map[string]int64{}} }
 
-// restore starts the counters where an interrupted run left them.
-func (s *stats) restore(c resume.Counts) {
-	s.base = c
-	s.read.Store(c.Read)
-	s.imported.Store(c.Imported)
-	s.rejected.Store(c.Rejected)
-	for k, v := range c.ByCode {
-		s.byCode[k] = v
+// restore starts the import where an interrupted run left its counters.
+func (s *stats) restore(c resume.Counts) { s.base = c }
+
+// whole is the whole import's counters: base plus this run's. The journal
+// checkpoints them; the summary shows them.
+func (s *stats) whole() resume.Counts {
+	b := s.base
+	c := resume.Counts{
+		Read:     b.Read + s.read.Load(),
+		Imported: b.Imported + s.imported.Load(),
+		Rejected: b.Rejected + s.rejected.Load(),
+		Retries:  b.Retries,
+		ByCode:   maps.Clone(b.ByCode),
 	}
+	if c.ByCode == nil {
+		c.ByCode = map[string]int64{}
+	}
+	s.mu.Lock()
+	for k, v := range s.byCode {
+		c.ByCode[k] += v
+	}
+	s.mu.Unlock()
+	c.Throttled = b.Throttled
+	if s.sent != nil {
+		c.Retries += s.sent.Retries()
+		c.Throttled += s.sent.Throttled()
+	}
+	return c
 }
 
-// progress is the counters as the progress display shows them.
+// rejectedTotal is the rows the whole import rejected, for --max-rejects.
+func (s *stats) rejectedTotal() int64 { return s.base.Rejected + s.rejected.Load() }
+
+// progress is the counters as the progress display shows them: the whole import's.
 func (s *stats) progress() progressCounts {
-	return progressCounts{read: s.read.Load(), ok: s.imported.Load(), bad: s.rejected.Load()}
+	b := s.base
+	return progressCounts{read: b.Read + s.read.Load(), ok: b.Imported + s.imported.Load(), bad: b.Rejected + s.rejected.Load()}
 }
 
 func (s *stats) reject(code string) {
@@ -150,24 +183,35 @@ func WriteFailedSummary(path string, files []string, err error) error {
 	return err
 }
 
-func (s *stats) summary(ins []*input, sinks []*rejectSink, elapsed time.Duration, p *pool) *Summary {
-	sum := &Summary{
-		RunPart: RunPart{
-			RowsRead:       s.read.Load(),
-			Imported:       s.imported.Load(),
-			Rejected:       s.rejected.Load(),
-			NotSent:        s.unsent.Load(),
-			RejectedByCode: map[string]int64{},
-			ElapsedSeconds: elapsed.Seconds(),
-		},
-		Files:       []string{},
-		RejectFiles: []string{},
+func (s *stats) summary(ins []*input, sinks []*rejectSink, elapsed time.Duration) *Summary {
+	w := s.whole()
+	this := RunPart{
+		RowsRead: s.read.Load(), Imported: s.imported.Load(), Rejected: s.rejected.Load(), NotSent: s.unsent.Load(),
+		RejectedByCode: map[string]int64{}, ElapsedSeconds: elapsed.Seconds(),
+	}
+	if s.sent != nil {
+		this.Retries, this.Throttled = s.sent.Retries(), s.sent.Throttled()
 	}
 	s.mu.Lock()
 	for k, v := range s.byCode {
-		sum.RejectedByCode[k] = v
+		if v != 0 {
+			this.RejectedByCode[k] = v
+		}
 	}
 	s.mu.Unlock()
+	if elapsed > 0 {
+		this.RowsPerSecond = float64(this.Imported+this.Rejected) / elapsed.Seconds()
+	}
+	sum := &Summary{
+		RunPart: RunPart{
+			RowsRead: w.Read, Imported: w.Imported, Rejected: w.Rejected, NotSent: this.NotSent,
+			RejectedByCode: w.ByCode, Retries: w.Retries, Throttled: w.Throttled,
+			ElapsedSeconds: this.ElapsedSeconds, RowsPerSecond: this.RowsPerSecond,
+		},
+		ThisRun:     this,
+		Files:       []string{},
+		RejectFiles: []string{},
+	}
 	for _, in := range ins {
 		sum.Files = append(sum.Files, in.display)
 		if len(ins) > 1 {
@@ -178,26 +222,6 @@ func (s *stats) summary(ins []*input, sinks []*rejectSink, elapsed time.Duration
 	for _, sk := range sinks {
 		sum.RejectFiles = append(sum.RejectFiles, sk.path)
 	}
-	if p != nil {
-		sum.Retries = p.retriesDone.Load()
-		sum.Throttled = int64(p.pacer.Throttled())
-	}
-	b := s.base
-	this := RunPart{
-		RowsRead: sum.RowsRead - b.Read, Imported: sum.Imported - b.Imported, Rejected: sum.Rejected - b.Rejected,
-		NotSent: sum.NotSent, Retries: sum.Retries - b.Retries, Throttled: sum.Throttled,
-		RejectedByCode: map[string]int64{}, ElapsedSeconds: sum.ElapsedSeconds,
-	}
-	for k, v := range sum.RejectedByCode {
-		if d := v - b.ByCode[k]; d != 0 {
-			this.RejectedByCode[k] = d
-		}
-	}
-	sum.Throttled += b.Throttled
-	if elapsed > 0 {
-		this.RowsPerSecond = float64(this.Imported+this.Rejected) / elapsed.Seconds()
-	}
-	sum.RowsPerSecond, sum.ThisRun = this.RowsPerSecond, this
 	return sum
 }
 

@@ -120,7 +120,7 @@ func exitCode(err error) int {
 	case errors.Is(err, importer.ErrUsage):
 		return exitUsage
 	default:
-		// The run stopped: *altcraft.APIError, *importer.APIDownError,
+		// The run stopped: *altcraft.APIError, *send.APIDownError, *send.OutageError,
 		// importer.ErrTooManyRejects, importer.ErrInput, mapping and I/O errors.
 		return exitFailed
 	}

@@ -61,6 +61,9 @@ type Result struct {
 	ProfileID string // for OK
 	Code      string // reject code: api_<N>, http_<status>, network, http_200_invalid
 	Reason    string
+	// Status is the answer's HTTP status; 0 when no answer came (a network
+	// failure). A reader that needs the status need not parse Reason for it.
+	Status int
 	// RateLimited: the answer was HTTP 429, the platform pacing its clients.
 	RateLimited bool
 	// RetryAfter is the server's Retry-After, when it gave one.
@@ -235,7 +238,9 @@ func (c *Client) Send(ctx context.Context, r Request) Result {
 	if errors.Is(err, fasthttp.ErrBodyTooLarge) {
 		// Status and headers were read; an answer this long is not the API's,
 		// and what matters of it is the status.
-		return c.redact(classify(resp.StatusCode(), "", nil))
+		res := c.redact(classify(resp.StatusCode(), "", nil))
+		res.Status = resp.StatusCode()
+		return res
 	}
 	if err != nil {
 		if tlsErr := certificateError(err, c.route.base.Hostname()); tlsErr != nil {
@@ -249,6 +254,7 @@ func (c *Client) Send(ctx context.Context, r Request) Result {
 	} else {
 		res = c.redact(classify(resp.StatusCode(), string(resp.Header.Peek("Retry-After")), resp.Body()))
 	}
+	res.Status = resp.StatusCode()
 	if resp.StatusCode() == http.StatusNotFound && res.Kind == Rejected && res.Code == "http_404" {
 		// Not the API's answer (it answers JSON): no such method at this address.
 		res.WrongURL = c.route.wrongMethod(r.Method.Path())
@@ -443,8 +449,13 @@ func plainString(b []byte) bool {
 	return utf8.Valid(b)
 }
 
+// StatusLine names an HTTP status as reasons begin with it: "HTTP 502 Bad Gateway".
+func StatusLine(status int) string {
+	return fmt.Sprintf("HTTP %d %s", status, http.StatusText(status))
+}
+
 func httpReason(status int, raw []byte) string {
-	r := fmt.Sprintf("HTTP %d %s", status, http.StatusText(status))
+	r := StatusLine(status)
 	if s := snippet(raw); s != "" {
 		r += ": " + s
 	}

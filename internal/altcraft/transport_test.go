@@ -156,3 +156,30 @@ func TestResendPastSeveralDeadConnections(t *testing.T) {
 		t.Errorf("%d requests reached the server, want 1", fresh.Load())
 	}
 }
+
+// TestSendStatus: a Result carries the answer's HTTP status, and 0 when no answer came, so that
+// a caller can name a failure ("HTTP 502 Bad Gateway") without parsing its Reason.
+func TestSendStatus(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusBadGateway)
+		fmt.Fprint(w, "<html><body>Bad Gateway: upstream</body></html>")
+	}))
+	defer srv.Close()
+	c, err := NewClient(Options{URL: srv.URL, Token: "t", Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := c.Send(t.Context(), Request{Method: MethodImport, Body: []byte(`{"db_id":1}`)})
+	if res.Status != http.StatusBadGateway || res.Kind != Transient {
+		t.Errorf("a 502: %+v, want Status 502, Transient", res)
+	}
+	if got, want := StatusLine(res.Status), "HTTP 502 Bad Gateway"; got != want || !strings.HasPrefix(res.Reason, want+": ") {
+		t.Errorf("StatusLine = %q, Reason %q; want %q, and the Reason to begin with it", got, res.Reason, want)
+	}
+	srv.Close()
+	res = c.Send(t.Context(), Request{Method: MethodImport, Body: []byte(`{"db_id":1}`)})
+	if res.Status != 0 || res.Code != "network" {
+		t.Errorf("no server: %+v, want Status 0, code network", res)
+	}
+}

@@ -1,14 +1,23 @@
-package importer
+package send
 
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/acimport/acimport/internal/altcraft"
 )
 
+// When does the run stop because the API is not there? This file answers it.
+//
+// Before the API ever answered the run, an answer that says the URL (or the
+// proxy) is wrong stops it at once (altcraft.Result.WrongURL), and so does a
+// streak of MaxFailStreak transient failures in a row (*APIDownError): every
+// row would fail alike, and rejecting them all would only make the user send
+// them again.
+//
 // Outage handling. Once the API has answered a run, a time during which no
 // request gets an answer from it (every one fails transiently: 5xx, refused or
 // dropped connections, timeouts) is an outage, not a property of the rows:
@@ -18,7 +27,7 @@ import (
 // rejected because of an outage. The run gives up only after --outage-wait,
 // with an *OutageError (exit 1), its unsent rows kept for --resume.
 
-// Outage timings; Config can shorten them for tests.
+// Outage timings; Tuning can shorten them for tests.
 const (
 	// defaultOutageAfter: a streak of failures this long, with no answer, is an outage.
 	defaultOutageAfter = 2 * time.Second
@@ -45,15 +54,27 @@ func (e *OutageError) Error() string {
 		e.Since.Format("15:04:05"), e.Wait, e.Last)
 }
 
+// APIDownError stops a run whose requests keep failing transiently: the API
+// (or the network to it) is down, and rejecting every remaining row as
+// "network" would only make the user re-run them all.
+type APIDownError struct {
+	Failures int64
+	Last     string
+}
+
+func (e *APIDownError) Error() string {
+	return fmt.Sprintf("the API looks down: %d requests in a row failed (last: %s); check --url and the network, then run again", e.Failures, e.Last)
+}
+
 // shortWhy is a failure's reason without the page a proxy sent with it:
-// "HTTP 502 Bad Gateway", not its HTML.
-func shortWhy(why string) string {
-	if strings.HasPrefix(why, "HTTP ") {
-		if i := strings.Index(why, ": "); i > 0 {
-			return why[:i]
-		}
+// "HTTP 502 Bad Gateway", not its HTML. A failure that came with a success
+// status (an answer that is not the API's) or with none (the network) is told
+// by its reason.
+func shortWhy(a altcraft.Result) string {
+	if a.Status != 0 && (a.Status < 200 || a.Status >= 300) {
+		return altcraft.StatusLine(a.Status)
 	}
-	return why
+	return a.Reason
 }
 
 // health is what the run knows of the API: whether it ever answered, the
@@ -66,8 +87,8 @@ type health struct {
 	start    time.Time
 	last     time.Time // the latest failure of the streak
 	failures int
-	rows     int // distinct rows that failed in the streak
-	lastWhy  string
+	rows     int    // distinct rows that failed in the streak
+	lastWhy  string // the latest failure's shortWhy
 
 	down       bool
 	downSince  time.Time
@@ -170,14 +191,27 @@ type gate struct {
 	// calm: the API has answered, and no failure has come since. The usual
 	// state of a run: admit and answered then need not take the lock.
 	calm atomic.Bool
+
+	retries int // a row's retries: past them a transient failure is its fate
+	// failStreak counts the transient failures in a row before the API ever
+	// answered; maxFailStreak of them stop the run (0 or less: never).
+	failStreak    atomic.Int64
+	maxFailStreak int
 }
 
-// settle records whether the gate is calm; under the lock.
-func (g *gate) settle() {
+// updateCalm records whether the gate is calm; under the lock.
+func (g *gate) updateCalm() {
 	g.calm.Store(g.h.answered && g.h.streak == 0 && !g.h.down)
 }
 
-func newGate(workers int, wait, after, probeFirst, probeMax, blip time.Duration, log func(string)) *gate {
+func newGate(workers int, wait time.Duration, retries int, t Tuning, log func(string)) *gate {
+	after, probeFirst, probeMax, blip := t.OutageAfter, t.ProbeFirst, t.ProbeMax, t.BlipMin
+	streak := t.MaxFailStreak
+	if streak == 0 {
+		// Enough that bad luck with a flaky API never trips it, few enough that a
+		// dead one is noticed within a couple of minutes of backoff.
+		streak = max(50, 4*workers)
+	}
 	if wait <= 0 {
 		wait = defaultOutageWait
 	}
@@ -199,7 +233,61 @@ func newGate(workers int, wait, after, probeFirst, probeMax, blip time.Duration,
 		wait: wait,
 		wake: make(chan struct{}),
 		log:  log,
+
+		retries:       retries,
+		maxFailStreak: streak,
 	}
+}
+
+// verdict is what follows an answer, for its row and for the run.
+type verdict uint8
+
+const (
+	rowDone   verdict = iota // OK or Rejected: the answer is the row's fate
+	rowRetry                 // a transient failure: the row goes again after the backoff
+	rowGiveUp                // a transient failure past the row's retries: it is the row's fate
+	runStop                  // the run stops, with the error observe returns
+)
+
+// observe takes in the answer a to a request (probe: the outage's probe) for
+// the row whose budget is b, and says what follows; used is the failures
+// charged to the row so far, for its backoff, and stop is the run's error when
+// the verdict is runStop: a wrong URL or a dead API before any answer, or a
+// run-wide refusal (altcraft.Fatal).
+func (g *gate) observe(probe bool, a altcraft.Result, b *budget) (v verdict, used int, stop error) {
+	if a.WrongURL != nil && !g.everAnswered() {
+		// Nothing has answered this run yet, and this says the URL (or
+		// the proxy) is wrong: every row would fail alike.
+		return runStop, 0, a.WrongURL
+	}
+	if (a.Kind != altcraft.Transient || a.RateLimited) && a.WrongURL == nil {
+		g.answered()
+	}
+	switch a.Kind {
+	case altcraft.OK, altcraft.Rejected:
+		g.failStreak.Store(0)
+		return rowDone, 0, nil
+	case altcraft.Fatal:
+		return runStop, 0, a.Err
+	}
+	// Transient. A 429 is the API pacing us, not the API failing.
+	if !a.RateLimited {
+		g.failed(probe, shortWhy(a), b)
+		if !g.everAnswered() {
+			// Before the API ever answered, a long run of failures is a
+			// wrong address or a dead API: stop rather than reject every row.
+			if n := g.failStreak.Add(1); g.maxFailStreak > 0 && n >= int64(g.maxFailStreak) {
+				return runStop, 0, &APIDownError{Failures: n, Last: a.Reason}
+			}
+		}
+	} else {
+		g.charge(b)
+	}
+	used = g.used(b)
+	if used > g.retries && !g.isDown() {
+		return rowGiveUp, used, nil
+	}
+	return rowRetry, used, nil
 }
 
 // admit returns when a request may go: at once when the API is up; during an
@@ -215,13 +303,13 @@ func (g *gate) admit(ctx context.Context) (probe bool, err error) {
 		now := g.now()
 		g.tick(now)
 		if !h.down {
-			g.settle()
+			g.updateCalm()
 			g.mu.Unlock()
 			return false, nil
 		}
 		giveUp := h.downSince.Add(g.wait)
 		if !now.Before(giveUp) {
-			err := &OutageError{Since: h.start, Wait: g.wait, Last: shortWhy(h.lastWhy)}
+			err := &OutageError{Since: h.start, Wait: g.wait, Last: h.lastWhy}
 			g.mu.Unlock()
 			return false, err
 		}
@@ -266,7 +354,7 @@ func (g *gate) answered() {
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	defer g.settle()
+	defer g.updateCalm()
 	if g.h.down {
 		g.log(fmt.Sprintf("%s the API answers again: sending resumes", g.now().Format("15:04:05")))
 	}
@@ -277,11 +365,11 @@ func (g *gate) answered() {
 	}
 }
 
-// failed records a transient failure of the row whose budget is b.
+// failed records a transient failure of the row whose budget is b; why is its shortWhy.
 func (g *gate) failed(probe bool, why string, b *budget) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	defer g.settle()
+	defer g.updateCalm()
 	now := g.now()
 	wasDown := g.h.down
 	id := g.h.failure(now, why, b.sid)
@@ -305,7 +393,7 @@ func (g *gate) tick(now time.Time) {
 }
 
 func (g *gate) tellDown(now time.Time) {
-	g.log(fmt.Sprintf("%s the API does not answer (%s): sending paused; probing, for up to --outage-wait %s", now.Format("15:04:05"), shortWhy(g.h.lastWhy), g.wait))
+	g.log(fmt.Sprintf("%s the API does not answer (%s): sending paused; probing, for up to --outage-wait %s", now.Format("15:04:05"), g.h.lastWhy, g.wait))
 }
 
 // charge records a failure that is the row's own (a 429: the API answered).

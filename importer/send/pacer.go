@@ -1,4 +1,4 @@
-package importer
+package send
 
 import (
 	"context"
@@ -18,7 +18,7 @@ type pacer struct {
 	ctl      aimd
 	applied  float64 // the limit lim was last set to; 0: none
 	now      func() time.Time
-	throttle int // 429s seen, for the summary
+	throttle int64 // 429s seen, for the summary
 
 	// free: no limit and no hold (--rate 0 before a 429): Wait need not
 	// take the lock. holdUntil is ctl.Hold in Unix nanoseconds.
@@ -122,8 +122,20 @@ func (p *pacer) Limit() float64 {
 }
 
 // Throttled is the number of 429 answers so far.
-func (p *pacer) Throttled() int {
+func (p *pacer) Throttled() int64 {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.throttle
+}
+
+// sleepCtx waits d; false when ctx ended first.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }

@@ -1,4 +1,4 @@
-package importer
+package send
 
 import (
 	"context"
@@ -6,13 +6,12 @@ import (
 	"time"
 
 	"github.com/acimport/acimport/internal/altcraft"
-	"github.com/acimport/acimport/mapping"
 )
 
 // Batch mode (--batch N): each worker gathers up to N rows, of N different keys none of which is
 // in flight elsewhere, into one *_batch request, and turns the answer's result array into one
 // outcome per row. The rows a worker holds are its own until it has sent them: in flight at once
-// are at most workers × N rows, plus those waiting behind a key (maxWaiting).
+// are at most workers × N rows, plus those waiting behind a key (MaxWaiting).
 
 // batchLinger is how long a worker waits for more rows before it sends a batch that is not full:
 // long enough that a file read at full speed fills every batch, short enough that a slow pipe
@@ -29,14 +28,14 @@ type takeState uint8
 const (
 	takeGot    takeState = iota // a row whose key the caller now owns
 	takeClosed                  // rows is closed and drained
-	takeFull                    // the rows waiting behind keys fill maxWaiting: send what you hold
+	takeFull                    // the rows waiting behind keys fill MaxWaiting: send what you hold
 	takeIdle                    // no row came before the deadline
 )
 
 // tryNext is next for a batch worker, which owns the keys of the rows it has gathered but not
 // yet sent: it never waits for room while holding take (that could wait on its own keys), and it
 // gives up at deadline (zero: wait for a row).
-func (k *keys) tryNext(rows <-chan *job, deadline time.Time) (*job, takeState) {
+func (k *keys[R]) tryNext(rows <-chan *Job[R], deadline time.Time) (*Job[R], takeState) {
 	k.take.Lock()
 	defer k.take.Unlock()
 	var timeout <-chan time.Time
@@ -47,12 +46,12 @@ func (k *keys) tryNext(rows <-chan *job, deadline time.Time) (*job, takeState) {
 	}
 	for {
 		k.mu.Lock()
-		full := k.held >= maxWaiting
+		full := k.held >= MaxWaiting
 		k.mu.Unlock()
 		if full {
 			return nil, takeFull
 		}
-		var j *job
+		var j *Job[R]
 		var ok bool
 		select {
 		case j, ok = <-rows:
@@ -62,30 +61,15 @@ func (k *keys) tryNext(rows <-chan *job, deadline time.Time) (*job, takeState) {
 		if !ok {
 			return nil, takeClosed
 		}
-		k.mu.Lock()
-		if q, busy := k.queues[j.key]; busy {
-			k.queues[j.key] = append(q, j)
-			k.held++
-			k.mu.Unlock()
-			continue
+		if k.claim(j) {
+			continue // unlike next, no wait for room: the check above sends what the worker holds
 		}
-		k.queues[j.key] = nil
-		k.mu.Unlock()
 		return j, takeGot
 	}
 }
 
-// waitRoom waits until the rows waiting behind keys no longer fill maxWaiting.
-func (k *keys) waitRoom() {
-	k.mu.Lock()
-	for k.held >= maxWaiting {
-		k.room.Wait()
-	}
-	k.mu.Unlock()
-}
-
 // runBatches is run in batch mode.
-func (p *pool) runBatches(stopCtx context.Context, k *keys, rows <-chan *job, out chan<- outcome) {
+func (p *Pool[R]) runBatches(stopCtx context.Context, k *keys[R], rows <-chan *Job[R], out chan<- Outcome[R]) {
 	var wg sync.WaitGroup
 	for range p.workers {
 		wg.Add(1)
@@ -97,25 +81,25 @@ func (p *pool) runBatches(stopCtx context.Context, k *keys, rows <-chan *job, ou
 	wg.Wait()
 }
 
-func (p *pool) batchWorker(stopCtx context.Context, k *keys, rows <-chan *job, out chan<- outcome) {
+func (p *Pool[R]) batchWorker(stopCtx context.Context, k *keys[R], rows <-chan *Job[R], out chan<- Outcome[R]) {
 	var (
-		carry  []*job // rows this worker owns and has not sent: handed on by done, or one too many bytes
-		batch  = make([]*job, 0, p.batch)
+		carry  []*Job[R] // rows this worker owns and has not sent: handed on by done, or one too many bytes
+		batch  = make([]*Job[R], 0, p.batch)
 		body   []byte
 		closed bool
 	)
 	for {
 		batch = batch[:0]
 		size := 0
-		fits := func(j *job) bool {
+		fits := func(j *Job[R]) bool {
 			if size == 0 {
-				size = len(j.in.binder.BatchHead()) + len(mapping.BatchTail)
+				size = len(p.batchHead) + len(p.batchTail)
 			}
 			// A row alone over the limit still goes, alone: the API says what it makes of it.
-			return len(batch) == 0 || size+len(j.body)+1 <= maxBatchBody
+			return len(batch) == 0 || size+len(j.Body)+1 <= maxBatchBody
 		}
-		take := func(j *job) {
-			size += len(j.body) + 1
+		take := func(j *Job[R]) {
+			size += len(j.Body) + 1
 			batch = append(batch, j)
 		}
 		n := 0
@@ -154,11 +138,11 @@ func (p *pool) batchWorker(stopCtx context.Context, k *keys, rows <-chan *job, o
 			k.waitRoom()
 			continue
 		}
-		var outs []outcome
+		var outs []Outcome[R]
 		outs, body = p.processBatch(stopCtx, batch, body)
 		for i, j := range batch {
 			out <- outs[i]
-			if next := k.done(j.key); next != nil {
+			if next := k.done(j.Key); next != nil {
 				carry = append(carry, next)
 			}
 			batch[i] = nil
@@ -171,23 +155,23 @@ func (p *pool) batchWorker(stopCtx context.Context, k *keys, rows <-chan *job, o
 
 // processBatch sends one batch as one request (sendRetrying: retries, pacing and outages as for a
 // single row) and says what became of each row, in order. buf is reused for the body and returned.
-func (p *pool) processBatch(stopCtx context.Context, batch []*job, buf []byte) ([]outcome, []byte) {
-	outs := make([]outcome, len(batch))
+func (p *Pool[R]) processBatch(stopCtx context.Context, batch []*Job[R], buf []byte) ([]Outcome[R], []byte) {
+	outs := make([]Outcome[R], len(batch))
 	for i, j := range batch {
-		outs[i] = outcome{in: j.in, rec: j.rec, ord: j.ord, status: statusUnsent}
+		outs[i] = Outcome[R]{Row: j.Row, Status: NotSent}
 	}
-	body := append(buf[:0], batch[0].in.binder.BatchHead()...)
+	body := append(buf[:0], p.batchHead...)
 	for i, j := range batch {
 		if i > 0 {
 			body = append(body, ',')
 		}
-		body = append(body, j.body...)
+		body = append(body, j.Body...)
 		p.recycle(j)
 	}
-	body = append(body, mapping.BatchTail...)
+	body = append(body, p.batchTail...)
 	a, attempts, settled := p.sendRetrying(stopCtx, altcraft.Request{Method: p.batchMethod, Body: body, Items: len(batch)})
 	for i := range outs {
-		outs[i].attempts = attempts
+		outs[i].Attempts = attempts
 	}
 	if !settled {
 		return outs, body
@@ -195,7 +179,7 @@ func (p *pool) processBatch(stopCtx context.Context, batch []*job, buf []byte) (
 	if a.Kind != altcraft.OK {
 		// The whole batch refused, or failing past its retries: each row with the answer.
 		for i := range outs {
-			outs[i].status, outs[i].code, outs[i].reason = statusRejected, a.Code, a.Reason
+			outs[i].Status, outs[i].Code, outs[i].Reason = Rejected, a.Code, a.Reason
 		}
 		return outs, body
 	}
@@ -203,12 +187,12 @@ func (p *pool) processBatch(stopCtx context.Context, batch []*job, buf []byte) (
 		o := &outs[i]
 		switch it.Kind {
 		case altcraft.OK:
-			o.status, o.profileID = statusImported, it.ProfileID
+			o.Status, o.ProfileID = Imported, it.ProfileID
 		case altcraft.Fatal:
 			// The row stays unsent (resumable); the run stops as for a single row.
 			p.stop(it.Err)
 		default:
-			o.status, o.code, o.reason = statusRejected, it.Code, it.Reason
+			o.Status, o.Code, o.Reason = Rejected, it.Code, it.Reason
 		}
 	}
 	return outs, body

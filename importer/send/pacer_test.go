@@ -1,4 +1,4 @@
-package importer
+package send
 
 import (
 	"math"
@@ -266,7 +266,7 @@ func TestWindowRates(t *testing.T) {
 }
 
 func TestBackoffDelay(t *testing.T) {
-	b := backoff{base: 100 * time.Millisecond, max: time.Second, rand: func() float64 { return 0.5 }}
+	b := Backoff{Base: 100 * time.Millisecond, Max: time.Second, Rand: func() float64 { return 0.5 }}
 	tests := []struct {
 		Name       string
 		Attempt    int

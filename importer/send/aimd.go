@@ -1,4 +1,4 @@
-package importer
+package send
 
 import (
 	"math"
