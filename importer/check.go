@@ -262,9 +262,9 @@ func check(ctx context.Context, cfg CheckConfig) (rep *CheckReport, err error) {
 				for _, r := range b.bad {
 					o := rowReject(b.in, r.rec, 0, r.err)
 					if r.rec.Err != nil {
-						o.code, o.reason = "csv", csvReason(r.rec.Err)
+						o.code, o.reason = altcraft.RejectCSV, csvReason(r.rec.Err)
 					}
-					if err := sink.w.Write(r.rec, o.code, o.reason); err != nil {
+					if err := sink.w.Write(r.rec, string(o.code), o.reason); err != nil {
 						runErr = fmt.Errorf("write reject file %s: %w", sink.path, err)
 					}
 				}
@@ -346,7 +346,7 @@ func (t *tally) add(b *batch) {
 	for _, r := range b.bad {
 		where := b.in.display + ":" + strconv.Itoa(r.rec.Line)
 		if r.rec.Err != nil {
-			t.note("csv", "rows that cannot be parsed (csv)", fmt.Sprintf("%s: %s", where, csvReason(r.rec.Err)))
+			t.note(string(altcraft.RejectCSV), "rows that cannot be parsed (csv)", fmt.Sprintf("%s: %s", where, csvReason(r.rec.Err)))
 			continue
 		}
 		var re *mapping.RowError

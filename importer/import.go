@@ -446,7 +446,7 @@ func readInputs(ctx context.Context, ins []*input, skip []*resume.Tracker, bufs 
 			st.read.Add(1)
 			in.count.read.Add(1)
 			if rec.Err != nil {
-				out <- outcome{in: in, rec: rec, ord: ord, status: statusRejected, code: "csv", reason: csvReason(rec.Err)}
+				out <- outcome{in: in, rec: rec, ord: ord, status: statusRejected, code: altcraft.RejectCSV, reason: csvReason(rec.Err)}
 				continue
 			}
 			bp := bufs.Get().(*[]byte)

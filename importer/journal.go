@@ -100,7 +100,7 @@ func (j *journal) record(o outcome) {
 		o.in.count.imported.Add(1)
 	case statusRejected:
 		if j.err == nil {
-			if err := o.in.reject.w.Write(o.rec, o.code, o.reason); err != nil {
+			if err := o.in.reject.w.Write(o.rec, string(o.code), o.reason); err != nil {
 				j.fail(fmt.Errorf("write reject file %s: %w", o.in.reject.path, err))
 			}
 			o.in.reject.dirty = true
@@ -133,7 +133,7 @@ func (j *journal) record(o outcome) {
 	}
 	j.trackers[idx].Finish(o.ord, resume.RowPos{End: o.rec.End, Line: o.rec.NextLine}, sn)
 	if j.results != nil {
-		j.results.add(resultRow{File: o.in.display, Line: o.rec.Line, Status: o.status, ProfileID: o.profileID, Code: o.code, Attempts: o.attempts})
+		j.results.add(resultRow{File: o.in.display, Line: o.rec.Line, Status: o.status, ProfileID: o.profileID, Code: string(o.code), Attempts: o.attempts})
 	}
 }
 

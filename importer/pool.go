@@ -36,7 +36,7 @@ type outcome struct {
 	eof       bool // not a row: in has been read to the end, and has ord rows
 	status    string
 	profileID string
-	code      string
+	code      altcraft.RejectCode
 	reason    string
 	attempts  int
 }

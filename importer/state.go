@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/acimport/acimport/importer/resume"
+	"github.com/acimport/acimport/internal/altcraft"
 )
 
 // resumeInfo is what a run knows about its state file before it starts.
@@ -160,21 +161,15 @@ func refusal(cfg Config, err error) error {
 	return refused(ErrResumeMismatch, "%v%s.\n%s", rf, settled, advice)
 }
 
-// transientCode reports whether a reject code is a transient failure that
-// outlived its retries: sending the row again may well work.
-func transientCode(code string) bool {
-	return code == "network" || (strings.HasPrefix(code, "http_5") && len(code) == len("http_5xx"))
-}
-
 // noticeTransient tells a resumed run how many rows the reject file holds
 // that failed only for the network or the API's health, and how to send them again.
-func noticeTransient(cfg Config, byCode map[string]int64) {
+func noticeTransient(cfg Config, byCode map[altcraft.RejectCode]int64) {
 	var n int64
 	var codes []string
 	for c, k := range byCode {
-		if transientCode(c) && k > 0 {
+		if c.Transient() && k > 0 {
 			n += k
-			codes = append(codes, c)
+			codes = append(codes, string(c))
 		}
 	}
 	if n == 0 {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/acimport/acimport/importer/resume"
+	"github.com/acimport/acimport/internal/altcraft"
 )
 
 // stats are the run's counters, shared by the reader, the workers, the output
@@ -26,10 +27,10 @@ type stats struct {
 	base resume.Counts
 
 	mu     sync.Mutex
-	byCode map[string]int64
+	byCode map[altcraft.RejectCode]int64
 }
 
-func newStats() *stats { return &stats{byCode: map[string]int64{}} }
+func newStats() *stats { return &stats{byCode: map[altcraft.RejectCode]int64{}} }
 
 // restore starts the counters where an interrupted run left them.
 func (s *stats) restore(c resume.Counts) {
@@ -47,7 +48,7 @@ func (s *stats) progress() progressCounts {
 	return progressCounts{read: s.read.Load(), ok: s.imported.Load(), bad: s.rejected.Load()}
 }
 
-func (s *stats) reject(code string) {
+func (s *stats) reject(code altcraft.RejectCode) {
 	s.rejected.Add(1)
 	s.mu.Lock()
 	s.byCode[code]++
@@ -165,7 +166,7 @@ func (s *stats) summary(ins []*input, sinks []*rejectSink, elapsed time.Duration
 	}
 	s.mu.Lock()
 	for k, v := range s.byCode {
-		sum.RejectedByCode[k] = v
+		sum.RejectedByCode[string(k)] = v
 	}
 	s.mu.Unlock()
 	for _, in := range ins {
@@ -189,7 +190,7 @@ func (s *stats) summary(ins []*input, sinks []*rejectSink, elapsed time.Duration
 		RejectedByCode: map[string]int64{}, ElapsedSeconds: sum.ElapsedSeconds,
 	}
 	for k, v := range sum.RejectedByCode {
-		if d := v - b.ByCode[k]; d != 0 {
+		if d := v - b.ByCode[altcraft.RejectCode(k)]; d != 0 {
 			this.RejectedByCode[k] = d
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/acimport/acimport/internal/altcraft"
 )
 
 // Sentinel errors of a mapping file. Every *Error unwraps to one of them; test with errors.Is.
@@ -70,16 +72,16 @@ func problemf(kind error, format string, args ...any) error {
 // Codes of a RowError, as written to the reject file.
 const (
 	// CodeInvalidValue: a cell failed its type.
-	CodeInvalidValue = "invalid_value"
+	CodeInvalidValue = altcraft.RejectInvalidValue
 	// CodeMissingKey: the matching key of the row is empty.
-	CodeMissingKey = "missing_key"
+	CodeMissingKey = altcraft.RejectMissingKey
 )
 
 // RowError is why one CSV record could not be turned into a request. It is data for the reject file,
 // not a failure of the run.
 type RowError struct {
-	Code  string      // CodeInvalidValue or CodeMissingKey
-	Cells []CellError // every failing cell of the row: the matching key first, then in mapping order
+	Code  altcraft.RejectCode // CodeInvalidValue or CodeMissingKey
+	Cells []CellError         // every failing cell of the row: the matching key first, then in mapping order
 }
 
 // CellError is one failing cell.

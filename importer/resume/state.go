@@ -18,6 +18,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/acimport/acimport/internal/altcraft"
 )
 
 // The state file lets an interrupted run resume. It is a log of lines
@@ -97,11 +99,11 @@ type Finished struct {
 
 // Counts carries the summary's counters across an interruption.
 type Counts struct {
-	Read     int64            `json:"read"`
-	Imported int64            `json:"imported"`
-	Rejected int64            `json:"rejected"`
-	ByCode   map[string]int64 `json:"by_code,omitempty"`
-	Retries  int64            `json:"retries"`
+	Read     int64                         `json:"read"`
+	Imported int64                         `json:"imported"`
+	Rejected int64                         `json:"rejected"`
+	ByCode   map[altcraft.RejectCode]int64 `json:"by_code,omitempty"`
+	Retries  int64                         `json:"retries"`
 	// Throttled counts the answers that said slow down (HTTP 429).
 	Throttled int64 `json:"throttled,omitempty"`
 }

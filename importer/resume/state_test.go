@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/acimport/acimport/internal/altcraft"
 )
 
 func TestTracker(t *testing.T) {
@@ -86,4 +88,31 @@ func flip(b []byte, i int) []byte {
 	c := slices.Clone(b)
 	c[i] ^= 0x01
 	return c
+}
+
+// The counts by reject code are written as the string-keyed map they always
+// were, and read back typed.
+func TestStateCountsByCode(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.rejects.state")
+	l, err := Acquire(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Create(l, &Identity{Version: Version, Mapping: "m"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byCode := map[altcraft.RejectCode]int64{altcraft.RejectHTTP(502): 2, altcraft.RejectInvalidValue: 1}
+	if err := s.Save(&Checkpoint{Counts: Counts{Rejected: 3, ByCode: byCode}}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	b, _ := os.ReadFile(path)
+	if !strings.Contains(string(b), `"by_code":{"http_502":2,"invalid_value":1}`) {
+		t.Errorf("state file:\n%s", b)
+	}
+	_, cp, err := Load(path)
+	if err != nil || cp == nil || cp.Counts.ByCode[altcraft.RejectHTTP(502)] != 2 || cp.Counts.ByCode[altcraft.RejectInvalidValue] != 1 {
+		t.Errorf("loaded %+v, %v", cp, err)
+	}
 }

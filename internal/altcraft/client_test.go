@@ -14,7 +14,7 @@ func TestClassify(t *testing.T) {
 		RetryAfter string
 		Body       string
 		Kind       Kind
-		Code       string
+		Code       RejectCode
 		ProfileID  string
 		APICode    int
 	}{
@@ -113,7 +113,7 @@ func TestClassifyBatch(t *testing.T) {
 		Body   string
 		N      int
 		Kind   Kind
-		Code   string
+		Code   RejectCode
 		Items  []ItemResult
 	}{
 		{Name: "each item its outcome, in order", Status: 200, N: 3,
