@@ -56,19 +56,6 @@ func (e *Error) Error() string {
 // Unwrap returns the underlying problem.
 func (e *Error) Unwrap() error { return e.Err }
 
-// problem is a message of our own that still matches its sentinel with errors.Is.
-type problem struct {
-	kind error
-	msg  string
-}
-
-func (p *problem) Error() string { return p.msg }
-func (p *problem) Unwrap() error { return p.kind }
-
-func problemf(kind error, format string, args ...any) error {
-	return &problem{kind: kind, msg: fmt.Sprintf(format, args...)}
-}
-
 // Codes of a RowError, as written to the reject file.
 const (
 	// CodeInvalidValue: a cell failed its type.
