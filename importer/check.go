@@ -10,7 +10,6 @@ import (
 	"runtime"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -360,11 +359,8 @@ func (t *tally) add(b *batch) {
 		}
 		for _, c := range re.Cells {
 			p := t.note("col:"+c.Column, fmt.Sprintf("column %q", c.Column), fmt.Sprintf("%s: %q — %s", where, c.Value, c.Reason))
-			if format, ok := strings.CutPrefix(c.Reason, "not a date in the form "); ok || strings.HasPrefix(c.Reason, "not a datetime in the form ") {
-				if !ok {
-					format = strings.TrimPrefix(c.Reason, "not a datetime in the form ")
-				}
-				p.format, _, _ = strings.Cut(format, ";")
+			if c.Format != "" {
+				p.format = c.Format
 				if len(p.dates) < dateSample {
 					p.dates = append(p.dates, c.Value)
 				}

@@ -76,6 +76,9 @@ type CellError struct {
 	Column string // the CSV column
 	Value  string // the offending value: the cell, or for a list the failing item
 	Reason string // what was expected, e.g. `not a date in the form DD.MM.YYYY`
+	// Format is the form a date or datetime cell must be in, as the mapping
+	// writes it (e.g. DD.MM.YYYY); "" for a cell of another type.
+	Format string
 }
 
 // String returns the cell's problem as `column "Birthday": "31.02.1990" is not a date ...`.
