@@ -2,7 +2,6 @@ package importer
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -243,7 +242,7 @@ func syncedSize(f interface {
 	}
 	n, err := f.Seek(0, io.SeekCurrent)
 	if err != nil {
-		return 0, errors.New("cannot tell its length: " + err.Error())
+		return 0, fmt.Errorf("cannot tell its length: %w", err)
 	}
 	return n, nil
 }

@@ -154,7 +154,7 @@ func refusal(cfg Config, err error) error {
 			rf, settled, how, shellQuote(rf.Path))
 	}
 	advice := fmt.Sprintf("To start over, moving the old state and reject file aside:\n  %s", commandText(cfg, "--resume=auto"))
-	if strings.Contains(rf.Why, "mapping") && rf.Settled > 0 {
+	if rf.Changed == resume.ChangedMapping && rf.Settled > 0 {
 		advice = fmt.Sprintf("Either put the mapping file back as it was and run:\n  %s\nor start over, moving the old state and reject file aside:\n  %s",
 			commandText(cfg, "--resume"), commandText(cfg, "--resume=auto"))
 	}

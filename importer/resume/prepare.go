@@ -45,6 +45,12 @@ type Refusal struct {
 	Input string    // Foreign: the input it concerns, as given
 	Why   string    // Mismatch, Unfinished: why the state does not fit this run; "" when it does
 	Saved *Identity // what the state says of the run that left it; nil when damaged
+	// Changed is what differs, as Why says in words (Mismatch, Unfinished);
+	// Same when the state fits this run or cannot be read.
+	Changed Change
+	// Err is why the state file cannot be read (it is damaged), and Why its
+	// text; nil when it was read. Refusal unwraps to it.
+	Err error
 	// Settled is how many rows the interrupted run had finished.
 	Settled int64
 }
@@ -60,6 +66,9 @@ func (r *Refusal) Error() string {
 	}
 	return fmt.Sprintf("cannot resume from %s: %s", r.Path, r.Why)
 }
+
+// Unwrap returns why the state file cannot be read; nil when it was read.
+func (r *Refusal) Unwrap() error { return r.Err }
 
 // Plan is how a run starts, as Prepare decided.
 type Plan struct {
@@ -102,12 +111,12 @@ func Prepare(path string, others []Other, id *Identity, mode Mode) (*Plan, error
 		return plan, nil
 	}
 	saved, cp, lerr := Load(path)
-	why := ""
+	changed, why := Same, ""
 	switch {
 	case lerr != nil:
 		why = lerr.Error()
 	default:
-		why = saved.Mismatch(id)
+		changed, why = saved.Mismatch(id)
 	}
 	settled := int64(0)
 	if cp != nil {
@@ -116,10 +125,10 @@ func Prepare(path string, others []Other, id *Identity, mode Mode) (*Plan, error
 	switch {
 	case mode == Fresh:
 		l.Release()
-		return nil, &Refusal{Kind: Unfinished, Path: path, Why: why, Saved: saved, Settled: settled}
+		return nil, &Refusal{Kind: Unfinished, Path: path, Why: why, Changed: changed, Err: lerr, Saved: saved, Settled: settled}
 	case why != "" && mode == Resume:
 		l.Release()
-		return nil, &Refusal{Kind: Mismatch, Path: path, Why: why, Saved: saved, Settled: settled}
+		return nil, &Refusal{Kind: Mismatch, Path: path, Why: why, Changed: changed, Err: lerr, Saved: saved, Settled: settled}
 	case why != "":
 		plan.Why = why
 		if err := plan.StartOver(); err != nil {

@@ -147,29 +147,45 @@ func Identify(files []string, mappingDigest string) (*Identity, error) {
 	return id, nil
 }
 
-// Mismatch says why a saved identity does not fit this run, or "" when it does.
-func (id *Identity) Mismatch(now *Identity) string {
+// Change is what differs between the run that left a state file and this
+// one, so that advice can depend on it rather than on the words of Why.
+type Change int
+
+const (
+	// Same: the state fits this run.
+	Same Change = iota
+	// ChangedVersion: another version of acimport wrote the state.
+	ChangedVersion
+	// ChangedInputs: the state is of other input files, or they have changed.
+	ChangedInputs
+	// ChangedMapping: the mapping file has changed.
+	ChangedMapping
+)
+
+// Mismatch says what differs between a saved identity and this run, and why
+// in words; Same and "" when it fits.
+func (id *Identity) Mismatch(now *Identity) (Change, string) {
 	if id.Version != now.Version {
-		return fmt.Sprintf("it was written by another version of acimport (state version %d)", id.Version)
+		return ChangedVersion, fmt.Sprintf("it was written by another version of acimport (state version %d)", id.Version)
 	}
 	if len(id.Files) != len(now.Files) {
-		return fmt.Sprintf("it is for %d input files, this run has %d", len(id.Files), len(now.Files))
+		return ChangedInputs, fmt.Sprintf("it is for %d input files, this run has %d", len(id.Files), len(now.Files))
 	}
 	for i, f := range id.Files {
 		g := now.Files[i]
 		switch {
 		case f.Path != g.Path:
-			return fmt.Sprintf("it is for input %s, not %s", f.Path, g.Path)
+			return ChangedInputs, fmt.Sprintf("it is for input %s, not %s", f.Path, g.Path)
 		case f.Size != g.Size:
-			return fmt.Sprintf("input %s has changed size (%d bytes then, %d now)", g.Path, f.Size, g.Size)
+			return ChangedInputs, fmt.Sprintf("input %s has changed size (%d bytes then, %d now)", g.Path, f.Size, g.Size)
 		case f.Head != g.Head:
-			return fmt.Sprintf("input %s has changed (its first bytes differ)", g.Path)
+			return ChangedInputs, fmt.Sprintf("input %s has changed (its first bytes differ)", g.Path)
 		}
 	}
 	if id.Mapping != now.Mapping {
-		return "the mapping file has changed"
+		return ChangedMapping, "the mapping file has changed"
 	}
-	return ""
+	return Same, ""
 }
 
 // Log appends records to a state file, which it keeps locked. One goroutine uses it.
