@@ -369,6 +369,15 @@ func (r *run) finish(ctx context.Context, ex executed) (*Summary, error) {
 	return sum, err
 }
 
+// CheckBatch checks a --batch size: profiles per request, from 1 to the
+// vendor's altcraft.MaxBatchItems. The error matches ErrUsage.
+func CheckBatch(n int) error {
+	if n < 1 || n > altcraft.MaxBatchItems {
+		return errorf(ErrUsage, "--batch must be between 1 and %d, got %d", altcraft.MaxBatchItems, n)
+	}
+	return nil
+}
+
 func (c *Config) validate() error {
 	if c.URL == "" {
 		return errorf(ErrUsage, "no platform URL: give --url or set ALTCRAFT_URL (or use --sandbox to rehearse)")
@@ -385,8 +394,11 @@ func (c *Config) validate() error {
 		return errorf(ErrUsage, "reading standard input needs --reject FILE for the rows that fail")
 	case c.Resume && slices.Contains(c.Files, "-"):
 		return errorf(ErrUsage, "a run that reads standard input cannot be resumed: it cannot be read again")
-	case c.Batch < 0 || c.Batch > altcraft.MaxBatchItems:
-		return errorf(ErrUsage, "--batch must be between 1 and %d, got %d", altcraft.MaxBatchItems, c.Batch)
+	}
+	if c.Batch != 0 { // 0 means 1
+		if err := CheckBatch(c.Batch); err != nil {
+			return err
+		}
 	}
 	if c.Batch > 1 {
 		if err := c.Mapping.CheckBatch(); err != nil {

@@ -87,6 +87,16 @@ type ItemResult struct {
 	Err       error
 }
 
+// URLError is a --url that is not a base URL: a scheme and a host, such as
+// https://example.com, to which the API's paths are added.
+type URLError struct {
+	URL string // as given
+}
+
+func (e *URLError) Error() string {
+	return fmt.Sprintf("--url %q is not a base URL such as https://example.com", e.URL)
+}
+
 // Options configure a Client. Zero values are noted.
 type Options struct {
 	// URL is the platform's base URL, e.g. https://example.com.
@@ -146,7 +156,7 @@ func NewClient(o Options) (*Client, error) {
 	}
 	u, err := url.Parse(o.URL)
 	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("--url %q is not a base URL such as https://example.com", o.URL)
+		return nil, &URLError{URL: o.URL}
 	}
 	rt, err := chooseRoute(u)
 	if err != nil {
@@ -171,7 +181,7 @@ func NewClient(o Options) (*Client, error) {
 	for _, m := range Methods {
 		endpoint := fasthttp.AcquireURI()
 		if err := endpoint.Parse(nil, []byte(base+m.Path())); err != nil {
-			return nil, fmt.Errorf("--url %q is not a base URL such as https://example.com", o.URL)
+			return nil, &URLError{URL: o.URL}
 		}
 		c.endpoints[m] = endpoint
 	}

@@ -144,3 +144,12 @@ func TestClassifyBatch(t *testing.T) {
 		t.Errorf("a run-wide item: %+v", r)
 	}
 }
+
+// A URL without a host is refused in the words importer.CheckURL uses.
+func TestNewClientRefusesANonBaseURL(t *testing.T) {
+	_, err := NewClient(Options{URL: "example.com"})
+	var ue *URLError
+	if !errors.As(err, &ue) || err.Error() != `--url "example.com" is not a base URL such as https://example.com` {
+		t.Errorf("NewClient: %v", err)
+	}
+}
