@@ -10,7 +10,6 @@ import (
 	"runtime"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -260,9 +259,9 @@ func check(ctx context.Context, cfg CheckConfig) (rep *CheckReport, err error) {
 				for _, r := range b.bad {
 					o := rowReject(b.in, r.rec, 0, r.err)
 					if r.rec.Err != nil {
-						o.Code, o.Reason = "csv", csvReason(r.rec.Err)
+						o.Code, o.Reason = altcraft.RejectCSV, csvReason(r.rec.Err)
 					}
-					if err := sink.w.Write(r.rec, o.Code, o.Reason); err != nil {
+					if err := sink.w.Write(r.rec, string(o.Code), o.Reason); err != nil {
 						runErr = fmt.Errorf("write reject file %s: %w", sink.path, err)
 					}
 				}
@@ -344,7 +343,7 @@ func (t *tally) add(b *batch) {
 	for _, r := range b.bad {
 		where := b.in.display + ":" + strconv.Itoa(r.rec.Line)
 		if r.rec.Err != nil {
-			t.note("csv", "rows that cannot be parsed (csv)", fmt.Sprintf("%s: %s", where, csvReason(r.rec.Err)))
+			t.note(string(altcraft.RejectCSV), "rows that cannot be parsed (csv)", fmt.Sprintf("%s: %s", where, csvReason(r.rec.Err)))
 			continue
 		}
 		var re *mapping.RowError
@@ -358,11 +357,8 @@ func (t *tally) add(b *batch) {
 		}
 		for _, c := range re.Cells {
 			p := t.note("col:"+c.Column, fmt.Sprintf("column %q", c.Column), fmt.Sprintf("%s: %q — %s", where, c.Value, c.Reason))
-			if format, ok := strings.CutPrefix(c.Reason, "not a date in the form "); ok || strings.HasPrefix(c.Reason, "not a datetime in the form ") {
-				if !ok {
-					format = strings.TrimPrefix(c.Reason, "not a datetime in the form ")
-				}
-				p.format, _, _ = strings.Cut(format, ";")
+			if c.Format != "" {
+				p.format = c.Format
 				if len(p.dates) < dateSample {
 					p.dates = append(p.dates, c.Value)
 				}

@@ -2,7 +2,8 @@ package importer
 
 import (
 	"errors"
-	"fmt"
+
+	"github.com/acimport/acimport/internal/errs"
 )
 
 // Run-wide failures. cmd/acimport maps them to exit codes with errors.Is/As.
@@ -32,19 +33,9 @@ var (
 // Mark returns err, reading exactly as err does, that also matches kind with errors.Is. A
 // sentinel classifies an error (for the exit code) without its words in front of the message:
 // "open x.csv: no such file", not "input error: open input: open x.csv: ...".
-func Mark(kind, err error) error {
-	if err == nil {
-		return nil
-	}
-	return &markedError{kind: kind, err: err}
-}
+func Mark(kind, err error) error { return errs.Mark(kind, err) }
 
 // errorf is Mark(kind, fmt.Errorf(format, args...)).
 func errorf(kind error, format string, args ...any) error {
-	return Mark(kind, fmt.Errorf(format, args...))
+	return errs.Errorf(kind, format, args...)
 }
-
-type markedError struct{ kind, err error }
-
-func (e *markedError) Error() string   { return e.err.Error() }
-func (e *markedError) Unwrap() []error { return []error{e.kind, e.err} }

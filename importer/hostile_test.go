@@ -161,11 +161,14 @@ func TestCheckURL(t *testing.T) {
 		{Name: "http to loopback (the sandbox)", URL: "http://127.0.0.1:8765"},
 		{Name: "http to localhost", URL: "http://localhost:8765"},
 		{Name: "http to ::1", URL: "http://[::1]:8765"},
+		{Name: "http to a name under .localhost (RFC 6761: loopback)", URL: "http://api.localhost:8765"},
+		{Name: "localhost as a suffix of another name is not", URL: "http://notlocalhost:8765", Want: "--insecure-http"},
 		{Name: "plain http elsewhere is refused", URL: "http://example.com", Want: "--insecure-http"},
 		{Name: "unless the user insists", URL: "http://example.com", Insecure: true},
 		{Name: "credentials in the URL", URL: "https://user:secret@example.com", Want: "credentials"},
 		{Name: "no scheme", URL: "example.com", Want: "not a base URL"},
 		{Name: "another scheme", URL: "ftp://example.com", Want: "not a base URL"},
+		{Name: "not a URL", URL: "https://exa mple.com", Want: `--url "https://exa mple.com" is not a base URL such as https://example.com`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.Name, func(t *testing.T) {
@@ -177,6 +180,19 @@ func TestCheckURL(t *testing.T) {
 				t.Errorf("the error repeats the password: %v", err)
 			}
 		})
+	}
+}
+
+// CheckBatch is the one check and wording of --batch, for cmd and Config.
+func TestCheckBatch(t *testing.T) {
+	for n, want := range map[int]string{
+		-1: "--batch must be between 1 and 10000, got -1", 0: "--batch must be between 1 and 10000, got 0",
+		1: "", 10000: "", 10001: "--batch must be between 1 and 10000, got 10001",
+	} {
+		err := CheckBatch(n)
+		if want == "" && err != nil || want != "" && (err == nil || err.Error() != want || !errors.Is(err, ErrUsage)) {
+			t.Errorf("CheckBatch(%d) = %v, want %q", n, err, want)
+		}
 	}
 }
 

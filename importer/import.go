@@ -387,6 +387,15 @@ func (r *run) finish(ctx context.Context, ex executed) (*Summary, error) {
 	return sum, err
 }
 
+// CheckBatch checks a --batch size: profiles per request, from 1 to the
+// vendor's altcraft.MaxBatchItems. The error matches ErrUsage.
+func CheckBatch(n int) error {
+	if n < 1 || n > altcraft.MaxBatchItems {
+		return errorf(ErrUsage, "--batch must be between 1 and %d, got %d", altcraft.MaxBatchItems, n)
+	}
+	return nil
+}
+
 func (c *Config) validate() error {
 	if c.URL == "" {
 		return errorf(ErrUsage, "no platform URL: give --url or set ALTCRAFT_URL (or use --sandbox to rehearse)")
@@ -403,8 +412,11 @@ func (c *Config) validate() error {
 		return errorf(ErrUsage, "reading standard input needs --reject FILE for the rows that fail")
 	case c.Resume && slices.Contains(c.Files, "-"):
 		return errorf(ErrUsage, "a run that reads standard input cannot be resumed: it cannot be read again")
-	case c.Batch < 0 || c.Batch > altcraft.MaxBatchItems:
-		return errorf(ErrUsage, "--batch must be between 1 and %d, got %d", altcraft.MaxBatchItems, c.Batch)
+	}
+	if c.Batch != 0 { // 0 means 1
+		if err := CheckBatch(c.Batch); err != nil {
+			return err
+		}
 	}
 	if c.Batch > 1 {
 		if err := c.Mapping.CheckBatch(); err != nil {
@@ -464,7 +476,7 @@ func readInputs(ctx context.Context, ins []*input, skip []*resume.Tracker, bufs 
 			st.read.Add(1)
 			in.count.read.Add(1)
 			if rec.Err != nil {
-				out <- send.Outcome[row]{Row: row{in, rec, ord}, Status: send.Rejected, Code: "csv", Reason: csvReason(rec.Err)}
+				out <- send.Outcome[row]{Row: row{in, rec, ord}, Status: send.Rejected, Code: altcraft.RejectCSV, Reason: csvReason(rec.Err)}
 				continue
 			}
 			bp := bufs.Buffer()

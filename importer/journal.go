@@ -2,7 +2,6 @@ package importer
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -112,7 +111,7 @@ func (j *journal) record(o send.Outcome[row]) {
 		in.count.imported.Add(1)
 	case send.Rejected:
 		if j.err == nil {
-			if err := in.reject.w.Write(rec, o.Code, o.Reason); err != nil {
+			if err := in.reject.w.Write(rec, string(o.Code), o.Reason); err != nil {
 				j.fail(fmt.Errorf("write reject file %s: %w", in.reject.path, err))
 			}
 			in.reject.dirty = true
@@ -145,7 +144,7 @@ func (j *journal) record(o send.Outcome[row]) {
 	}
 	j.trackers[idx].Finish(ord, resume.RowPos{End: rec.End, Line: rec.NextLine}, sn)
 	if j.results != nil {
-		j.results.add(resultRow{File: in.display, Line: rec.Line, Status: string(o.Status), ProfileID: o.ProfileID, Code: o.Code, Attempts: o.Attempts})
+		j.results.add(resultRow{File: in.display, Line: rec.Line, Status: string(o.Status), ProfileID: o.ProfileID, Code: string(o.Code), Attempts: o.Attempts})
 	}
 }
 
@@ -244,7 +243,7 @@ func syncedSize(f interface {
 	}
 	n, err := f.Seek(0, io.SeekCurrent)
 	if err != nil {
-		return 0, errors.New("cannot tell its length: " + err.Error())
+		return 0, fmt.Errorf("cannot tell its length: %w", err)
 	}
 	return n, nil
 }

@@ -193,13 +193,27 @@ func TestResumeCutsUncheckpointedOutput(t *testing.T) {
 func TestResumeRefusesChangedInputs(t *testing.T) {
 	tests := []struct {
 		Name   string
+		Before func(f *resumeFixture) // before the first run
 		Change func(f *resumeFixture)
 		Want   string
+		// Advice: the refusal offers to put the mapping back, as only a
+		// changed mapping (and not a word in a path) calls for.
+		Advice bool
 	}{
 		{Name: "input changed", Change: func(f *resumeFixture) {
 			b, _ := os.ReadFile(f.csv)
 			os.WriteFile(f.csv, append(b, "new@example.com;N;1\n"...), 0o600)
 		}, Want: "changed size"},
+		{Name: "input changed in a folder named mapping", Before: func(f *resumeFixture) {
+			dir := filepath.Join(f.dir, "mapping")
+			os.Mkdir(dir, 0o700)
+			moved := filepath.Join(dir, "in.csv")
+			os.Rename(f.csv, moved)
+			f.csv = moved
+		}, Change: func(f *resumeFixture) {
+			b, _ := os.ReadFile(f.csv)
+			os.WriteFile(f.csv, append(b, "new@example.com;N;1\n"...), 0o600)
+		}, Want: "mapping/in.csv has changed size"},
 		{Name: "input edited, same size", Change: func(f *resumeFixture) {
 			b, _ := os.ReadFile(f.csv)
 			b[20] ^= 1
@@ -211,11 +225,14 @@ func TestResumeRefusesChangedInputs(t *testing.T) {
 			if f.m, err = mapping.Parse(bytes.NewReader(f.mappingData), f.mapping); err != nil {
 				panic(err)
 			}
-		}, Want: "mapping file has changed"},
+		}, Want: "mapping file has changed", Advice: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.Name, func(t *testing.T) {
 			f := newResumeFixture(t, 20)
+			if tc.Before != nil {
+				tc.Before(f)
+			}
 			var answered atomic.Int64
 			srv := newAPIServer(t, func(w http.ResponseWriter, email string, n int) {
 				if answered.Add(1) > 3 {
@@ -231,6 +248,9 @@ func TestResumeRefusesChangedInputs(t *testing.T) {
 			_, err := Import(context.Background(), f.config(srv.URL, true))
 			if !errors.Is(err, ErrResumeMismatch) || !strings.Contains(err.Error(), tc.Want) {
 				t.Fatalf("err = %v, want ErrResumeMismatch saying %q", err, tc.Want)
+			}
+			if advice := strings.Contains(err.Error(), "put the mapping file back"); advice != tc.Advice {
+				t.Errorf("advises putting the mapping back: %v, want %v\n%v", advice, tc.Advice, err)
 			}
 		})
 	}

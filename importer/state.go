@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/acimport/acimport/importer/resume"
+	"github.com/acimport/acimport/internal/altcraft"
 	"github.com/acimport/acimport/internal/shellquote"
 )
 
@@ -154,28 +155,22 @@ func refusal(cfg Config, err error) error {
 			rf, settled, how, shellquote.Quote(rf.Path))
 	}
 	advice := fmt.Sprintf("To start over, moving the old state and reject file aside:\n  %s", cfg.Commands.auto())
-	if strings.Contains(rf.Why, "mapping") && rf.Settled > 0 {
+	if rf.Changed == resume.ChangedMapping && rf.Settled > 0 {
 		advice = fmt.Sprintf("Either put the mapping file back as it was and run:\n  %s\nor start over, moving the old state and reject file aside:\n  %s",
 			cfg.Commands.resume(), cfg.Commands.auto())
 	}
 	return refused(ErrResumeMismatch, "%v%s.\n%s", rf, settled, advice)
 }
 
-// transientCode reports whether a reject code is a transient failure that
-// outlived its retries: sending the row again may well work.
-func transientCode(code string) bool {
-	return code == "network" || (strings.HasPrefix(code, "http_5") && len(code) == len("http_5xx"))
-}
-
 // noticeTransient tells a resumed run how many rows its reject files hold
 // that failed only for the network or the API's health, and how to send them again.
-func noticeTransient(cfg Config, rejects []string, byCode map[string]int64) {
+func noticeTransient(cfg Config, rejects []string, byCode map[altcraft.RejectCode]int64) {
 	var n int64
 	var codes []string
 	for c, k := range byCode {
-		if transientCode(c) && k > 0 {
+		if c.Transient() && k > 0 {
 			n += k
-			codes = append(codes, c)
+			codes = append(codes, string(c))
 		}
 	}
 	if n == 0 {

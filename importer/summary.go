@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/acimport/acimport/importer/resume"
+	"github.com/acimport/acimport/internal/altcraft"
 )
 
 // stats owns the import's counters. Each counts this run alone — the reader's,
@@ -25,7 +26,7 @@ type stats struct {
 	read, imported, rejected, unsent atomic.Int64
 
 	mu     sync.Mutex
-	byCode map[string]int64
+	byCode map[altcraft.RejectCode]int64
 
 	// base is where an interrupted run left the counters (zero for a fresh run).
 	base resume.Counts
@@ -39,7 +40,7 @@ type sentCounts interface {
 	Throttled() int64
 }
 
-func newStats() *stats { return &stats{byCode: map[string]int64{}} }
+func newStats() *stats { return &stats{byCode: map[altcraft.RejectCode]int64{}} }
 
 // restore starts the import where an interrupted run left its counters.
 func (s *stats) restore(c resume.Counts) { s.base = c }
@@ -56,7 +57,7 @@ func (s *stats) whole() resume.Counts {
 		ByCode:   maps.Clone(b.ByCode),
 	}
 	if c.ByCode == nil {
-		c.ByCode = map[string]int64{}
+		c.ByCode = map[altcraft.RejectCode]int64{}
 	}
 	s.mu.Lock()
 	for k, v := range s.byCode {
@@ -80,7 +81,7 @@ func (s *stats) progress() progressCounts {
 	return progressCounts{read: b.Read + s.read.Load(), ok: b.Imported + s.imported.Load(), bad: b.Rejected + s.rejected.Load()}
 }
 
-func (s *stats) reject(code string) {
+func (s *stats) reject(code altcraft.RejectCode) {
 	s.rejected.Add(1)
 	s.mu.Lock()
 	s.byCode[code]++
@@ -195,7 +196,7 @@ func (s *stats) summary(ins []*input, sinks []*rejectSink, elapsed time.Duration
 	s.mu.Lock()
 	for k, v := range s.byCode {
 		if v != 0 {
-			this.RejectedByCode[k] = v
+			this.RejectedByCode[string(k)] = v
 		}
 	}
 	s.mu.Unlock()
@@ -205,7 +206,7 @@ func (s *stats) summary(ins []*input, sinks []*rejectSink, elapsed time.Duration
 	sum := &Summary{
 		RunPart: RunPart{
 			RowsRead: w.Read, Imported: w.Imported, Rejected: w.Rejected, NotSent: this.NotSent,
-			RejectedByCode: w.ByCode, Retries: w.Retries, Throttled: w.Throttled,
+			RejectedByCode: byCodeText(w.ByCode), Retries: w.Retries, Throttled: w.Throttled,
 			ElapsedSeconds: this.ElapsedSeconds, RowsPerSecond: this.RowsPerSecond,
 		},
 		ThisRun:     this,
@@ -223,6 +224,16 @@ func (s *stats) summary(ins []*input, sinks []*rejectSink, elapsed time.Duration
 		sum.RejectFiles = append(sum.RejectFiles, sk.path)
 	}
 	return sum
+}
+
+// byCodeText is a count by reject code as the summary spells it: the JSON's
+// keys, and a type library callers can name.
+func byCodeText(m map[altcraft.RejectCode]int64) map[string]int64 {
+	out := make(map[string]int64, len(m))
+	for k, v := range m {
+		out[string(k)] = v
+	}
+	return out
 }
 
 // print writes the summary for a person.

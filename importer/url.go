@@ -2,10 +2,10 @@ package importer
 
 import (
 	"crypto/x509"
-	"net"
 	"net/url"
 	"os"
-	"strings"
+
+	"github.com/acimport/acimport/internal/altcraft"
 )
 
 // LoadCAFile returns the system's trusted CAs plus those in a PEM file, for
@@ -31,21 +31,13 @@ func LoadCAFile(path string) (*x509.CertPool, error) {
 func CheckURL(raw string, insecure bool) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return errorf(ErrUsage, "--url %q is not a base URL such as https://example.com", raw)
+		return Mark(ErrUsage, &altcraft.URLError{URL: raw})
 	}
 	if u.User != nil {
 		return errorf(ErrUsage, "--url must not hold credentials: the token comes from ALTCRAFT_TOKEN or --token-file")
 	}
-	if u.Scheme == "http" && !insecure && !isLoopback(u.Hostname()) {
+	if u.Scheme == "http" && !insecure && !altcraft.IsLoopback(u.Hostname()) {
 		return errorf(ErrUsage, "--url %s is plain http: the API token and your customers' data would travel unencrypted; use https, or --insecure-http if you must", u.Redacted())
 	}
 	return nil
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

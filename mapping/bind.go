@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/acimport/acimport/internal/altcraft"
+	"github.com/acimport/acimport/internal/errs"
 )
 
 // Binder turns CSV records into request bodies for one CSV header. It is read-only after Bind, so
@@ -197,7 +198,7 @@ func (m *Mapping) columnIndex(s *source, header []string) (int, *Error) {
 		}
 	}
 	fail := func(kind error, format string, args ...any) *Error {
-		return &Error{File: m.file, Line: s.columnLine, Path: s.path, Err: problemf(kind, format, args...)}
+		return &Error{File: m.file, Line: s.columnLine, Path: s.path, Err: errs.Errorf(kind, format, args...)}
 	}
 	switch {
 	case count > 1:
@@ -306,7 +307,7 @@ func (m *Mapping) oneColumnHeader(header []string) *Error {
 	if r := []rune(head); len(r) > 80 {
 		head = string(r[:77]) + "..."
 	}
-	return &Error{File: m.file, Err: problemf(ErrUnknownColumn,
+	return &Error{File: m.file, Err: errs.Errorf(ErrUnknownColumn,
 		"the header was read as one column, %q: the file looks %s-separated; set csv: { delimiter: %s } in the mapping (or delimiter: auto)",
 		head, name, set)}
 }

@@ -144,7 +144,7 @@ func (b *Binder) convert(dst []byte, record []string, item bool) (body []byte, k
 			if k.separator == "" {
 				value = record[k.col]
 			}
-			cells = append(cells, CellError{Column: k.column, Value: value, Reason: reason})
+			cells = append(cells, CellError{Column: k.column, Value: value, Reason: reason, Format: k.conv.dateForm()})
 			dst = dst[:mark]
 			continue
 		}
@@ -200,7 +200,7 @@ func (b *Binder) convert(dst []byte, record []string, item bool) (body []byte, k
 			}
 		case cellBad:
 			dst = dst[:mark]
-			cells = addCell(cells, CellError{Column: f.column, Value: badValue, Reason: reason})
+			cells = addCell(cells, CellError{Column: f.column, Value: badValue, Reason: reason, Format: f.conv.dateForm()})
 		}
 	}
 
@@ -311,7 +311,7 @@ func (s *boundSub) append(dst []byte, record []string, cells []CellError, memo *
 			return true
 		case cellBad:
 			bad = true
-			cells = addCell(cells, CellError{Column: p.column, Value: item, Reason: reason})
+			cells = addCell(cells, CellError{Column: p.column, Value: item, Reason: reason, Format: p.conv.dateForm()})
 		}
 		dst = dst[:mark]
 		return false

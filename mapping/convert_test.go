@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/acimport/acimport/internal/altcraft"
 	"github.com/acimport/acimport/internal/testutil"
 )
 
@@ -132,7 +133,7 @@ subscriptions:
 	tests := []struct {
 		name   string
 		record []string
-		code   string
+		code   altcraft.RejectCode
 		text   string
 	}{
 		{name: "empty cells are left out", record: []string{"a@b.ru", " ", ""}},

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/acimport/acimport/internal/altcraft"
 )
 
 // Sentinel errors of a mapping file. Every *Error unwraps to one of them; test with errors.Is.
@@ -54,32 +56,19 @@ func (e *Error) Error() string {
 // Unwrap returns the underlying problem.
 func (e *Error) Unwrap() error { return e.Err }
 
-// problem is a message of our own that still matches its sentinel with errors.Is.
-type problem struct {
-	kind error
-	msg  string
-}
-
-func (p *problem) Error() string { return p.msg }
-func (p *problem) Unwrap() error { return p.kind }
-
-func problemf(kind error, format string, args ...any) error {
-	return &problem{kind: kind, msg: fmt.Sprintf(format, args...)}
-}
-
 // Codes of a RowError, as written to the reject file.
 const (
 	// CodeInvalidValue: a cell failed its type.
-	CodeInvalidValue = "invalid_value"
+	CodeInvalidValue = altcraft.RejectInvalidValue
 	// CodeMissingKey: the matching key of the row is empty.
-	CodeMissingKey = "missing_key"
+	CodeMissingKey = altcraft.RejectMissingKey
 )
 
 // RowError is why one CSV record could not be turned into a request. It is data for the reject file,
 // not a failure of the run.
 type RowError struct {
-	Code  string      // CodeInvalidValue or CodeMissingKey
-	Cells []CellError // every failing cell of the row: the matching key first, then in mapping order
+	Code  altcraft.RejectCode // CodeInvalidValue or CodeMissingKey
+	Cells []CellError         // every failing cell of the row: the matching key first, then in mapping order
 }
 
 // CellError is one failing cell.
@@ -87,6 +76,9 @@ type CellError struct {
 	Column string // the CSV column
 	Value  string // the offending value: the cell, or for a list the failing item
 	Reason string // what was expected, e.g. `not a date in the form DD.MM.YYYY`
+	// Format is the form a date or datetime cell must be in, as the mapping
+	// writes it (e.g. DD.MM.YYYY); "" for a cell of another type.
+	Format string
 }
 
 // String returns the cell's problem as `column "Birthday": "31.02.1990" is not a date ...`.

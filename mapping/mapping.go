@@ -14,6 +14,7 @@ import (
 
 	"github.com/acimport/acimport/internal/altcraft"
 	"github.com/acimport/acimport/internal/csvio"
+	"github.com/acimport/acimport/internal/errs"
 )
 
 // Mapping is a parsed and validated mapping file. It is read-only after Load or Parse.
@@ -115,7 +116,7 @@ func Parse(r io.Reader, name string) (*Mapping, error) {
 		return nil, fmt.Errorf("read mapping %q: %w", name, err)
 	}
 	if len(data) > MaxFileBytes {
-		return nil, &Error{File: name, Err: problemf(ErrTooLarge,
+		return nil, &Error{File: name, Err: errs.Errorf(ErrTooLarge,
 			"the file is larger than %d KiB; a mapping file is a few kilobytes: is it the right file?", MaxFileBytes>>10)}
 	}
 	p := &parser{file: name, broken: map[string]bool{}}

@@ -10,6 +10,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/acimport/acimport/internal/altcraft"
+	"github.com/acimport/acimport/internal/errs"
 )
 
 func lookupOperation(s string) (altcraft.Operation, bool) {
@@ -50,13 +51,13 @@ func checkMode(op altcraft.Operation, matching altcraft.Mode) string {
 func (m *Mapping) WithMode(mode string) (*Mapping, error) {
 	op, ok := lookupOperation(mode)
 	if !ok {
-		return nil, problemf(ErrInvalid, "unknown mode %q (known modes: %s)", mode, operationNames())
+		return nil, errs.Errorf(ErrInvalid, "unknown mode %q (known modes: %s)", mode, operationNames())
 	}
 	if op == m.Mode {
 		return m, nil
 	}
 	if why := checkMode(op, m.Matching); why != "" {
-		return nil, problemf(ErrInvalid, "--mode %s: %s (matching in %s)", op, why, m.file)
+		return nil, errs.Errorf(ErrInvalid, "--mode %s: %s (matching in %s)", op, why, m.file)
 	}
 	c := *m
 	c.Mode = op
@@ -72,14 +73,14 @@ func (m *Mapping) CheckBatch() error {
 		return nil
 	}
 	if !m.Matching.KeyInProfile() {
-		return problemf(ErrInvalid, "matching %s cannot be used with --batch: its key is not a field of the profile, and a batch item carries only fields (use --batch 1)", m.Matching)
+		return errs.Errorf(ErrInvalid, "matching %s cannot be used with --batch: its key is not a field of the profile, and a batch item carries only fields (use --batch 1)", m.Matching)
 	}
 	for _, k := range m.batchKeys() {
 		if k.inData {
 			continue
 		}
 		if f := m.field(k.field); f != nil {
-			return problemf(ErrInvalid, "with --batch the matching key travels as the field %s, but fields.%s (line %d) is read otherwise (another column or an action); use --batch 1", k.field, k.field, f.line)
+			return errs.Errorf(ErrInvalid, "with --batch the matching key travels as the field %s, but fields.%s (line %d) is read otherwise (another column or an action); use --batch 1", k.field, k.field, f.line)
 		}
 	}
 	return nil

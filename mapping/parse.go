@@ -8,6 +8,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/acimport/acimport/internal/altcraft"
+	"github.com/acimport/acimport/internal/errs"
 )
 
 // Keys each part of the file may hold. Anything else is ErrUnknownKey.
@@ -41,7 +42,7 @@ func (p *parser) parse(data []byte) *Mapping {
 		if tab := tabIndented(data, line); tab > 0 && tabProblem(msg) {
 			msg, line = "the line is indented with a tab; YAML indents with spaces only", tab
 		}
-		p.errs = append(p.errs, &Error{File: p.file, Line: line, Err: problemf(ErrSyntax, "YAML syntax error: %s", msg)})
+		p.errs = append(p.errs, &Error{File: p.file, Line: line, Err: errs.Errorf(ErrSyntax, "YAML syntax error: %s", msg)})
 		return m
 	}
 	if !p.countNodes(&doc) {

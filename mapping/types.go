@@ -60,6 +60,15 @@ var (
 	boolFalse = []string{"false", "0", "no", "нет"}
 )
 
+// dateForm is the form a date or datetime cell must be in, for
+// CellError.Format; "" for the other types.
+func (c *converter) dateForm() string {
+	if c.kind == kindDate || c.kind == kindDateTime {
+		return c.format.text
+	}
+	return ""
+}
+
 // appendValue appends the JSON of the cell value s, which is not blank. On failure it returns dst
 // unchanged and the reason, which completes `"<value>" is ...`.
 func (c *converter) appendValue(dst []byte, s string, memo *rowMemo) ([]byte, string) {

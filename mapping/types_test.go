@@ -1,6 +1,9 @@
 package mapping
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestConvertTypes(t *testing.T) {
 	const (
@@ -128,6 +131,18 @@ func TestConvertTypes(t *testing.T) {
 				}
 				if rerr.Code != CodeInvalidValue || len(rerr.Cells) != 1 || rerr.Cells[0].Reason != tt.reason || rerr.Cells[0].Column != "c" {
 					t.Fatalf("got %+v, want one invalid_value cell of column c with reason %q", rerr, tt.reason)
+				}
+				// Format is the form the reason names, so that no caller reads it from the words.
+				format, isDate := strings.CutPrefix(tt.reason, "not a date in the form ")
+				if !isDate {
+					format, isDate = strings.CutPrefix(tt.reason, "not a datetime in the form ")
+				}
+				format, _, _ = strings.Cut(format, ";")
+				if !isDate {
+					format = ""
+				}
+				if rerr.Cells[0].Format != format {
+					t.Errorf("Format = %q, want %q", rerr.Cells[0].Format, format)
 				}
 				return
 			}

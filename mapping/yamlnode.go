@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/acimport/acimport/internal/errs"
 )
 
 // parser walks the YAML node tree, so that every problem can name its line, and collects all of them.
@@ -22,7 +24,7 @@ type parser struct {
 }
 
 func (p *parser) fail(line int, path string, kind error, format string, args ...any) {
-	p.errs = append(p.errs, &Error{File: p.file, Line: line, Path: path, Err: problemf(kind, format, args...)})
+	p.errs = append(p.errs, &Error{File: p.file, Line: line, Path: path, Err: errs.Errorf(kind, format, args...)})
 }
 
 // err returns the problems found, in file order: nil, the one *Error, or all of them joined.

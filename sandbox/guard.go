@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"strings"
+
+	"github.com/acimport/acimport/internal/altcraft"
 )
 
 // The sandbox holds customers' data during rehearsals, so it guards it: with a token, the
@@ -24,19 +25,11 @@ func CheckListen(addr, token string, public bool) error {
 	if err != nil {
 		return fmt.Errorf("--listen %q: %w", addr, err)
 	}
-	if isLoopback(host) {
+	if altcraft.IsLoopback(host) {
 		return nil
 	}
 	return fmt.Errorf("%w: --listen %s can be reached from other machines, and /sandbox/profiles would show them every imported profile; "+
 		"give --token TOKEN (the inspection endpoints then need it as a Bearer header), listen on 127.0.0.1, or pass --public if that is what you want", ErrPublic, addr)
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // inspectionAllowed: without Config.Token anyone may inspect; with it, the request must carry it

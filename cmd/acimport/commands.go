@@ -13,7 +13,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/acimport/acimport/importer"
-	"github.com/acimport/acimport/internal/altcraft"
 	"github.com/acimport/acimport/sandbox"
 )
 
@@ -102,8 +101,9 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return usageErrorf("--outage-wait must be positive, e.g. 5m")
 	case maxRejects < 0:
 		return usageErrorf("--max-rejects must be 0 (no limit) or more")
-	case batch < 1 || batch > altcraft.MaxBatchItems:
-		return usageErrorf("--batch must be between 1 and %d, got %d", altcraft.MaxBatchItems, batch)
+	}
+	if err := importer.CheckBatch(batch); err != nil {
+		return err
 	}
 	autoResume, doResume := false, false
 	switch strings.ToLower(resume) {

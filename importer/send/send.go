@@ -39,10 +39,10 @@ const (
 type Outcome[R any] struct {
 	Row       R
 	Status    Status
-	ProfileID string // Imported: the profile the API imported the row into
-	Code      string // Rejected: the reject code (altcraft.Result.Code)
-	Reason    string // Rejected: why, in words
-	Attempts  int    // requests sent for the row (a batch's count for each of its rows)
+	ProfileID string              // Imported: the profile the API imported the row into
+	Code      altcraft.RejectCode // Rejected: the reject code
+	Reason    string              // Rejected: why, in words
+	Attempts  int                 // requests sent for the row (a batch's count for each of its rows)
 }
 
 // Options configure a Pool. Zero values are noted.

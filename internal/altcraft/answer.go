@@ -21,9 +21,6 @@ const (
 	CodeConflict      Code = 409 // more than one profile matches
 )
 
-// Reject is the reject file's code for a row the API refused with c: api_<N>.
-func (c Code) Reject() string { return "api_" + strconv.Itoa(int(c)) }
-
 // RunWide reports whether an answer with code c and text dooms every row
 // alike: no token, no rights, no plan left, or no such database (a missing
 // resource or profile is one row's problem).

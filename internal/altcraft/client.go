@@ -58,8 +58,8 @@ const (
 // Result is the outcome of one attempt.
 type Result struct {
 	Kind      Kind
-	ProfileID string // for OK
-	Code      string // reject code: api_<N>, http_<status>, network, http_200_invalid
+	ProfileID string     // for OK
+	Code      RejectCode // for Rejected and Transient: api_<N>, http_<status>, http_<status>_invalid, network
 	Reason    string
 	// Status is the answer's HTTP status; 0 when no answer came (a network
 	// failure). A reader that needs the status need not parse Reason for it.
@@ -85,9 +85,19 @@ type Result struct {
 type ItemResult struct {
 	Kind      Kind
 	ProfileID string
-	Code      string
+	Code      RejectCode
 	Reason    string
 	Err       error
+}
+
+// URLError is a --url that is not a base URL: a scheme and a host, such as
+// https://example.com, to which the API's paths are added.
+type URLError struct {
+	URL string // as given
+}
+
+func (e *URLError) Error() string {
+	return fmt.Sprintf("--url %q is not a base URL such as https://example.com", e.URL)
 }
 
 // Options configure a Client. Zero values are noted.
@@ -149,7 +159,7 @@ func NewClient(o Options) (*Client, error) {
 	}
 	u, err := url.Parse(o.URL)
 	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("--url %q is not a base URL such as https://example.com", o.URL)
+		return nil, &URLError{URL: o.URL}
 	}
 	rt, err := chooseRoute(u)
 	if err != nil {
@@ -174,7 +184,7 @@ func NewClient(o Options) (*Client, error) {
 	for _, m := range Methods {
 		endpoint := fasthttp.AcquireURI()
 		if err := endpoint.Parse(nil, []byte(base+m.Path())); err != nil {
-			return nil, fmt.Errorf("--url %q is not a base URL such as https://example.com", o.URL)
+			return nil, &URLError{URL: o.URL}
 		}
 		c.endpoints[m] = endpoint
 	}
@@ -218,7 +228,7 @@ func newHostClient(u *url.URL, rt route, workers int, timeout time.Duration, roo
 // only keeps a new one from starting.
 func (c *Client) Send(ctx context.Context, r Request) Result {
 	if err := ctx.Err(); err != nil {
-		return Result{Kind: Transient, Code: "network", Reason: err.Error()}
+		return Result{Kind: Transient, Code: RejectNetwork, Reason: err.Error()}
 	}
 	endpoint := c.endpoints[r.Method]
 	if endpoint == nil {
@@ -246,7 +256,7 @@ func (c *Client) Send(ctx context.Context, r Request) Result {
 		if tlsErr := certificateError(err, c.route.base.Hostname()); tlsErr != nil {
 			return Result{Kind: Fatal, Err: tlsErr}
 		}
-		return Result{Kind: Transient, Code: "network", Reason: networkReason(err), WrongURL: c.route.wrongURL(err)}
+		return Result{Kind: Transient, Code: RejectNetwork, Reason: networkReason(err), WrongURL: c.route.wrongURL(err)}
 	}
 	var res Result
 	if r.Method.Batch() {
@@ -255,7 +265,7 @@ func (c *Client) Send(ctx context.Context, r Request) Result {
 		res = c.redact(classify(resp.StatusCode(), string(resp.Header.Peek("Retry-After")), resp.Body()))
 	}
 	res.Status = resp.StatusCode()
-	if resp.StatusCode() == http.StatusNotFound && res.Kind == Rejected && res.Code == "http_404" {
+	if resp.StatusCode() == http.StatusNotFound && res.Kind == Rejected && res.Code == RejectHTTP(http.StatusNotFound) {
 		// Not the API's answer (it answers JSON): no such method at this address.
 		res.WrongURL = c.route.wrongMethod(r.Method.Path())
 	}
@@ -338,7 +348,7 @@ func networkReason(err error) string {
 // 429 and 5xx are transient whatever the body; otherwise a JSON body with a
 // non-zero error is an API error whatever the status.
 func classify(status int, retryAfter string, raw []byte) Result {
-	httpCode := "http_" + strconv.Itoa(status)
+	httpCode := RejectHTTP(status)
 	if status == http.StatusTooManyRequests || status >= 500 {
 		return Result{Kind: Transient, Code: httpCode, Reason: httpReason(status, raw),
 			RateLimited: status == http.StatusTooManyRequests, RetryAfter: parseRetryAfter(retryAfter)}
@@ -369,7 +379,7 @@ func classify(status int, retryAfter string, raw []byte) Result {
 		return Result{Kind: Fatal, Err: &APIError{Code: status, Text: httpReason(status, raw)}}
 	case status >= 200 && status < 300:
 		// A success status without a readable answer: maybe a broken proxy; try again.
-		return Result{Kind: Transient, Code: httpCode + "_invalid", Reason: "the answer is not the API's JSON: " + snippet(raw)}
+		return Result{Kind: Transient, Code: RejectHTTPInvalid(status), Reason: "the answer is not the API's JSON: " + snippet(raw)}
 	default:
 		return Result{Kind: Rejected, Code: httpCode, Reason: httpReason(status, raw)}
 	}
@@ -384,7 +394,7 @@ func classifyBatch(status int, retryAfter string, raw []byte, n int) Result {
 		var ab Answer
 		if json.Unmarshal(raw, &ab) == nil && ab.Error != nil && *ab.Error == 0 {
 			if len(ab.Result) != n {
-				return Result{Kind: Transient, Code: "http_" + strconv.Itoa(status) + "_invalid",
+				return Result{Kind: Transient, Code: RejectHTTPInvalid(status),
 					Reason: fmt.Sprintf("the batch answer has %d results for %d profiles: %s", len(ab.Result), n, snippet(raw))}
 			}
 			items := make([]ItemResult, n)
@@ -405,7 +415,7 @@ func classifyBatch(status int, retryAfter string, raw []byte, n int) Result {
 	r := classify(status, retryAfter, raw)
 	if r.Kind == OK {
 		// A single profile's success to a batch: not an answer for its items.
-		return Result{Kind: Transient, Code: "http_" + strconv.Itoa(status) + "_invalid",
+		return Result{Kind: Transient, Code: RejectHTTPInvalid(status),
 			Reason: "the batch answer has no result for its profiles: " + snippet(raw)}
 	}
 	return r

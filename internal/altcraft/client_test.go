@@ -14,7 +14,7 @@ func TestClassify(t *testing.T) {
 		RetryAfter string
 		Body       string
 		Kind       Kind
-		Code       string
+		Code       RejectCode
 		ProfileID  string
 		APICode    int
 	}{
@@ -113,7 +113,7 @@ func TestClassifyBatch(t *testing.T) {
 		Body   string
 		N      int
 		Kind   Kind
-		Code   string
+		Code   RejectCode
 		Items  []ItemResult
 	}{
 		{Name: "each item its outcome, in order", Status: 200, N: 3,
@@ -142,5 +142,14 @@ func TestClassifyBatch(t *testing.T) {
 	var ae *APIError
 	if r.Kind != OK || r.Items[0].Kind != Fatal || !errors.As(r.Items[0].Err, &ae) || ae.Code != 402 {
 		t.Errorf("a run-wide item: %+v", r)
+	}
+}
+
+// A URL without a host is refused in the words importer.CheckURL uses.
+func TestNewClientRefusesANonBaseURL(t *testing.T) {
+	_, err := NewClient(Options{URL: "example.com"})
+	var ue *URLError
+	if !errors.As(err, &ue) || err.Error() != `--url "example.com" is not a base URL such as https://example.com` {
+		t.Errorf("NewClient: %v", err)
 	}
 }

@@ -100,9 +100,16 @@ func closedBeforeAnswer(err error) bool {
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
-// IsLoopback reports whether host is this machine: localhost or a loopback address.
+// IsLoopback reports whether host (a host name or address, without a port)
+// is this machine: a loopback address, localhost, or any name under
+// .localhost, with or without the trailing dot of a fully qualified name.
+// RFC 6761 (section 6.3) reserves every *.localhost name for loopback, and
+// Go's resolver and browsers' secure contexts treat them so. It is the one
+// answer to "is this machine" for the proxy choice, plain http and the
+// sandbox's listen guard.
 func IsLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+	name := strings.ToLower(strings.TrimSuffix(host, "."))
+	if name == "localhost" || strings.HasSuffix(name, ".localhost") {
 		return true
 	}
 	ip := net.ParseIP(host)

@@ -183,3 +183,36 @@ func TestSendStatus(t *testing.T) {
 		t.Errorf("no server: %+v, want Status 0, code network", res)
 	}
 }
+
+// IsLoopback is the one answer to "is this host this machine", for the proxy
+// choice, plain http (importer.CheckURL) and the sandbox's listen guard.
+func TestIsLoopback(t *testing.T) {
+	tests := []struct {
+		Name string
+		Host string
+		Want bool
+	}{
+		{Name: "localhost", Host: "localhost", Want: true},
+		{Name: "any case", Host: "LocalHost", Want: true},
+		{Name: "the fully qualified name", Host: "localhost.", Want: true},
+		{Name: "a name under .localhost (RFC 6761)", Host: "api.localhost", Want: true},
+		{Name: "deeper, any case, fully qualified", Host: "a.b.LOCALHOST.", Want: true},
+		{Name: "IPv4 loopback", Host: "127.0.0.1", Want: true},
+		{Name: "anywhere in 127/8", Host: "127.1.2.3", Want: true},
+		{Name: "IPv6 loopback", Host: "::1", Want: true},
+		{Name: "an ending that is not a label", Host: "notlocalhost"},
+		{Name: "localhost as a label inside", Host: "localhost.example.com"},
+		{Name: "a public name", Host: "example.com"},
+		{Name: "a private address", Host: "10.1.2.3"},
+		{Name: "every address", Host: "0.0.0.0"},
+		{Name: "no host", Host: ""},
+		{Name: "a bracketed address (a URL's Host, not its Hostname)", Host: "[::1]"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.Name, func(t *testing.T) {
+			if got := IsLoopback(tc.Host); got != tc.Want {
+				t.Errorf("IsLoopback(%q) = %v, want %v", tc.Host, got, tc.Want)
+			}
+		})
+	}
+}

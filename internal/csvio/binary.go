@@ -3,6 +3,8 @@ package csvio
 import (
 	"bytes"
 	"fmt"
+
+	"github.com/acimport/acimport/internal/errs"
 )
 
 // gzipMagic starts every gzip file.
@@ -39,17 +41,17 @@ func notCSV(window []byte, utf16 bool) error {
 	if bytes.HasPrefix(window, []byte("PK\x03\x04")) || bytes.HasPrefix(window, []byte("PK\x05\x06")) {
 		switch {
 		case bytes.Contains(window, []byte("xl/")):
-			return problemf(ErrNotCSV, "the file is an Excel workbook (.xlsx), not CSV: %s", saveAsCSV)
+			return errs.Errorf(ErrNotCSV, "the file is an Excel workbook (.xlsx), not CSV: %s", saveAsCSV)
 		case bytes.Contains(window, []byte("opendocument.spreadsheet")):
-			return problemf(ErrNotCSV, "the file is a LibreOffice/OpenDocument spreadsheet (.ods), not CSV: open it in LibreOffice Calc, use File → Save As → \"Text CSV (.csv)\", and import that file")
+			return errs.Errorf(ErrNotCSV, "the file is a LibreOffice/OpenDocument spreadsheet (.ods), not CSV: open it in LibreOffice Calc, use File → Save As → \"Text CSV (.csv)\", and import that file")
 		case bytes.Contains(window, []byte("word/")):
-			return problemf(ErrNotCSV, "the file is a Word document (.docx), not CSV: export the table as CSV from a spreadsheet")
+			return errs.Errorf(ErrNotCSV, "the file is a Word document (.docx), not CSV: export the table as CSV from a spreadsheet")
 		}
-		return problemf(ErrNotCSV, "the file is a zip archive, not CSV: unpack it and import the CSV file inside (an Excel workbook? %s)", saveAsCSV)
+		return errs.Errorf(ErrNotCSV, "the file is a zip archive, not CSV: unpack it and import the CSV file inside (an Excel workbook? %s)", saveAsCSV)
 	}
 	for _, s := range signatures {
 		if bytes.HasPrefix(window, s.magic) {
-			return problemf(ErrNotCSV, "the file is %s, not CSV: %s", s.what, s.todo)
+			return errs.Errorf(ErrNotCSV, "the file is %s, not CSV: %s", s.what, s.todo)
 		}
 	}
 	if utf16 {
@@ -66,7 +68,7 @@ func notCSV(window []byte, utf16 bool) error {
 		}
 	}
 	if len(head) >= 256 && controls*4 >= len(head) {
-		return problemf(ErrNotCSV, "the file is binary, not text: %d of its first %d bytes are control characters (is it a spreadsheet, an archive or a database?); export the data as CSV and import that", controls, len(head))
+		return errs.Errorf(ErrNotCSV, "the file is binary, not text: %d of its first %d bytes are control characters (is it a spreadsheet, an archive or a database?); export the data as CSV and import that", controls, len(head))
 	}
 	return nil
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/acimport/acimport/internal/errs"
 )
 
 // pickEncoding resolves the encoding option against the file's first bytes:
@@ -164,7 +166,7 @@ func judgeCodePage(window []byte) (*charset, string, error) {
 			fmt.Fprintf(&b, "%s (%s)", r.cs.name, quoteList(r.examples))
 		}
 	}
-	return nil, "", problemf(ErrEncodingUnsure, "%s: %s; set csv: { encoding: ... } in the mapping to the one whose words look right", ErrEncodingUnsure.Error(), b.String())
+	return nil, "", errs.Errorf(ErrEncodingUnsure, "%s: %s; set csv: { encoding: ... } in the mapping to the one whose words look right", ErrEncodingUnsure.Error(), b.String())
 }
 
 func quoteList(words []string) string {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/acimport/acimport/internal/errs"
 )
 
 // Options say how to read a CSV file. The zero value reads comma-separated
@@ -68,13 +70,8 @@ var ErrInvalidOption = errors.New("invalid option")
 // optionErrorf is a bad option's error: it reads as its message, which says what to set, and
 // matches ErrInvalidOption without the sentinel's words in front of it.
 func optionErrorf(format string, args ...any) error {
-	return &optionError{fmt.Errorf(format, args...)}
+	return errs.Errorf(ErrInvalidOption, format, args...)
 }
-
-type optionError struct{ err error }
-
-func (e *optionError) Error() string   { return e.err.Error() }
-func (e *optionError) Unwrap() []error { return []error{ErrInvalidOption, e.err} }
 
 // ParseDelimiter checks a delimiter as a user writes it (in a mapping
 // file's csv section) and returns it in the one spelling Options.Delimiter

@@ -11,6 +11,8 @@ import (
 	"math"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/acimport/acimport/internal/errs"
 )
 
 // Reader reads the records of one CSV file after its header line. Memory
@@ -212,9 +214,9 @@ func (rd *Reader) readHeader() error {
 		case err != nil:
 			return err
 		case s.long != nil && s.longLine:
-			return problemf(ErrRecordTooLong, "the header line is longer than %s: is this a CSV file?", sizeText(rd.max))
+			return errs.Errorf(ErrRecordTooLong, "the header line is longer than %s: is this a CSV file?", sizeText(rd.max))
 		case s.long != nil:
-			return problemf(ErrRecordTooLong, "the header is longer than %s — an unclosed quote?", sizeText(rd.max))
+			return errs.Errorf(ErrRecordTooLong, "the header is longer than %s — an unclosed quote?", sizeText(rd.max))
 		case s.pe != nil && (errors.Is(s.pe.Err, csv.ErrBareQuote) || errors.Is(s.pe.Err, csv.ErrQuote)):
 			return rd.headerQuote(&s)
 		case s.pe != nil:
@@ -481,14 +483,14 @@ func (rd *Reader) tooLong(text []byte, unclosed bool) (scanned, error) {
 	rd.lines++
 	limit := sizeText(rd.max)
 	if s.longLine = len(first)+len(s.ending) > rd.max; s.longLine {
-		s.long = problemf(ErrRecordTooLong, "line longer than %s; only its first %s is kept", limit, limit)
+		s.long = errs.Errorf(ErrRecordTooLong, "line longer than %s; only its first %s is kept", limit, limit)
 		first = first[:runeStart(first, rd.max)]
 	} else if unclosed && (i < 0 || i+size == len(text)) {
-		s.long = problemf(csv.ErrQuote, "a quote opened on this line never closes before the end of the file")
+		s.long = errs.Errorf(csv.ErrQuote, "a quote opened on this line never closes before the end of the file")
 	} else if unclosed {
-		s.long = problemf(csv.ErrQuote, "a quote opened on this line never closes; only this line is rejected, reading goes on at the next line")
+		s.long = errs.Errorf(csv.ErrQuote, "a quote opened on this line never closes; only this line is rejected, reading goes on at the next line")
 	} else {
-		s.long = problemf(ErrRecordTooLong, "row longer than %s — an unclosed quote? Only its first line is rejected; reading goes on at the next line", limit)
+		s.long = errs.Errorf(ErrRecordTooLong, "row longer than %s — an unclosed quote? Only its first line is rejected; reading goes on at the next line", limit)
 	}
 	s.body = bytes.Clone(first)
 	rd.newCSV()

@@ -82,16 +82,3 @@ var (
 
 // utf8Hint is what to do about ErrInvalidUTF8.
 const utf8Hint = "if the file is in another encoding, such as windows-1251 or windows-1252, set it in the mapping, or set auto"
-
-// problem is a message of our own that still matches its sentinel with errors.Is.
-type problem struct {
-	kind error
-	msg  string
-}
-
-func (p *problem) Error() string { return p.msg }
-func (p *problem) Unwrap() error { return p.kind }
-
-func problemf(kind error, format string, args ...any) error {
-	return &problem{kind: kind, msg: fmt.Sprintf(format, args...)}
-}

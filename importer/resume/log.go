@@ -1,14 +1,14 @@
-// Package resume is the crash-safe state log of an import run: which rows of
-// each input are finished, checkpointed durably beside the reject file, so
-// that an interrupted run can continue where it stopped, losing no row and
-// repeating no reject.
+// Package resume decides whether an import run may start, and keeps the
+// crash-safe state log that lets an interrupted run continue. plan.go answers
+// "which run is this, and may it start" (Identify, Prepare); log.go is the
+// durable state: which rows of each input are finished, checkpointed beside
+// the reject file, so that an interrupted run can continue where it stopped,
+// losing no row and repeating no reject.
 package resume
 
 import (
 	"bufio"
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,7 +17,9 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
+	"syscall"
+
+	"github.com/acimport/acimport/internal/altcraft"
 )
 
 // The state file lets an interrupted run resume. It is a log of lines
@@ -29,31 +31,9 @@ import (
 // Version is the state file format; a state of another version is not resumed.
 const Version = 3
 
-// headBytes is how much of each input is checksummed to recognise it.
-const headBytes = 64 << 10
-
 // compactAt is the size past which the log is rewritten with only its identity
 // and last checkpoint.
 const compactAt = 4 << 20
-
-// Identity says which inputs and mapping a state file belongs to.
-type Identity struct {
-	Version int         `json:"version"`
-	Mapping string      `json:"mapping_sha256"`
-	Files   []FileIdent `json:"files"`
-	// Command is the run's command line without --resume, for the advice
-	// given to a later run that finds this state; nil when unknown.
-	Command []string `json:"command,omitempty"`
-	// Pid is the process that last wrote the state, named to a second run.
-	Pid int `json:"pid,omitempty"`
-}
-
-// FileIdent recognises one input: its absolute path, size and first bytes.
-type FileIdent struct {
-	Path string `json:"path"`
-	Size int64  `json:"size"`
-	Head string `json:"head_sha256"`
-}
 
 // Checkpoint is everything a resumed run needs: what is finished, how long the
 // output files were when it was written (anything after that is from rows not
@@ -97,11 +77,11 @@ type Finished struct {
 
 // Counts carries the summary's counters across an interruption.
 type Counts struct {
-	Read     int64            `json:"read"`
-	Imported int64            `json:"imported"`
-	Rejected int64            `json:"rejected"`
-	ByCode   map[string]int64 `json:"by_code,omitempty"`
-	Retries  int64            `json:"retries"`
+	Read     int64                         `json:"read"`
+	Imported int64                         `json:"imported"`
+	Rejected int64                         `json:"rejected"`
+	ByCode   map[altcraft.RejectCode]int64 `json:"by_code,omitempty"`
+	Retries  int64                         `json:"retries"`
 	// Throttled counts the answers that said slow down (HTTP 429).
 	Throttled int64 `json:"throttled,omitempty"`
 }
@@ -109,65 +89,6 @@ type Counts struct {
 type record struct {
 	Run        *Identity   `json:"run,omitempty"`
 	Checkpoint *Checkpoint `json:"checkpoint,omitempty"`
-}
-
-// StatePath is the state file of a reject file: "x.rejects.csv" → "x.rejects.state".
-func StatePath(rejectPath string) string {
-	return strings.TrimSuffix(rejectPath, filepath.Ext(rejectPath)) + ".state"
-}
-
-// Identify computes the identity of a run's inputs and of its mapping, given
-// by its digest (mapping.Mapping.Digest).
-func Identify(files []string, mappingDigest string) (*Identity, error) {
-	id := &Identity{Version: Version, Mapping: mappingDigest}
-	for _, name := range files {
-		abs, err := filepath.Abs(name)
-		if err != nil {
-			return nil, err
-		}
-		f, err := os.Open(name)
-		if err != nil {
-			return nil, err // "open x.csv: no such file or directory" says it all
-		}
-		st, err := f.Stat()
-		if err != nil {
-			f.Close()
-			return nil, err
-		}
-		h := sha256.New()
-		_, err = io.Copy(h, io.LimitReader(f, headBytes))
-		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("read input %s: %w", name, err)
-		}
-		id.Files = append(id.Files, FileIdent{Path: abs, Size: st.Size(), Head: hex.EncodeToString(h.Sum(nil))})
-	}
-	return id, nil
-}
-
-// Mismatch says why a saved identity does not fit this run, or "" when it does.
-func (id *Identity) Mismatch(now *Identity) string {
-	if id.Version != now.Version {
-		return fmt.Sprintf("it was written by another version of acimport (state version %d)", id.Version)
-	}
-	if len(id.Files) != len(now.Files) {
-		return fmt.Sprintf("it is for %d input files, this run has %d", len(id.Files), len(now.Files))
-	}
-	for i, f := range id.Files {
-		g := now.Files[i]
-		switch {
-		case f.Path != g.Path:
-			return fmt.Sprintf("it is for input %s, not %s", f.Path, g.Path)
-		case f.Size != g.Size:
-			return fmt.Sprintf("input %s has changed size (%d bytes then, %d now)", g.Path, f.Size, g.Size)
-		case f.Head != g.Head:
-			return fmt.Sprintf("input %s has changed (its first bytes differ)", g.Path)
-		}
-	}
-	if id.Mapping != now.Mapping {
-		return "the mapping file has changed"
-	}
-	return ""
 }
 
 // Log appends records to a state file, which it keeps locked. One goroutine uses it.
@@ -337,3 +258,62 @@ func (s *Log) Remove() error {
 
 // Close closes the log, keeping the file for a later resume.
 func (s *Log) Close() error { return s.f.Close() }
+
+// OpenOutput opens an output file of the run: created afresh when size < 0,
+// else (a resumed run) cut back to size and positioned at its end, dropping
+// whatever was written after the last checkpoint.
+func OpenOutput(path string, size int64) (*os.File, error) {
+	flags := os.O_CREATE | os.O_WRONLY
+	if size < 0 {
+		flags |= os.O_TRUNC
+	}
+	f, err := os.OpenFile(path, flags, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	// The file holds customers' data: readable by the user only, even if an
+	// older file of that name was not.
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if size < 0 {
+		return f, nil
+	}
+	st, err := f.Stat()
+	if err == nil && st.Size() < size {
+		err = fmt.Errorf("%s is shorter (%d bytes) than when the run was interrupted (%d bytes): it was changed; restore it or start over", path, st.Size(), size)
+	}
+	if err == nil {
+		err = f.Truncate(size)
+	}
+	if err == nil {
+		_, err = f.Seek(size, io.SeekStart)
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// SyncDir makes a rename or removal in dir durable. A file system that cannot
+// sync a folder at all (EINVAL, ENOTSUP) is no error: there is nothing more to
+// do there; any other failure is returned, since the rename may not last.
+func SyncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("sync the folder %s: %w", dir, err)
+	}
+	err = d.Sync()
+	if errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOTSUP) {
+		err = nil
+	}
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("sync the folder %s: %w", dir, err)
+	}
+	return nil
+}

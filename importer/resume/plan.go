@@ -1,12 +1,113 @@
 package resume
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 )
+
+// headBytes is how much of each input is checksummed to recognise it.
+const headBytes = 64 << 10
+
+// Identity says which inputs and mapping a state file belongs to.
+type Identity struct {
+	Version int         `json:"version"`
+	Mapping string      `json:"mapping_sha256"`
+	Files   []FileIdent `json:"files"`
+	// Command is the run's command line without --resume, for the advice
+	// given to a later run that finds this state; nil when unknown.
+	Command []string `json:"command,omitempty"`
+	// Pid is the process that last wrote the state, named to a second run.
+	Pid int `json:"pid,omitempty"`
+}
+
+// FileIdent recognises one input: its absolute path, size and first bytes.
+type FileIdent struct {
+	Path string `json:"path"`
+	Size int64  `json:"size"`
+	Head string `json:"head_sha256"`
+}
+
+// StatePath is the state file of a reject file: "x.rejects.csv" → "x.rejects.state".
+func StatePath(rejectPath string) string {
+	return strings.TrimSuffix(rejectPath, filepath.Ext(rejectPath)) + ".state"
+}
+
+// Identify computes the identity of a run's inputs and of its mapping, given
+// by its digest (mapping.Mapping.Digest).
+func Identify(files []string, mappingDigest string) (*Identity, error) {
+	id := &Identity{Version: Version, Mapping: mappingDigest}
+	for _, name := range files {
+		abs, err := filepath.Abs(name)
+		if err != nil {
+			return nil, err
+		}
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err // "open x.csv: no such file or directory" says it all
+		}
+		st, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return nil, err
+		}
+		h := sha256.New()
+		_, err = io.Copy(h, io.LimitReader(f, headBytes))
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("read input %s: %w", name, err)
+		}
+		id.Files = append(id.Files, FileIdent{Path: abs, Size: st.Size(), Head: hex.EncodeToString(h.Sum(nil))})
+	}
+	return id, nil
+}
+
+// Change is what differs between the run that left a state file and this
+// one, so that advice can depend on it rather than on the words of Why.
+type Change int
+
+const (
+	// Same: the state fits this run.
+	Same Change = iota
+	// ChangedVersion: another version of acimport wrote the state.
+	ChangedVersion
+	// ChangedInputs: the state is of other input files, or they have changed.
+	ChangedInputs
+	// ChangedMapping: the mapping file has changed.
+	ChangedMapping
+)
+
+// Mismatch says what differs between a saved identity and this run, and why
+// in words; Same and "" when it fits.
+func (id *Identity) Mismatch(now *Identity) (Change, string) {
+	if id.Version != now.Version {
+		return ChangedVersion, fmt.Sprintf("it was written by another version of acimport (state version %d)", id.Version)
+	}
+	if len(id.Files) != len(now.Files) {
+		return ChangedInputs, fmt.Sprintf("it is for %d input files, this run has %d", len(id.Files), len(now.Files))
+	}
+	for i, f := range id.Files {
+		g := now.Files[i]
+		switch {
+		case f.Path != g.Path:
+			return ChangedInputs, fmt.Sprintf("it is for input %s, not %s", f.Path, g.Path)
+		case f.Size != g.Size:
+			return ChangedInputs, fmt.Sprintf("input %s has changed size (%d bytes then, %d now)", g.Path, f.Size, g.Size)
+		case f.Head != g.Head:
+			return ChangedInputs, fmt.Sprintf("input %s has changed (its first bytes differ)", g.Path)
+		}
+	}
+	if id.Mapping != now.Mapping {
+		return ChangedMapping, "the mapping file has changed"
+	}
+	return Same, ""
+}
 
 // Mode is what a run was asked to do with the state of an earlier one.
 type Mode int
@@ -45,6 +146,12 @@ type Refusal struct {
 	Input string    // Foreign: the input it concerns, as given
 	Why   string    // Mismatch, Unfinished: why the state does not fit this run; "" when it does
 	Saved *Identity // what the state says of the run that left it; nil when damaged
+	// Changed is what differs, as Why says in words (Mismatch, Unfinished);
+	// Same when the state fits this run or cannot be read.
+	Changed Change
+	// Err is why the state file cannot be read (it is damaged), and Why its
+	// text; nil when it was read. Refusal unwraps to it.
+	Err error
 	// Settled is how many rows the interrupted run had finished.
 	Settled int64
 }
@@ -60,6 +167,9 @@ func (r *Refusal) Error() string {
 	}
 	return fmt.Sprintf("cannot resume from %s: %s", r.Path, r.Why)
 }
+
+// Unwrap returns why the state file cannot be read; nil when it was read.
+func (r *Refusal) Unwrap() error { return r.Err }
 
 // Plan is how a run starts, as Prepare decided.
 type Plan struct {
@@ -102,12 +212,12 @@ func Prepare(path string, others []Other, id *Identity, mode Mode) (*Plan, error
 		return plan, nil
 	}
 	saved, cp, lerr := Load(path)
-	why := ""
+	changed, why := Same, ""
 	switch {
 	case lerr != nil:
 		why = lerr.Error()
 	default:
-		why = saved.Mismatch(id)
+		changed, why = saved.Mismatch(id)
 	}
 	settled := int64(0)
 	if cp != nil {
@@ -116,10 +226,10 @@ func Prepare(path string, others []Other, id *Identity, mode Mode) (*Plan, error
 	switch {
 	case mode == Fresh:
 		l.Release()
-		return nil, &Refusal{Kind: Unfinished, Path: path, Why: why, Saved: saved, Settled: settled}
+		return nil, &Refusal{Kind: Unfinished, Path: path, Why: why, Changed: changed, Err: lerr, Saved: saved, Settled: settled}
 	case why != "" && mode == Resume:
 		l.Release()
-		return nil, &Refusal{Kind: Mismatch, Path: path, Why: why, Saved: saved, Settled: settled}
+		return nil, &Refusal{Kind: Mismatch, Path: path, Why: why, Changed: changed, Err: lerr, Saved: saved, Settled: settled}
 	case why != "":
 		plan.Why = why
 		if err := plan.StartOver(); err != nil {

@@ -6,32 +6,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
-)
 
-func TestTracker(t *testing.T) {
-	tr := NewTracker(nil)
-	at := func(o int64) RowPos { return RowPos{End: 100 * (o + 1), Line: int(o) + 3} }
-	for _, o := range []int64{2, 0, 4, 1} {
-		tr.Finish(o, at(o), Snapshot{})
-	}
-	if p := tr.Progress(); p.Low != 3 || p.LowAt != at(2) || !slices.Equal(p.Above, []Finished{{4, at(4)}}) {
-		t.Fatalf("progress %+v, want low 3 at %v, above [4]", p, at(2))
-	}
-	for o, want := range map[int64]bool{0: true, 2: true, 3: false, 4: true, 5: false} {
-		if got := tr.Finished(o); got != want {
-			t.Errorf("finished(%d) = %v, want %v", o, got, want)
-		}
-	}
-	again := NewTracker(&FileProgress{Low: 3, LowAt: at(2), Above: []Finished{{4, at(4)}}})
-	again.Finish(3, at(3), Snapshot{})
-	if p := again.Progress(); p.Low != 4 || len(p.Above) != 1 || !again.Finished(4) {
-		t.Errorf("restored tracker: %+v, want low 4, row 4 finished until this run's reader confirms it", p)
-	}
-	again.Finish(4, at(4), Snapshot{}) // the reader passed it
-	if p := again.Progress(); p.Low != 5 || p.LowAt != at(4) || len(p.Above) != 0 {
-		t.Errorf("restored tracker: %+v, want low 5 at %v", p, at(4))
-	}
-}
+	"github.com/acimport/acimport/internal/altcraft"
+)
 
 func TestStateLogSurvivesTornRecords(t *testing.T) {
 	dir := t.TempDir()
@@ -71,7 +48,7 @@ func TestStateLogSurvivesTornRecords(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if gotID.Mismatch(id) != "" || cp == nil || cp.Files[0].Low != tc.WantLow {
+			if change, _ := gotID.Mismatch(id); change != Same || cp == nil || cp.Files[0].Low != tc.WantLow {
 				t.Fatalf("loaded %+v %+v, want low %d", gotID, cp, tc.WantLow)
 			}
 		})
@@ -86,4 +63,43 @@ func flip(b []byte, i int) []byte {
 	c := slices.Clone(b)
 	c[i] ^= 0x01
 	return c
+}
+
+// The counts by reject code are written as the string-keyed map they always
+// were, and read back typed.
+func TestStateCountsByCode(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.rejects.state")
+	l, err := Acquire(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Create(l, &Identity{Version: Version, Mapping: "m"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byCode := map[altcraft.RejectCode]int64{altcraft.RejectHTTP(502): 2, altcraft.RejectInvalidValue: 1}
+	if err := s.Save(&Checkpoint{Counts: Counts{Rejected: 3, ByCode: byCode}}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	b, _ := os.ReadFile(path)
+	if !strings.Contains(string(b), `"by_code":{"http_502":2,"invalid_value":1}`) {
+		t.Errorf("state file:\n%s", b)
+	}
+	_, cp, err := Load(path)
+	if err != nil || cp == nil || cp.Counts.ByCode[altcraft.RejectHTTP(502)] != 2 || cp.Counts.ByCode[altcraft.RejectInvalidValue] != 1 {
+		t.Errorf("loaded %+v, %v", cp, err)
+	}
+}
+
+// A folder sync that fails is said, not dropped: the rename it was to make durable may not last.
+func TestSyncDirReturnsItsError(t *testing.T) {
+	dir := t.TempDir()
+	if err := SyncDir(dir); err != nil {
+		t.Fatalf("SyncDir(%s): %v", dir, err)
+	}
+	missing := filepath.Join(dir, "gone")
+	if err := SyncDir(missing); err == nil || !strings.Contains(err.Error(), "sync the folder "+missing) {
+		t.Errorf("SyncDir of a missing folder: %v", err)
+	}
 }

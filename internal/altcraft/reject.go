@@ -1,0 +1,59 @@
+package altcraft
+
+import (
+	"strconv"
+	"strings"
+)
+
+// RejectCode is the code the reject file, the results log, the state file and
+// the summary give a row that was not imported. It is the one table of codes:
+// the API's (api_<N>), the transport's (http_<status>, http_<status>_invalid,
+// network) and the run's own, given before a row reaches the API (csv,
+// invalid_value, missing_key). Its text is the file formats' and must not change.
+type RejectCode string
+
+// The codes that take no number.
+const (
+	// RejectNetwork: no answer (connection refused or reset, timeout, TLS
+	// failure mid-run) after every retry.
+	RejectNetwork RejectCode = "network"
+	// RejectCSV: the row could not be parsed (wrong number of fields, broken quotes).
+	RejectCSV RejectCode = "csv"
+	// RejectInvalidValue: a cell failed its type.
+	RejectInvalidValue RejectCode = "invalid_value"
+	// RejectMissingKey: the matching key of the row is empty.
+	RejectMissingKey RejectCode = "missing_key"
+)
+
+// RejectHTTP is the code of a row the HTTP status refused without the API's
+// answer (429 and 5xx after every retry, or a status the API does not give):
+// http_<status>.
+func RejectHTTP(status int) RejectCode {
+	return RejectCode("http_" + strconv.Itoa(status))
+}
+
+// RejectHTTPInvalid is the code of a row whose every answer had a success
+// status but not the API's JSON (a broken proxy): http_<status>_invalid.
+func RejectHTTPInvalid(status int) RejectCode {
+	return RejectCode("http_" + strconv.Itoa(status) + "_invalid")
+}
+
+// Reject is the code of a row the API refused with c: api_<N>.
+func (c Code) Reject() RejectCode { return RejectCode("api_" + strconv.Itoa(int(c))) }
+
+// Transient reports whether the row failed for the network or the HTTP
+// status rather than for its values (network, http_<status>,
+// http_<status>_invalid): sending it again, once the platform is back, may
+// well work. A row the API refused (api_<N>) or the run refused before
+// sending (csv, invalid_value, missing_key) fails the same way again.
+func (c RejectCode) Transient() bool {
+	if c == RejectNetwork {
+		return true
+	}
+	status, ok := strings.CutPrefix(string(c), "http_")
+	if !ok {
+		return false
+	}
+	status = strings.TrimSuffix(status, "_invalid")
+	return status != "" && strings.Trim(status, "0123456789") == ""
+}
