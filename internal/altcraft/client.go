@@ -349,7 +349,7 @@ func networkReason(err error) string {
 // non-zero error is an API error whatever the status.
 func classify(status int, retryAfter string, raw []byte) Result {
 	httpCode := RejectHTTP(status)
-	if status == http.StatusTooManyRequests || status >= 500 {
+	if TransientStatus(status) {
 		return Result{Kind: Transient, Code: httpCode, Reason: httpReason(status, raw),
 			RateLimited: status == http.StatusTooManyRequests, RetryAfter: parseRetryAfter(retryAfter)}
 	}

@@ -1,6 +1,7 @@
 package altcraft
 
 import (
+	"net/http"
 	"strconv"
 	"strings"
 )
@@ -41,19 +42,32 @@ func RejectHTTPInvalid(status int) RejectCode {
 // Reject is the code of a row the API refused with c: api_<N>.
 func (c Code) Reject() RejectCode { return RejectCode("api_" + strconv.Itoa(int(c))) }
 
-// Transient reports whether the row failed for the network or the HTTP
-// status rather than for its values (network, http_<status>,
-// http_<status>_invalid): sending it again, once the platform is back, may
-// well work. A row the API refused (api_<N>) or the run refused before
-// sending (csv, invalid_value, missing_key) fails the same way again.
+// Transient reports whether the row failed for the network or the platform's
+// health rather than for its values, so that sending it again, once the
+// platform is back, may well work: network, http_<status> for a status the
+// client retries (TransientStatus: 429, 5xx) and http_<status>_invalid (a
+// success status without the API's answer, also retried). A row the API
+// refused (api_<N>), a status the client does not retry (a proxy's 413, a
+// redirect: http_413, http_307) and a row the run refused before sending
+// (csv, invalid_value, missing_key) fail the same way again.
 func (c RejectCode) Transient() bool {
 	if c == RejectNetwork {
 		return true
 	}
-	status, ok := strings.CutPrefix(string(c), "http_")
+	rest, ok := strings.CutPrefix(string(c), "http_")
 	if !ok {
 		return false
 	}
-	status = strings.TrimSuffix(status, "_invalid")
-	return status != "" && strings.Trim(status, "0123456789") == ""
+	digits, invalid := strings.CutSuffix(rest, "_invalid")
+	status, err := strconv.Atoi(digits)
+	if err != nil || status <= 0 || strconv.Itoa(status) != digits {
+		return false
+	}
+	return invalid || TransientStatus(status)
+}
+
+// TransientStatus reports whether the client retries an answer of this HTTP
+// status whatever its body: 429 (the platform paces us) and every 5xx.
+func TransientStatus(status int) bool {
+	return status == http.StatusTooManyRequests || status >= 500
 }
