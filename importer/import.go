@@ -1,14 +1,21 @@
 // Package importer runs an import: it reads CSV inputs, converts each row with
-// a mapping, sends one profile import request per row through a paced worker
-// pool, and writes every row that fails to a reject file.
+// a mapping, sends one profile import request per row (or per batch) through a
+// paced worker pool, and writes every row that fails to a reject file.
+//
+// One file per phase of Import: open.go (check everything and open every file),
+// read.go (rows to requests), importer/send (pace and send: rows in, outcomes
+// out), journal.go (the one writer of the output files), finish.go (the state
+// file settled, the summary); importer/resume keeps the state between runs.
+// Check shares open and read and sends nothing (check.go).
 package importer
 
 import (
 	"context"
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"io"
+	"net/url"
+	"os"
 	"slices"
 	"sync"
 	"time"
@@ -16,7 +23,6 @@ import (
 	"github.com/acimport/acimport/importer/resume"
 	"github.com/acimport/acimport/importer/send"
 	"github.com/acimport/acimport/internal/altcraft"
-	"github.com/acimport/acimport/internal/csvio"
 	"github.com/acimport/acimport/mapping"
 )
 
@@ -103,8 +109,9 @@ func (c *Config) defaults() {
 // left it, sending only the rows not yet finished.
 //
 // A run has three phases: open (check everything and open every file, before
-// the first request), execute (read, send, record), finish (settle the state
-// file and account for the run).
+// the first request; open.go), execute (read, send, record: read.go,
+// importer/send, journal.go, wired below), finish (settle the state file and
+// account for the run; finish.go).
 func Import(ctx context.Context, cfg Config) (*Summary, error) {
 	cfg.defaults()
 	if err := cfg.validate(); err != nil {
@@ -141,108 +148,6 @@ func lockWriter(w io.Writer) io.Writer {
 		return w
 	}
 	return &lockedWriter{w: w}
-}
-
-// run is one import between its phases: what open prepared.
-type run struct {
-	cfg     Config
-	res     resumeInfo
-	client  altcraft.Sender
-	ins     []*input
-	rejects rejectFiles
-	sinks   []*rejectSink
-	results *resultsFile // nil without --results
-	state   *resume.Log  // nil when the run keeps no state (stdin)
-}
-
-// open checks the run against its state file and opens the inputs and outputs.
-func open(cfg Config) (_ *run, err error) {
-	r := &run{cfg: cfg}
-	defer func() {
-		if err != nil {
-			r.close()
-		}
-	}()
-	r.rejects = newRejectFiles(cfg.Files, cfg.RejectPath)
-	if r.res, err = prepareResume(cfg, r.rejects); err != nil {
-		return nil, err
-	}
-	if r.client = cfg.Sender; r.client == nil {
-		c, err := altcraft.NewClient(altcraft.Options{URL: cfg.URL, Token: cfg.Token, Workers: cfg.Workers, Timeout: cfg.Timeout, RootCAs: cfg.RootCAs})
-		if err != nil {
-			return nil, Mark(ErrUsage, err)
-		}
-		r.client = c
-	}
-	if r.ins, err = openInputsHashed(cfg.Files, cfg.Stdin, cfg.Mapping, r.res.plan != nil && !cfg.noPrefixHash); err != nil {
-		return nil, err
-	}
-	if err = r.verifyPrefixes(); err != nil {
-		return nil, err
-	}
-	noticeFormats(cfg.Stderr, r.ins, cfg.Mapping.CSV)
-	if r.sinks, err = openRejectFiles(r.ins, r.rejects, r.res.cp, cfg.Stderr); err != nil {
-		return nil, err
-	}
-	if cfg.ResultsPath != "" {
-		size := int64(-1)
-		if r.res.cp != nil {
-			size = r.res.cp.Outputs[cfg.ResultsPath]
-		}
-		if r.results, err = openResults(cfg.ResultsPath, size); err != nil {
-			return nil, err
-		}
-	}
-	if p := r.res.plan; p != nil {
-		if r.res.cp != nil {
-			r.state, err = resume.Continue(p.Lock, r.res.id, r.res.cp)
-		} else {
-			r.state, err = resume.Create(p.Lock, r.res.id)
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	return r, nil
-}
-
-// close closes what open opened; the state file is settled by finish, and the
-// output files, whose errors count, by closeOutputs.
-func (r *run) close() {
-	if r.res.plan != nil {
-		r.res.plan.Lock.Release() // unless the state log took it over
-	}
-	closeInputs(r.ins)
-	r.closeOutputs()
-}
-
-// closeOutputs closes the reject files and the results log, once, and returns
-// the first error: a file whose close failed may not hold what was written.
-func (r *run) closeOutputs() error {
-	var first error
-	for _, s := range r.sinks {
-		if err := s.file.Close(); err != nil && first == nil {
-			first = fmt.Errorf("close the reject file %s: %w", s.path, err)
-		}
-	}
-	r.sinks = nil
-	if r.results != nil {
-		if err := r.results.f.Close(); err != nil && first == nil {
-			first = fmt.Errorf("close the results file %s: %w", r.results.path, err)
-		}
-		r.results = nil
-	}
-	return first
-}
-
-// executed is what the execute phase leaves for finish.
-type executed struct {
-	st      *stats
-	elapsed time.Duration
-	resumed bool  // the run continued an interrupted one
-	outErr  error // writing the output files
-	readErr error // reading the inputs
-	runErr  error // what stopped the run: an API error, too many rejects, ...
 }
 
 // execute reads, sends and records until every row is settled or the run stops.
@@ -326,67 +231,6 @@ func (r *run) execute(ctx context.Context) executed {
 	return ex
 }
 
-// finish settles the state file (removed when the run finished, kept for
-// --resume when it did not), then prints and writes the summary.
-func (r *run) finish(ctx context.Context, ex executed) (*Summary, error) {
-	cfg := r.cfg
-	sum := ex.st.summary(r.ins, r.sinks, ex.elapsed)
-	sum.Resumed = ex.resumed
-	outErr := ex.outErr
-	if lost := sum.RowsRead - sum.Imported - sum.Rejected - sum.NotSent; lost != 0 && outErr == nil {
-		// Never expected; if it happens the user must know rather than trust the run.
-		outErr = fmt.Errorf("internal error: %d rows read but neither imported, rejected nor left unsent", lost)
-	}
-	if cerr := r.closeOutputs(); cerr != nil && outErr == nil {
-		outErr = cerr
-	}
-	var err error
-	switch {
-	case outErr != nil:
-		err = outErr
-	case ex.readErr != nil:
-		err = ex.readErr
-	case ex.runErr != nil:
-		err = ex.runErr
-	case ctx.Err() != nil:
-		err = ErrInterrupted
-	}
-	if r.state != nil {
-		switch {
-		case err == nil:
-			if rerr := r.state.Remove(); rerr != nil {
-				err = rerr
-			}
-		case r.res.cp == nil && sum.Imported == 0:
-			// Nothing imported (a wrong token, db_id or certificate): no state
-			// to resume, so the fix can be followed by the same command, even
-			// when the fix is to the mapping. Rows rejected on the way are read
-			// again then, and their reject file, kept, is moved aside.
-			if rerr := r.state.Remove(); rerr != nil {
-				err = errors.Join(err, rerr)
-			}
-			sum.advice = fmt.Sprintf("nothing was imported, so no state is kept: once the cause is fixed, run:\n  %s\n", cfg.Commands.again())
-		default:
-			if cerr := r.state.Close(); cerr != nil {
-				err = fmt.Errorf("%w; and closing the state file failed: %w", err, cerr)
-			}
-			sum.StateFile = r.state.Path()
-			sum.advice = fmt.Sprintf("to continue, sending only the rows not yet finished, run:\n  %s\n(state: %s)\n", cfg.Commands.resume(), sum.StateFile)
-		}
-	}
-	sum.Status = runStatus(err, sum.Rejected)
-	if err != nil {
-		sum.Stopped = err.Error()
-	}
-	sum.print(cfg.Stderr)
-	if cfg.SummaryPath != "" {
-		if werr := sum.writeJSON(cfg.SummaryPath); werr != nil && err == nil {
-			err = werr
-		}
-	}
-	return sum, err
-}
-
 // CheckBatch checks a --batch size: profiles per request, from 1 to the
 // vendor's altcraft.MaxBatchItems. The error matches ErrUsage.
 func CheckBatch(n int) error {
@@ -426,126 +270,92 @@ func (c *Config) validate() error {
 	return nil
 }
 
-// readInputs reads every input in turn: rows that cannot be parsed or converted
-// go straight to the output as rejects, the rest to the pool. Rows an
-// interrupted run finished (skip) are passed over without converting them.
-// With items, each row is converted to a batch item rather than a request body.
-func readInputs(ctx context.Context, ins []*input, skip []*resume.Tracker, bufs *send.Pool[row], rows chan<- *send.Job[row], out chan<- send.Outcome[row], st *stats, items bool) error {
-	for i, in := range ins {
-		done := skip[i]
-		if done != nil && done.Done() {
-			in.pos.Store(in.size)
-			continue
-		}
-		var ord int64
-		if done != nil {
-			// Straight to the first unfinished row. An input that cannot seek
-			// is read from the start, its finished rows passed over below.
-			if low, at := done.Low(); low > 0 && at.End > 0 && in.reader.SeekRecord(at.End, at.Line) == nil {
-				ord = low
-			}
-		}
-		var low int64
-		if done != nil {
-			low, _ = done.Low()
-		}
-		for ; ; ord++ {
-			if ctx.Err() != nil {
-				return nil
-			}
-			rec, err := in.reader.Read()
-			if errors.Is(err, io.EOF) {
-				in.pos.Store(in.size)
-				break
-			}
-			if err != nil {
-				return errorf(ErrInput, "read %s: %w", in.display, err)
-			}
-			in.pos.Store(rec.End)
-			if in.prefix != nil {
-				in.prefix.Mark(ord, rec.End)
-			}
-			if done != nil && done.Finished(ord) {
-				if ord >= low {
-					// Finished above the low-water mark: the journal takes
-					// its hash from this run's reading.
-					out <- send.Outcome[row]{Row: row{in, rec, ord}, Status: statusFinished}
-				}
-				continue
-			}
-			st.read.Add(1)
-			in.count.read.Add(1)
-			if rec.Err != nil {
-				out <- send.Outcome[row]{Row: row{in, rec, ord}, Status: send.Rejected, Code: altcraft.RejectCSV, Reason: csvReason(rec.Err)}
-				continue
-			}
-			bp := bufs.Buffer()
-			convert := in.binder.Convert
-			if items {
-				convert = in.binder.ConvertItem
-			}
-			body, key, err := convert((*bp)[:0], rec.Fields)
-			if err != nil {
-				bufs.PutBuffer(bp)
-				out <- rowReject(in, rec, ord, err)
-				continue
-			}
-			select {
-			case rows <- &send.Job[row]{Row: row{in, rec, ord}, Body: body, Key: key}:
-			case <-ctx.Done():
-				bufs.PutBuffer(bp)
-				out <- send.Outcome[row]{Row: row{in, rec, ord}, Status: send.NotSent}
-				return nil
-			}
-		}
-		out <- send.Outcome[row]{Row: row{in: in, ord: ord}, Status: statusEnd}
+// LoadCAFile returns the system's trusted CAs plus those in a PEM file, for
+// on-premises platforms whose certificates come from their own authority.
+func LoadCAFile(path string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return nil, errorf(ErrUsage, "read --ca-file: %w", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, errorf(ErrUsage, "--ca-file %s holds no PEM certificate", path)
+	}
+	return pool, nil
+}
+
+// CheckURL accepts https, and plain http only to this machine (the sandbox)
+// unless insecure: over plain http the token and the customers' data would
+// cross the network readable by anyone on the way.
+func CheckURL(raw string, insecure bool) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return Mark(ErrUsage, &altcraft.URLError{URL: raw})
+	}
+	if u.User != nil {
+		return errorf(ErrUsage, "--url must not hold credentials: the token comes from ALTCRAFT_TOKEN or --token-file")
+	}
+	if u.Scheme == "http" && !insecure && !altcraft.IsLoopback(u.Hostname()) {
+		return errorf(ErrUsage, "--url %s is plain http: the API token and your customers' data would travel unencrypted; use https, or --insecure-http if you must", u.Redacted())
 	}
 	return nil
 }
 
-// csvReason is a parse error without its "line N:" prefix: the reject file
-// has the line in its own column.
-func csvReason(err error) string {
-	var re *csvio.RowError
-	if errors.As(err, &re) {
-		return re.Err.Error()
-	}
-	return err.Error()
+// Commands are the command lines that a run's messages advise: run again, resume,
+// start over, re-send the reject file. The caller builds them, finished and quoted
+// for a shell, because only it knows how its command line is spelled (cmd/acimport
+// builds them from the import command as typed); the importer only shows them.
+//
+// The zero value, for library callers, words each one as "the same command …".
+type Commands struct {
+	// Again is this run's command as it was given: to run it again once a cause is
+	// fixed, or to start afresh. "": "the same command".
+	Again string
+	// Resume is this run's command continuing an interrupted run (--resume).
+	// "": "the same command with --resume".
+	Resume string
+	// Auto is this run's command resuming when it can, else starting over with the old
+	// state and reject file moved aside (--resume=auto). "": "the same command with --resume=auto".
+	Auto string
+	// Resend is the command that imports the given reject files, in place of the inputs,
+	// with this run's settings but not its output files (they would be the files read).
+	// Nil: "the same command with the reject file instead of the input (…)".
+	Resend func(rejects []string) string
+	// Continue is the command that resumes the run whose state file recorded the command
+	// line recorded (its Record). Nil: the message tells to run that command again with --resume.
+	Continue func(recorded []string) string
+	// Record is this run's command line as its state file keeps it, for Continue to turn
+	// into advice when another run meets that state. Nil: the state records none.
+	Record []string
 }
 
-// rowReject turns a conversion failure into a reject outcome.
-func rowReject(in *input, rec *csvio.Record, ord int64, err error) send.Outcome[row] {
-	o := send.Outcome[row]{Row: row{in, rec, ord}, Status: send.Rejected, Code: mapping.CodeInvalidValue, Reason: err.Error()}
-	var re *mapping.RowError
-	if errors.As(err, &re) {
-		o.Code = re.Code
+func (c Commands) again() string {
+	if c.Again == "" {
+		return "the same command"
 	}
-	return o
+	return c.Again
 }
 
-// noticeFormats says which encoding and delimiter were detected when the
-// mapping asked for "auto": a wrong guess must be visible before it matters.
-func noticeFormats(w io.Writer, ins []*input, opt csvio.Options) {
-	if !opt.Detects() {
-		return
+func (c Commands) resume() string {
+	if c.Resume == "" {
+		return "the same command with --resume"
 	}
-	for _, in := range ins {
-		fmt.Fprintf(w, "%s: encoding %s, delimiter %s\n", in.display, encodingText(in.reader), delimName(in.reader.Comma()))
-	}
+	return c.Resume
 }
 
-// encodingText names the encoding a reader uses and, when "auto" chose it,
-// why: the user is the judge of a guess.
-func encodingText(r *csvio.Reader) string {
-	if why := r.EncodingReason(); why != "" {
-		return fmt.Sprintf("%s (auto: %s)", r.Encoding(), why)
+func (c Commands) auto() string {
+	if c.Auto == "" {
+		return "the same command with --resume=auto"
 	}
-	return r.Encoding()
+	return c.Auto
 }
 
-func delimName(r rune) string {
-	if r == '\t' {
-		return "tab"
+func (c Commands) resend(rejects []string) string {
+	if c.Resend == nil {
+		return "the same command with the reject file instead of the input (and without --reject, --results, --summary)"
 	}
-	return fmt.Sprintf("%q", r)
+	return c.Resend(rejects)
 }

@@ -4,37 +4,25 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"time"
 
+	"github.com/gocarina/gocsv"
+
 	"github.com/acimport/acimport/importer/resume"
 	"github.com/acimport/acimport/importer/send"
-	"github.com/acimport/acimport/internal/csvio"
 )
 
-// row is a row's handle on its way through the pool and back: what the
-// journal needs to record it. send never looks inside.
-type row struct {
-	in  *input
-	rec *csvio.Record // nil for statusEnd
-	ord int64         // the row's position among its input's rows, 0-based
-}
+// Phase 4, record: the journal, the one goroutine that writes the output files (reject files,
+// the results log, the state file), checkpointing as outcomes come back from send (phase 3,
+// importer/send).
 
-// The outcomes that the reader hands the journal itself, beside send's.
+// A checkpoint covers at most checkpointRows outcomes and waits at most
+// checkpointEvery: under load an fsync is shared by a checkpoint's rows, and a
+// crash can cost at most a checkpoint's rows sent again.
 const (
-	// statusFinished is the outcome of a row an interrupted run had finished above
-	// its low-water mark, passed over by this run's reader: nothing to record but
-	// its hash.
-	statusFinished send.Status = "finished"
-	// statusEnd is not a row: in has been read to the end, and has ord rows.
-	statusEnd send.Status = "end"
-)
-
-// A checkpoint covers at most checkpointBatch outcomes and waits at most
-// checkpointEvery: under load an fsync is shared by a batch of rows, and a
-// crash can cost at most a batch of rows sent again.
-const (
-	checkpointBatch = 256
+	checkpointRows  = 256
 	checkpointEvery = 10 * time.Millisecond
 )
 
@@ -88,7 +76,7 @@ func (j *journal) run(outcomes <-chan send.Outcome[row]) error {
 			if pending++; pending == 1 {
 				timer.Reset(checkpointEvery)
 			}
-			if pending < checkpointBatch {
+			if pending < checkpointRows {
 				continue
 			}
 			timer.Stop()
@@ -156,7 +144,7 @@ func (j *journal) writeUnsent() {
 		return
 	}
 	slices.SortFunc(j.unsent, func(a, b resultRow) int { return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line)) })
-	j.results.batch = append(j.results.batch[:0], j.unsent...)
+	j.results.pending = append(j.results.pending[:0], j.unsent...)
 	if err := j.results.flush(); err != nil {
 		j.err = err
 	}
@@ -178,7 +166,7 @@ func (j *journal) checkpoint() {
 	durable := j.state != nil
 	outputs := map[string]int64{}
 	if r := j.results; r != nil {
-		if len(r.batch) > 0 || r.empty {
+		if len(r.pending) > 0 || r.empty {
 			if err := r.flush(); err != nil {
 				j.fail(err)
 				return
@@ -246,4 +234,47 @@ func syncedSize(f interface {
 		return 0, fmt.Errorf("cannot tell its length: %w", err)
 	}
 	return n, nil
+}
+
+// resultRow is one line of the --results log: what became of one input row.
+type resultRow struct {
+	File      string `csv:"file"`
+	Line      int    `csv:"line"`
+	Status    string `csv:"status"`
+	ProfileID string `csv:"profile_id"`
+	Code      string `csv:"code"`
+	Attempts  int    `csv:"attempts"`
+}
+
+// resultsFile is the --results log. The journal owns it and writes it in
+// steps, a checkpoint's rows at a time, so that its length can be recorded at each checkpoint.
+type resultsFile struct {
+	path    string
+	f       *os.File
+	w       *gocsv.SafeCSVWriter
+	pending []resultRow
+	empty   bool  // no header yet
+	size    int64 // length at the last checkpoint
+}
+
+func (r *resultsFile) add(row resultRow) { r.pending = append(r.pending, row) }
+
+// flush writes the pending rows (with the header first, once).
+func (r *resultsFile) flush() error {
+	if len(r.pending) == 0 && !r.empty {
+		return nil
+	}
+	var err error
+	if r.empty {
+		err = gocsv.MarshalCSV(r.pending, r.w)
+		r.empty = false
+	} else {
+		err = gocsv.MarshalCSVWithoutHeaders(r.pending, r.w)
+	}
+	clear(r.pending)
+	r.pending = r.pending[:0]
+	if err != nil {
+		return fmt.Errorf("write results file %s: %w", r.path, err)
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +18,99 @@ import (
 	"github.com/acimport/acimport/importer/resume"
 	"github.com/acimport/acimport/internal/altcraft"
 )
+
+// Phase 5, finish: settle the state file, close the outputs, and account for the run (the
+// counters in stats, the Summary printed and written for --summary).
+
+// executed is what the execute phase leaves for finish.
+type executed struct {
+	st      *stats
+	elapsed time.Duration
+	resumed bool  // the run continued an interrupted one
+	outErr  error // writing the output files
+	readErr error // reading the inputs
+	runErr  error // what stopped the run: an API error, too many rejects, ...
+}
+
+// finish settles the state file (removed when the run finished, kept for
+// --resume when it did not), then prints and writes the summary.
+func (r *run) finish(ctx context.Context, ex executed) (*Summary, error) {
+	cfg := r.cfg
+	sum := ex.st.summary(r.ins, r.sinks, ex.elapsed)
+	sum.Resumed = ex.resumed
+	outErr := ex.outErr
+	if lost := sum.RowsRead - sum.Imported - sum.Rejected - sum.NotSent; lost != 0 && outErr == nil {
+		// Never expected; if it happens the user must know rather than trust the run.
+		outErr = fmt.Errorf("internal error: %d rows read but neither imported, rejected nor left unsent", lost)
+	}
+	if cerr := r.closeOutputs(); cerr != nil && outErr == nil {
+		outErr = cerr
+	}
+	var err error
+	switch {
+	case outErr != nil:
+		err = outErr
+	case ex.readErr != nil:
+		err = ex.readErr
+	case ex.runErr != nil:
+		err = ex.runErr
+	case ctx.Err() != nil:
+		err = ErrInterrupted
+	}
+	if r.state != nil {
+		switch {
+		case err == nil:
+			if rerr := r.state.Remove(); rerr != nil {
+				err = rerr
+			}
+		case r.res.cp == nil && sum.Imported == 0:
+			// Nothing imported (a wrong token, db_id or certificate): no state
+			// to resume, so the fix can be followed by the same command, even
+			// when the fix is to the mapping. Rows rejected on the way are read
+			// again then, and their reject file, kept, is moved aside.
+			if rerr := r.state.Remove(); rerr != nil {
+				err = errors.Join(err, rerr)
+			}
+			sum.advice = fmt.Sprintf("nothing was imported, so no state is kept: once the cause is fixed, run:\n  %s\n", cfg.Commands.again())
+		default:
+			if cerr := r.state.Close(); cerr != nil {
+				err = fmt.Errorf("%w; and closing the state file failed: %w", err, cerr)
+			}
+			sum.StateFile = r.state.Path()
+			sum.advice = fmt.Sprintf("to continue, sending only the rows not yet finished, run:\n  %s\n(state: %s)\n", cfg.Commands.resume(), sum.StateFile)
+		}
+	}
+	sum.Status = runStatus(err, sum.Rejected)
+	if err != nil {
+		sum.Stopped = err.Error()
+	}
+	sum.print(cfg.Stderr)
+	if cfg.SummaryPath != "" {
+		if werr := sum.writeJSON(cfg.SummaryPath); werr != nil && err == nil {
+			err = werr
+		}
+	}
+	return sum, err
+}
+
+// closeOutputs closes the reject files and the results log, once, and returns
+// the first error: a file whose close failed may not hold what was written.
+func (r *run) closeOutputs() error {
+	var first error
+	for _, s := range r.sinks {
+		if err := s.file.Close(); err != nil && first == nil {
+			first = fmt.Errorf("close the reject file %s: %w", s.path, err)
+		}
+	}
+	r.sinks = nil
+	if r.results != nil {
+		if err := r.results.f.Close(); err != nil && first == nil {
+			first = fmt.Errorf("close the results file %s: %w", r.results.path, err)
+		}
+		r.results = nil
+	}
+	return first
+}
 
 // stats owns the import's counters. Each counts this run alone — the reader's,
 // the journal's here, the pool's in send — and base holds where the interrupted

@@ -1,0 +1,131 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"io"
+
+	"github.com/acimport/acimport/importer/resume"
+	"github.com/acimport/acimport/importer/send"
+	"github.com/acimport/acimport/internal/altcraft"
+	"github.com/acimport/acimport/internal/csvio"
+	"github.com/acimport/acimport/mapping"
+)
+
+// Phase 2, read: every input in turn, each row converted to a request body (a job for send) or
+// rejected on the spot; rows an interrupted run finished are passed over.
+
+// row is a row's handle on its way through the pool and back: what the
+// journal needs to record it. send never looks inside.
+type row struct {
+	in  *input
+	rec *csvio.Record // nil for statusEnd
+	ord int64         // the row's position among its input's rows, 0-based
+}
+
+// The outcomes that the reader hands the journal itself, beside send's.
+const (
+	// statusFinished is the outcome of a row an interrupted run had finished above
+	// its low-water mark, passed over by this run's reader: nothing to record but
+	// its hash.
+	statusFinished send.Status = "finished"
+	// statusEnd is not a row: in has been read to the end, and has ord rows.
+	statusEnd send.Status = "end"
+)
+
+// readInputs reads every input in turn: rows that cannot be parsed or converted
+// go straight to the output as rejects, the rest to the pool. Rows an
+// interrupted run finished (skip) are passed over without converting them.
+// With items, each row is converted to a batch item rather than a request body.
+func readInputs(ctx context.Context, ins []*input, skip []*resume.Tracker, bufs *send.Pool[row], rows chan<- *send.Job[row], out chan<- send.Outcome[row], st *stats, items bool) error {
+	for i, in := range ins {
+		done := skip[i]
+		if done != nil && done.Done() {
+			in.pos.Store(in.size)
+			continue
+		}
+		var ord int64
+		if done != nil {
+			// Straight to the first unfinished row. An input that cannot seek
+			// is read from the start, its finished rows passed over below.
+			if low, at := done.Low(); low > 0 && at.End > 0 && in.reader.SeekRecord(at.End, at.Line) == nil {
+				ord = low
+			}
+		}
+		var low int64
+		if done != nil {
+			low, _ = done.Low()
+		}
+		for ; ; ord++ {
+			if ctx.Err() != nil {
+				return nil
+			}
+			rec, err := in.reader.Read()
+			if errors.Is(err, io.EOF) {
+				in.pos.Store(in.size)
+				break
+			}
+			if err != nil {
+				return errorf(ErrInput, "read %s: %w", in.display, err)
+			}
+			in.pos.Store(rec.End)
+			if in.prefix != nil {
+				in.prefix.Mark(ord, rec.End)
+			}
+			if done != nil && done.Finished(ord) {
+				if ord >= low {
+					// Finished above the low-water mark: the journal takes
+					// its hash from this run's reading.
+					out <- send.Outcome[row]{Row: row{in, rec, ord}, Status: statusFinished}
+				}
+				continue
+			}
+			st.read.Add(1)
+			in.count.read.Add(1)
+			if rec.Err != nil {
+				out <- send.Outcome[row]{Row: row{in, rec, ord}, Status: send.Rejected, Code: altcraft.RejectCSV, Reason: csvReason(rec.Err)}
+				continue
+			}
+			bp := bufs.Buffer()
+			convert := in.binder.Convert
+			if items {
+				convert = in.binder.ConvertItem
+			}
+			body, key, err := convert((*bp)[:0], rec.Fields)
+			if err != nil {
+				bufs.PutBuffer(bp)
+				out <- rowReject(in, rec, ord, err)
+				continue
+			}
+			select {
+			case rows <- &send.Job[row]{Row: row{in, rec, ord}, Body: body, Key: key}:
+			case <-ctx.Done():
+				bufs.PutBuffer(bp)
+				out <- send.Outcome[row]{Row: row{in, rec, ord}, Status: send.NotSent}
+				return nil
+			}
+		}
+		out <- send.Outcome[row]{Row: row{in: in, ord: ord}, Status: statusEnd}
+	}
+	return nil
+}
+
+// csvReason is a parse error without its "line N:" prefix: the reject file
+// has the line in its own column.
+func csvReason(err error) string {
+	var re *csvio.RowError
+	if errors.As(err, &re) {
+		return re.Err.Error()
+	}
+	return err.Error()
+}
+
+// rowReject turns a conversion failure into a reject outcome.
+func rowReject(in *input, rec *csvio.Record, ord int64, err error) send.Outcome[row] {
+	o := send.Outcome[row]{Row: row{in, rec, ord}, Status: send.Rejected, Code: mapping.CodeInvalidValue, Reason: err.Error()}
+	var re *mapping.RowError
+	if errors.As(err, &re) {
+		o.Code = re.Code
+	}
+	return o
+}
