@@ -63,7 +63,7 @@ func (r *run) finish(ctx context.Context, ex executed) (*Summary, error) {
 			if rerr := r.state.Remove(); rerr != nil {
 				err = rerr
 			}
-		case r.res.cp == nil && sum.Imported == 0:
+		case r.prior.cp == nil && sum.Imported == 0:
 			// Nothing imported (a wrong token, db_id or certificate): no state
 			// to resume, so the fix can be followed by the same command, even
 			// when the fix is to the mapping. Rows rejected on the way are read

@@ -20,7 +20,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/acimport/acimport/importer/resume"
 	"github.com/acimport/acimport/importer/send"
 	"github.com/acimport/acimport/internal/altcraft"
 	"github.com/acimport/acimport/mapping"
@@ -154,7 +153,7 @@ func lockWriter(w io.Writer) io.Writer {
 // The reader, the pool and the journal each run in their own goroutines; the
 // journal alone writes the output files.
 func (r *run) execute(ctx context.Context) executed {
-	cfg, cp := r.cfg, r.res.cp
+	cfg, cp := r.cfg, r.prior.cp
 	start := time.Now()
 	ex := executed{st: newStats()}
 	if cp != nil {
@@ -188,14 +187,8 @@ func (r *run) execute(ctx context.Context) executed {
 		Tuning:      cfg.tuning,
 	})
 	ex.st.sent = p
-	jr := newJournal(r.ins, r.sinks, r.results, r.state, cp, ex.st)
+	jr := newJournal(r.ins, r.sinks, r.results, r.state, r.prior, ex.st)
 	jr.maxRejects, jr.halt = cfg.MaxRejects, halt
-	skip := make([]*resume.Tracker, len(r.ins)) // read-only copies: the journal owns its own trackers
-	for i := range r.ins {
-		if cp != nil && i < len(cp.Files) {
-			skip[i] = resume.NewTracker(&cp.Files[i])
-		}
-	}
 	startLine(cfg.Stderr, cfg, r.ins, string(cfg.Mapping.Mode.Method(cfg.Batch > 1)))
 	prog := startProgress(cfg.Progress, cfg.Stderr, progressSource{
 		ins: r.ins, counts: ex.st.progress, okWord: "imported", badWord: "rejected", limit: p.Limit,
@@ -209,7 +202,7 @@ func (r *run) execute(ctx context.Context) executed {
 	go func() {
 		defer wg.Done()
 		defer close(rows)
-		if err := readInputs(stopCtx, r.ins, skip, p, rows, outcomes, ex.st, cfg.Batch > 1); err != nil {
+		if err := readInputs(stopCtx, r.ins, r.prior, p, rows, outcomes, ex.st, cfg.Batch > 1); err != nil {
 			ex.readErr = err
 			halt(err)
 		}

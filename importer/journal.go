@@ -44,14 +44,10 @@ type journal struct {
 	unsent     []resultRow // the rows left unsent, for the end of the results log
 }
 
-func newJournal(ins []*input, sinks []*rejectSink, results *resultsFile, state *resume.Log, cp *resume.Checkpoint, st *stats) *journal {
+func newJournal(ins []*input, sinks []*rejectSink, results *resultsFile, state *resume.Log, prior resumeInfo, st *stats) *journal {
 	j := &journal{ins: ins, sinks: sinks, results: results, state: state, st: st}
 	for i := range ins {
-		var p *resume.FileProgress
-		if cp != nil && i < len(cp.Files) {
-			p = &cp.Files[i]
-		}
-		j.trackers = append(j.trackers, resume.NewTracker(p))
+		j.trackers = append(j.trackers, resume.NewTracker(prior.finished(i)))
 		j.totals = append(j.totals, -1)
 	}
 	return j

@@ -26,7 +26,7 @@ import (
 // run is one import between its phases: what open prepared.
 type run struct {
 	cfg     Config
-	res     resumeInfo
+	prior   resumeInfo // what came before this run: the state file's plan and checkpoint
 	client  altcraft.Sender
 	ins     []*input
 	rejects rejectFiles
@@ -44,7 +44,7 @@ func open(cfg Config) (_ *run, err error) {
 		}
 	}()
 	r.rejects = newRejectFiles(cfg.Files, cfg.RejectPath)
-	if r.res, err = prepareResume(cfg, r.rejects); err != nil {
+	if r.prior, err = prepareResume(cfg, r.rejects); err != nil {
 		return nil, err
 	}
 	if r.client = cfg.Sender; r.client == nil {
@@ -54,30 +54,30 @@ func open(cfg Config) (_ *run, err error) {
 		}
 		r.client = c
 	}
-	if r.ins, err = openInputsHashed(cfg.Files, cfg.Stdin, cfg.Mapping, r.res.plan != nil && !cfg.noPrefixHash); err != nil {
+	if r.ins, err = openInputsHashed(cfg.Files, cfg.Stdin, cfg.Mapping, r.prior.plan != nil && !cfg.noPrefixHash); err != nil {
 		return nil, err
 	}
 	if err = r.verifyPrefixes(); err != nil {
 		return nil, err
 	}
 	noticeFormats(cfg.Stderr, r.ins, cfg.Mapping.CSV)
-	if r.sinks, err = openRejectFiles(r.ins, r.rejects, r.res.cp, cfg.Stderr); err != nil {
+	if r.sinks, err = openRejectFiles(r.ins, r.rejects, r.prior.cp, cfg.Stderr); err != nil {
 		return nil, err
 	}
 	if cfg.ResultsPath != "" {
 		size := int64(-1)
-		if r.res.cp != nil {
-			size = r.res.cp.Outputs[cfg.ResultsPath]
+		if r.prior.cp != nil {
+			size = r.prior.cp.Outputs[cfg.ResultsPath]
 		}
 		if r.results, err = openResults(cfg.ResultsPath, size); err != nil {
 			return nil, err
 		}
 	}
-	if p := r.res.plan; p != nil {
-		if r.res.cp != nil {
-			r.state, err = resume.Continue(p.Lock, r.res.id, r.res.cp)
+	if p := r.prior.plan; p != nil {
+		if r.prior.cp != nil {
+			r.state, err = resume.Continue(p.Lock, r.prior.id, r.prior.cp)
 		} else {
-			r.state, err = resume.Create(p.Lock, r.res.id)
+			r.state, err = resume.Create(p.Lock, r.prior.id)
 		}
 		if err != nil {
 			return nil, err
@@ -89,8 +89,8 @@ func open(cfg Config) (_ *run, err error) {
 // close closes what open opened; the state file is settled by finish, and the
 // output files, whose errors count, by closeOutputs.
 func (r *run) close() {
-	if r.res.plan != nil {
-		r.res.plan.Lock.Release() // unless the state log took it over
+	if r.prior.plan != nil {
+		r.prior.plan.Lock.Release() // unless the state log took it over
 	}
 	closeInputs(r.ins)
 	r.closeOutputs()
@@ -354,23 +354,35 @@ type resumeInfo struct {
 	plan *resume.Plan       // nil when the run keeps no state (stdin)
 	id   *resume.Identity   // this run's inputs and mapping
 	cp   *resume.Checkpoint // the interrupted run's last checkpoint; nil for a fresh run
+	// settled is, for each input, what the interrupted run finished of it: made
+	// once from cp, read by the prefix proof and the reader, and the start of the
+	// journal's trackers. nil for a fresh run.
+	settled []*resume.Settled
+}
+
+// finished is what the interrupted run finished of input i; nil: nothing.
+func (ri resumeInfo) finished(i int) *resume.Settled {
+	if i < len(ri.settled) {
+		return ri.settled[i]
+	}
+	return nil
 }
 
 // prepareResume locks the run's state file, beside its first reject file, and
 // decides, by --resume, whether the run continues an interrupted one or starts
 // afresh, or refuses (exit 4) with a message that gives the command that will work.
 func prepareResume(cfg Config, rejects rejectFiles) (resumeInfo, error) {
-	var res resumeInfo
+	var prior resumeInfo
 	if slices.Contains(cfg.Files, "-") {
-		return res, nil
+		return prior, nil
 	}
 	path := rejects.state()
 	id, err := resume.Identify(cfg.Files, cfg.Mapping.Digest())
 	if err != nil {
-		return res, Mark(ErrInput, err)
+		return prior, Mark(ErrInput, err)
 	}
 	id.Command = cfg.Commands.Record
-	res.id = id
+	prior.id = id
 	var others []resume.Other
 	for i, f := range cfg.Files {
 		// where a run of this input alone, without --reject, keeps its state
@@ -387,20 +399,21 @@ func prepareResume(cfg Config, rejects rejectFiles) (resumeInfo, error) {
 	}
 	plan, err := resume.Prepare(path, others, id, mode)
 	if err != nil {
-		return res, refusal(cfg, err)
+		return prior, refusal(cfg, err)
 	}
-	res.plan, res.cp = plan, plan.Checkpoint
+	prior.plan, prior.cp = plan, plan.Checkpoint
+	prior.settled = resume.Settle(prior.cp, len(cfg.Files))
 	switch {
 	case plan.MovedAside != "":
 		fmt.Fprintf(cfg.Stderr, "--resume=auto: the state of an earlier run does not fit this one (%s); moved it aside to %s and starting over\n", plan.Why, plan.MovedAside)
-	case cfg.AutoResume && res.cp != nil:
-		c := res.cp.Counts
+	case cfg.AutoResume && prior.cp != nil:
+		c := prior.cp.Counts
 		fmt.Fprintf(cfg.Stderr, "--resume=auto: resuming the unfinished run of these files (%d rows already settled; state %s)\n", c.Imported+c.Rejected, path)
 	}
-	if res.cp != nil {
-		noticeTransient(cfg, rejects.all(), res.cp.Counts.ByCode)
+	if prior.cp != nil {
+		noticeTransient(cfg, rejects.all(), prior.cp.Counts.ByCode)
 	}
-	return res, nil
+	return prior, nil
 }
 
 // verifyPrefixes proves, before anything is sent, that the part of each input
@@ -408,16 +421,12 @@ func prepareResume(cfg Config, rejects rejectFiles) (resumeInfo, error) {
 // compared with the checkpoint's hashes. With --resume=auto a changed input
 // starts the run over instead.
 func (r *run) verifyPrefixes() error {
-	cp := r.res.cp
-	if cp == nil {
-		return nil
-	}
 	for i, in := range r.ins {
-		if in.prefix == nil || i >= len(cp.Files) {
+		done := r.prior.finished(i)
+		if in.prefix == nil || done == nil {
 			continue
 		}
-		p := &cp.Files[i]
-		checks := resume.NewTracker(p).Checks()
+		checks := done.Checks()
 		var why string
 		for _, c := range checks {
 			if c.Sum == "" {
@@ -425,10 +434,11 @@ func (r *run) verifyPrefixes() error {
 			}
 		}
 		if why == "" {
-			err := in.prefix.Verify(in.file, checks, p.LowAt.End)
+			_, lowAt := done.Low()
+			err := in.prefix.Verify(in.file, checks, lowAt.End)
 			switch {
 			case errors.Is(err, resume.ErrChanged):
-				why = fmt.Sprintf("it was changed in its finished part (the %d rows settled before): %v", p.Low+int64(len(p.Above)), err)
+				why = fmt.Sprintf("it was changed in its finished part (the %d rows settled before): %v", done.Rows(), err)
 			case err != nil:
 				return Mark(ErrInput, fmt.Errorf("read %s: %w", in.display, err))
 			}
@@ -440,11 +450,11 @@ func (r *run) verifyPrefixes() error {
 			return refused(ErrResumeMismatch, "cannot resume %s: %s.\nTo start over, moving the old state and reject file aside:\n  %s",
 				in.display, why, r.cfg.Commands.auto())
 		}
-		if err := r.res.plan.StartOver(); err != nil {
+		if err := r.prior.plan.StartOver(); err != nil {
 			return Mark(ErrInput, err)
 		}
-		fmt.Fprintf(r.cfg.Stderr, "--resume=auto: input %s %s; moved the old state aside to %s and starting over\n", in.display, why, r.res.plan.MovedAside)
-		r.res.cp = nil
+		fmt.Fprintf(r.cfg.Stderr, "--resume=auto: input %s %s; moved the old state aside to %s and starting over\n", in.display, why, r.prior.plan.MovedAside)
+		r.prior.cp, r.prior.settled = nil, nil
 		return nil
 	}
 	return nil

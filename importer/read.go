@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 
-	"github.com/acimport/acimport/importer/resume"
 	"github.com/acimport/acimport/importer/send"
 	"github.com/acimport/acimport/internal/altcraft"
 	"github.com/acimport/acimport/internal/csvio"
@@ -35,26 +34,21 @@ const (
 
 // readInputs reads every input in turn: rows that cannot be parsed or converted
 // go straight to the output as rejects, the rest to the pool. Rows an
-// interrupted run finished (skip) are passed over without converting them.
+// interrupted run finished (prior) are passed over without converting them.
 // With items, each row is converted to a batch item rather than a request body.
-func readInputs(ctx context.Context, ins []*input, skip []*resume.Tracker, bufs *send.Pool[row], rows chan<- *send.Job[row], out chan<- send.Outcome[row], st *stats, items bool) error {
+func readInputs(ctx context.Context, ins []*input, prior resumeInfo, bufs *send.Pool[row], rows chan<- *send.Job[row], out chan<- send.Outcome[row], st *stats, items bool) error {
 	for i, in := range ins {
-		done := skip[i]
-		if done != nil && done.Done() {
+		done := prior.finished(i)
+		if done.Done() {
 			in.pos.Store(in.size)
 			continue
 		}
 		var ord int64
-		if done != nil {
-			// Straight to the first unfinished row. An input that cannot seek
-			// is read from the start, its finished rows passed over below.
-			if low, at := done.Low(); low > 0 && at.End > 0 && in.reader.SeekRecord(at.End, at.Line) == nil {
-				ord = low
-			}
-		}
-		var low int64
-		if done != nil {
-			low, _ = done.Low()
+		// Straight to the first unfinished row. An input that cannot seek is
+		// read from the start, its finished rows passed over below.
+		low, at := done.Low()
+		if low > 0 && at.End > 0 && in.reader.SeekRecord(at.End, at.Line) == nil {
+			ord = low
 		}
 		for ; ; ord++ {
 			if ctx.Err() != nil {
@@ -72,7 +66,7 @@ func readInputs(ctx context.Context, ins []*input, skip []*resume.Tracker, bufs 
 			if in.prefix != nil {
 				in.prefix.Mark(ord, rec.End)
 			}
-			if done != nil && done.Finished(ord) {
+			if done.Finished(ord) {
 				if ord >= low {
 					// Finished above the low-water mark: the journal takes
 					// its hash from this run's reading.

@@ -23,10 +23,11 @@ type Tracker struct {
 	tip      Check // restored: where the last row finished before ends, and its hash
 }
 
-// NewTracker starts from p, an interrupted run's progress; nil: nothing finished.
-func NewTracker(p *FileProgress) *Tracker {
+// NewTracker starts from what an interrupted run settled; nil: nothing finished.
+func NewTracker(s *Settled) *Tracker {
 	t := &Tracker{above: map[int64]RowPos{}, snaps: map[int64]Snapshot{}, restored: map[int64]RowPos{}}
-	if p != nil {
+	if s != nil {
+		p := s.p
 		t.low, t.lowAt, t.lowSum, t.done = p.Low, p.LowAt, p.LowSum, p.Done
 		for _, f := range p.Above {
 			t.restored[f.Ord] = f.At
@@ -89,19 +90,6 @@ func (t *Tracker) MarkDone(total int64) {
 	}
 }
 
-// Checks are the prefixes a resumed run must find unchanged before it sends a
-// row: up to the first unfinished row, and up to the last finished one.
-func (t *Tracker) Checks() []Check {
-	var cs []Check
-	if t.lowAt.End > 0 {
-		cs = append(cs, Check{End: t.lowAt.End, Sum: t.lowSum})
-	}
-	if t.tip.End > t.lowAt.End {
-		cs = append(cs, t.tip)
-	}
-	return cs
-}
-
 // Progress is the tracker's part of a checkpoint.
 func (t *Tracker) Progress() FileProgress {
 	if t.lowSum == "" && t.lowSn.Valid() {
@@ -128,4 +116,77 @@ func (t *Tracker) Progress() FileProgress {
 	}
 	slices.SortFunc(p.Above, func(a, b Finished) int { return cmp.Compare(a.Ord, b.Ord) })
 	return p
+}
+
+// Settled is what an interrupted run finished of one input, as its last
+// checkpoint says. It is made once, when the run is planned, and never changes:
+// the reader consults it (where to seek, which rows to pass over) while the
+// journal's Tracker, started from it, moves on. Its methods take a nil Settled
+// as "nothing finished".
+type Settled struct {
+	p    FileProgress
+	rows map[int64]bool // p.Above's ordinals
+}
+
+// Settle reads a checkpoint's progress of each of n inputs; an input the
+// checkpoint does not know gets nil. A nil checkpoint (a fresh run) gives nil.
+func Settle(cp *Checkpoint, n int) []*Settled {
+	if cp == nil {
+		return nil
+	}
+	out := make([]*Settled, n)
+	for i := range min(n, len(cp.Files)) {
+		s := &Settled{p: cp.Files[i], rows: make(map[int64]bool, len(cp.Files[i].Above))}
+		for _, f := range s.p.Above {
+			s.rows[f.Ord] = true
+		}
+		out[i] = s
+	}
+	return out
+}
+
+// NewSettled is Settle for one input's progress.
+func NewSettled(p *FileProgress) *Settled {
+	return Settle(&Checkpoint{Files: []FileProgress{*p}}, 1)[0]
+}
+
+// Done reports whether the input was finished to its end.
+func (s *Settled) Done() bool { return s != nil && s.p.Done }
+
+// Low is the number of rows finished without a gap from the first, and where
+// the first unfinished one starts.
+func (s *Settled) Low() (int64, RowPos) {
+	if s == nil {
+		return 0, RowPos{}
+	}
+	return s.p.Low, s.p.LowAt
+}
+
+// Finished reports whether row ord was finished.
+func (s *Settled) Finished(ord int64) bool {
+	return s != nil && (s.p.Done || ord < s.p.Low || s.rows[ord])
+}
+
+// Rows is how many rows were finished.
+func (s *Settled) Rows() int64 {
+	if s == nil {
+		return 0
+	}
+	return s.p.Low + int64(len(s.p.Above))
+}
+
+// Checks are the prefixes a resumed run must find unchanged before it sends a
+// row: up to the first unfinished row, and up to the last finished one.
+func (s *Settled) Checks() []Check {
+	if s == nil {
+		return nil
+	}
+	var cs []Check
+	if s.p.LowAt.End > 0 {
+		cs = append(cs, Check{End: s.p.LowAt.End, Sum: s.p.LowSum})
+	}
+	if s.p.Tip > s.p.LowAt.End {
+		cs = append(cs, Check{End: s.p.Tip, Sum: s.p.TipSum})
+	}
+	return cs
 }
