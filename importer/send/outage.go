@@ -413,14 +413,16 @@ func (g *gate) used(b *budget) int {
 	return b.counted + b.pending
 }
 
-// everAnswered: the API answered the run at least once.
+// everAnswered reports whether the API answered the run at least once: before
+// that, failures say the URL is wrong or the API is dead, not that it is down.
 func (g *gate) everAnswered() bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.h.answered
 }
 
-// down: an outage is on.
+// isDown reports whether sending is paused for an outage, after noticing one
+// that has just begun or ended: a row's spent retries do not reject it then.
 func (g *gate) isDown() bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
