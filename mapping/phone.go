@@ -3,7 +3,6 @@ package mapping
 import (
 	"regexp"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/nyaruka/phonenumbers"
@@ -224,15 +223,26 @@ func (t *phoneTables) countryCode(full []byte) (int, []byte) {
 	return 0, full
 }
 
-// fastPhone normalises s (already trimmed) the way normalisePhoneSlow does. decided is false when s
-// is not of a shape it handles; then e164 and ok mean nothing.
-func fastPhone(s, region string) (e164 string, ok, decided bool) {
+// phoneMaxE164 is the longest E.164 number: "+", a country calling code, a national significant
+// number.
+const phoneMaxE164 = 1 + phoneMaxCC + phoneMaxNSN
+
+// phoneScratch holds the digits fastPhone gathers. They reach the regular expressions of the
+// metadata, which the compiler cannot prove do not keep them: on the stack they would be moved to
+// the heap, an allocation a phone.
+var phoneScratch = sync.Pool{New: func() any { return new([phoneMaxFast]byte) }}
+
+// appendFastPhone appends to dst s (already trimmed) normalised the way normalisePhoneSlow does it,
+// in E.164 form, when ok. decided is false when s is not of a shape it handles; then dst comes back
+// unchanged and ok means nothing.
+func appendFastPhone(dst []byte, s, region string) (out []byte, ok, decided bool) {
 	if len(s) == 0 || len(s) > phoneMaxFast {
-		return "", false, false
+		return dst, false, false
 	}
+	buf := phoneScratch.Get().(*[phoneMaxFast]byte)
+	defer phoneScratch.Put(buf)
 	// Gather the digits. The shape accepted here is what makes the library's extraction, viability
 	// and extension steps no-ops: a leading "+" at most, then digits and " -().", no letters.
-	var buf [phoneMaxFast]byte
 	digits := buf[:0]
 	plus := s[0] == '+'
 	i := 0
@@ -245,21 +255,21 @@ func fastPhone(s, region string) (e164 string, ok, decided bool) {
 			digits = append(digits, c)
 		case c == ' ' || c == '-' || c == '(' || c == ')' || c == '.':
 		default:
-			return "", false, false
+			return dst, false, false
 		}
 	}
 	if len(digits) < 3 {
-		return "", false, false // the library's two-digit and too-short rules
+		return dst, false, false // the library's two-digit and too-short rules
 	}
 	t := loadPhoneTables()
 	var def *phoneRegion // the default region
 	if region != "" {
 		if def = t.regions[region]; def == nil || def.unusable {
-			return "", false, false
+			return dst, false, false
 		}
 		def.compile()
 	} else if !plus {
-		return "", false, false
+		return dst, false, false
 	}
 
 	// maybeExtractCountryCode.
@@ -275,10 +285,10 @@ func fastPhone(s, region string) (e164 string, ok, decided bool) {
 	switch {
 	case fromIDD:
 		if len(full) <= phoneMinNSN {
-			return "", false, false
+			return dst, false, false
 		}
 		if cc, nat = t.countryCode(full); cc == 0 {
-			return "", false, false
+			return dst, false, false
 		}
 	case hasPrefix(digits, def.ccText):
 		potential := def.stripNationalPrefix(digits[len(def.ccText):])
@@ -294,14 +304,14 @@ func fastPhone(s, region string) (e164 string, ok, decided bool) {
 	if cc != 0 {
 		strip = t.byCode[cc]
 		if strip == nil || strip.unusable {
-			return "", false, false // a non-geographic entity
+			return dst, false, false // a non-geographic entity
 		}
 		strip.compile()
 	} else {
 		cc = def.cc
 	}
 	if len(nat) < phoneMinNSN {
-		return "", false, false
+		return dst, false, false
 	}
 	// The prefix is stripped only when what is left is of a possible length.
 	potential := strip.stripNationalPrefix(nat)
@@ -311,13 +321,13 @@ func fastPhone(s, region string) (e164 string, ok, decided bool) {
 		nat = potential
 	}
 	if len(nat) < phoneMinNSN || len(nat) > phoneMaxNSN {
-		return "", false, false
+		return dst, false, false
 	}
 
 	// IsPossibleNumber, with the metadata of the main region of the country code.
 	main := t.byCode[cc]
 	if main == nil || main.unusable {
-		return "", false, false
+		return dst, false, false
 	}
 	if main.noPattern {
 		ok = true // any length from 2 to 17, checked above
@@ -326,14 +336,11 @@ func fastPhone(s, region string) (e164 string, ok, decided bool) {
 		ok = r == lengthPossible || r == lengthLocalOnly
 	}
 	if !ok {
-		return "", false, true
+		return dst, false, true
 	}
-	var out strings.Builder
-	out.Grow(1 + len(main.ccText) + len(nat))
-	out.WriteByte('+')
-	out.WriteString(main.ccText)
-	out.Write(nat)
-	return out.String(), true, true
+	dst = append(dst, '+')
+	dst = append(dst, main.ccText...)
+	return append(dst, nat...), true, true
 }
 
 // stripIDD is where the number starts after the region's international prefix, as the library's
