@@ -89,9 +89,11 @@ const chunkRows = 512
 
 // chunk is a run of consecutive rows of one input, and what became of them.
 type chunk struct {
-	seq  int64
-	in   *input
-	recs []*csvio.Record
+	seq int64
+	in  *input
+	// The rows, read into the records of the chunk's last use (ReadInto):
+	// check allocates no record, field slice or text a row.
+	recs []csvio.Record
 	// Filled in by a converter: bad rows' failures, and the bodies of the
 	// first valid rows (a chunk keeps no more than the report can show).
 	bad     []badRow
@@ -181,7 +183,7 @@ func newCheckFlow(workers int) *checkFlow {
 		window: make(chan struct{}, 4*workers),
 		stop:   make(chan struct{}),
 	}
-	f.free.New = func() any { return &chunk{recs: make([]*csvio.Record, 0, chunkRows)} }
+	f.free.New = func() any { return &chunk{recs: make([]csvio.Record, 0, chunkRows)} }
 	return f
 }
 
@@ -214,8 +216,10 @@ func (f *checkFlow) read(ctx context.Context, ins []*input, rows *atomic.Int64) 
 // when the input fails, or ctx is done.
 func fillChunk(ctx context.Context, c *chunk) {
 	in := c.in
-	for len(c.recs) < chunkRows && ctx.Err() == nil {
-		rec, err := in.reader.Read()
+	for n := len(c.recs); n < chunkRows && ctx.Err() == nil; n++ {
+		// The record at n is one this chunk held before, if any: its memory is reused.
+		rec := &c.recs[:n+1][n]
+		err := in.reader.ReadInto(rec)
 		if errors.Is(err, io.EOF) {
 			in.pos.Store(in.size)
 			break
@@ -225,7 +229,7 @@ func fillChunk(ctx context.Context, c *chunk) {
 			break
 		}
 		in.pos.Store(rec.End)
-		c.recs = append(c.recs, rec)
+		c.recs = c.recs[:n+1]
 	}
 	if ctx.Err() != nil && c.err == nil {
 		c.err = ErrInterrupted
@@ -270,7 +274,8 @@ func (f *checkFlow) convert(hook func(seq int64)) {
 // bodies of the first valid ones. buf is the converter's scratch, returned
 // for its next chunk.
 func convertChunk(c *chunk, buf []byte) []byte {
-	for _, rec := range c.recs {
+	for i := range c.recs {
+		rec := &c.recs[i]
 		if rec.Err != nil {
 			c.bad = append(c.bad, badRow{rec: rec, err: rec.Err})
 			continue
@@ -337,9 +342,9 @@ func writeRejects(sink *rejectSink, c *chunk) (err error) {
 	return err
 }
 
-// recycle gives c back for the reader to fill again.
+// recycle gives c back for the reader to fill again. Its records are kept,
+// not cleared: the next rows are read into their memory.
 func (f *checkFlow) recycle(c *chunk) {
-	clear(c.recs)
 	clear(c.bad)
 	*c = chunk{recs: c.recs[:0], bad: c.bad[:0]}
 	f.free.Put(c)
