@@ -62,8 +62,11 @@ type phoneRegion struct {
 
 type phoneTables struct {
 	regions map[string]*phoneRegion
-	byCode  [1000]*phoneRegion // main region of each country calling code; nil for none or non-geographic
-	known   [1000]bool         // country calling codes the library knows, non-geographic ones included
+	// byLetters holds the regions of regions by their two letters, A-Z each: a lookup for every
+	// number without hashing its region.
+	byLetters [26 * 26]*phoneRegion
+	byCode    [1000]*phoneRegion // main region of each country calling code; nil for none or non-geographic
+	known     [1000]bool         // country calling codes the library knows, non-geographic ones included
 }
 
 var loadPhoneTables = sync.OnceValue(func() *phoneTables {
@@ -86,6 +89,9 @@ var loadPhoneTables = sync.OnceValue(func() *phoneTables {
 		r.ccText = strconv.Itoa(r.cc)
 		r.unusable = len(r.possible) == 0
 		t.regions[id] = r
+		if i, ok := lettersIndex(id); ok {
+			t.byLetters[i] = r
+		}
 	}
 	for cc := 1; cc < len(t.byCode); cc++ {
 		regions := phonenumbers.GetRegionCodesForCountryCode(cc)
@@ -97,6 +103,22 @@ var loadPhoneTables = sync.OnceValue(func() *phoneTables {
 	}
 	return t
 })
+
+// lettersIndex is the index in phoneTables.byLetters of a region of two letters A-Z.
+func lettersIndex(region string) (int, bool) {
+	if len(region) != 2 || region[0] < 'A' || region[0] > 'Z' || region[1] < 'A' || region[1] > 'Z' {
+		return 0, false
+	}
+	return int(region[0]-'A')*26 + int(region[1]-'A'), true
+}
+
+// region is regions[id], without a map lookup when id is two letters A-Z.
+func (t *phoneTables) region(id string) *phoneRegion {
+	if i, ok := lettersIndex(id); ok {
+		return t.byLetters[i]
+	}
+	return t.regions[id]
+}
 
 // compile builds the region's expressions on first use, from the same pattern text the library uses.
 func (r *phoneRegion) compile() {
@@ -264,7 +286,7 @@ func appendFastPhone(dst []byte, s, region string) (out []byte, ok, decided bool
 	t := loadPhoneTables()
 	var def *phoneRegion // the default region
 	if region != "" {
-		if def = t.regions[region]; def == nil || def.unusable {
+		if def = t.region(region); def == nil || def.unusable {
 			return dst, false, false
 		}
 		def.compile()
