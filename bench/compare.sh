@@ -16,7 +16,8 @@
 # --batch-mem-rows-row --batch 1000 import against a 100,000-row one.
 #
 # It builds acimport and the helpers under bench/, installs the peers if they are missing (vegeta
-# with `go install`, Miller and GNU time with apt-get), generates the data files with bench/gen,
+# with `go install`, Miller and GNU time with apt-get, DuckDB's npm package @duckdb/node-api with
+# npm into bench/.duckdb for the checking section), generates the data files with bench/gen,
 # and runs each comparison A/B/A/B… --reps times, taking the median of each side. Everything runs
 # on 127.0.0.1; import figures use a sandbox in a separate process, so its memory is not counted.
 #
@@ -57,7 +58,7 @@ while [ $# -gt 0 ]; do
 	--batch-mem-rows) batch_mem_rows=$2; shift 2 ;;
 	--nginx-rows) nginx_rows=$2; shift 2 ;;
 	--only) only=$2; shift 2 ;;
-	-h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,30p' "$0"; exit 0 ;;
 	*) echo "compare.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -88,6 +89,15 @@ need_apt() {
 }
 command -v mlr >/dev/null || { log "installing miller"; need_apt miller; }
 [ -x /usr/bin/time ] || { log "installing time"; need_apt time; }
+# DuckDB, the second peer of check, through its Node API: in a folder of its own, so that nothing
+# outside bench/ changes, and pinned, so that runs months apart compare the same peer.
+duckdb_dir="$root/bench/.duckdb"
+if want checking && [ ! -d "$duckdb_dir/node_modules/@duckdb/node-api" ]; then
+	command -v npm >/dev/null || { log "the checking section needs node and npm for DuckDB"; exit 1; }
+	log "installing @duckdb/node-api into $duckdb_dir"
+	mkdir -p "$duckdb_dir"
+	npm install --prefix "$duckdb_dir" --no-audit --no-fund --no-save --loglevel error @duckdb/node-api@1.5.6-r.1 >&2
+fi
 if want nginx && ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
 	log "installing nginx"; need_apt nginx
 fi
@@ -234,19 +244,25 @@ row "sending, sandbox CPU µs a row (new profiles; vegeta: one profile updated)"
 
 fi
 if want checking; then # --- 2. checking -----------------------------------------------------------------------------------
-log "checking $check_rows rows: acimport check vs mlr --icsv --ojsonl cat ($reps × A/B)"
-a=(); b=()
+log "checking $check_rows rows: acimport check vs mlr --icsv --ojsonl cat vs DuckDB on 2 threads ($reps × A/B/C)"
+# DuckDB does check's typed conversion in SQL (bench/duckcheck.mjs says what it leaves out); Miller
+# only re-shapes the text. Both read the same file as check, in turn with it.
+a=(); b=(); c=()
 for _ in $(seq "$reps"); do
 	t0=$(now); "$bin" check -m "$mapping" "$work/check.csv" >/dev/null || { log "check found invalid rows"; exit 1; }
 	a+=("$(calc "$(now) - $t0" 3)")
 	t0=$(now); mlr --icsv --ojsonl cat "$work/check.csv" >/dev/null
 	b+=("$(calc "$(now) - $t0" 3)")
-	log "  acimport ${a[-1]} s, mlr ${b[-1]} s"
+	t0=$(now); node bench/duckcheck.mjs "$duckdb_dir" "$work/check.csv" /dev/null || { log "DuckDB failed"; exit 1; }
+	c+=("$(calc "$(now) - $t0" 3)")
+	log "  acimport ${a[-1]} s, mlr ${b[-1]} s, duckdb ${c[-1]} s"
 done
-ma=$(printf '%s\n' "${a[@]}" | median); mb=$(printf '%s\n' "${b[@]}" | median)
+ma=$(printf '%s\n' "${a[@]}" | median); mb=$(printf '%s\n' "${b[@]}" | median); mc=$(printf '%s\n' "${c[@]}" | median)
 check_secs=$ma
 ratio=$(calc "$mb / $ma")
-row "check, rows/s ($check_rows rows, 8 columns)" "$(calc "$check_rows / $ma" 0)" "$(calc "$check_rows / $mb" 0) (mlr)" "${ratio}×" "≥ 2.0×" "$(met "$ratio >= 2.0")"
+row "check, rows/s ($check_rows rows, 8 columns)" "$(calc "$check_rows / $ma" 0)" "$(calc "$check_rows / $mb" 0) (mlr)" "${ratio}×" "≥ 3.0×" "$(met "$ratio >= 3.0")"
+ratio=$(calc "$mc / $ma")
+row "check vs DuckDB, rows/s (the same file; 2 threads, typed SQL conversion to JSON lines)" "$(calc "$check_rows / $ma" 0)" "$(calc "$check_rows / $mc" 0) (duckdb)" "${ratio}×" "≥ 2.0×" "$(met "$ratio >= 2.0")"
 
 fi
 if want memory; then # --- 3. memory -------------------------------------------------------------------------------------

@@ -58,7 +58,7 @@ type CheckConfig struct {
 	// Workers is how many goroutines convert rows; 0: one per core.
 	Workers int
 
-	convertHook func(seq int64) // tests: called by a converter before it works on a batch
+	convertHook func(seq int64) // tests: called by a converter before it works on a chunk
 }
 
 // Check reads and converts every row of every input without sending anything,
@@ -80,17 +80,19 @@ func Check(ctx context.Context, cfg CheckConfig) (*CheckReport, error) {
 	return check(ctx, cfg)
 }
 
-// checkBatch is how many rows travel together between the reader, the
+// chunkRows is how many rows travel together between the reader, the
 // converters and the tally: enough that the hand-offs cost little per row.
-const checkBatch = 512
+const chunkRows = 512
 
-// batch is a run of consecutive rows of one input, and what became of them.
-type batch struct {
-	seq  int64
-	in   *input
-	recs []*csvio.Record
+// chunk is a run of consecutive rows of one input, and what became of them.
+type chunk struct {
+	seq int64
+	in  *input
+	// The rows, read into the records of the chunk's last use (ReadInto):
+	// check allocates no record, field slice or text a row.
+	recs []csvio.Record
 	// Filled in by a converter: bad rows' failures, and the bodies of the
-	// first valid rows (a batch keeps no more than the report can show).
+	// first valid rows (a chunk keeps no more than the report can show).
 	bad     []badRow
 	samples [][]byte
 	err     error // a failure of the whole input, after recs; ends the check
@@ -131,155 +133,26 @@ func check(ctx context.Context, cfg CheckConfig) (rep *CheckReport, err error) {
 		ins: ins, counts: t.progress, okWord: "valid", badWord: "invalid",
 	})
 
-	// The reader feeds batches to the converters in order; the tally takes
-	// them back in the same order, whatever order the converters finish in.
-	// window bounds the batches between the reader and the tally: without
-	// it, a converter the OS leaves waiting would let the others pile up
-	// finished batches behind it, and memory would grow with the wait.
-	todo := make(chan *batch, workers)
-	done := make(chan *batch, workers)
-	window := make(chan struct{}, 4*workers)
-	free := sync.Pool{New: func() any { return &batch{recs: make([]*csvio.Record, 0, checkBatch)} }}
-	stop := make(chan struct{})
+	f := newCheckFlow(workers)
 	var wg sync.WaitGroup
 	// Every goroutine is done before check returns, whatever way it returns.
 	finish := sync.OnceFunc(func() {
-		close(stop)
+		close(f.stop)
 		wg.Wait()
 		prog.stop()
 	})
 	defer finish()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		defer close(todo)
-		var seq int64
-		send := func(b *batch) bool {
-			b.seq = seq
-			seq++
-			select {
-			case window <- struct{}{}:
-			case <-stop:
-				return false
-			}
-			select {
-			case todo <- b:
-				return true
-			case <-stop:
-				return false
-			}
-		}
-		for _, in := range ins {
-			for {
-				b := free.Get().(*batch)
-				b.in = in
-				for len(b.recs) < checkBatch && ctx.Err() == nil {
-					rec, err := in.reader.Read()
-					if errors.Is(err, io.EOF) {
-						in.pos.Store(in.size)
-						break
-					}
-					if err != nil {
-						b.err = errorf(ErrInput, "read %s: %w", in.display, err)
-						break
-					}
-					in.pos.Store(rec.End)
-					b.recs = append(b.recs, rec)
-				}
-				t.read.Add(int64(len(b.recs)))
-				if ctx.Err() != nil && b.err == nil {
-					b.err = ErrInterrupted
-				}
-				// Once sent, the batch is the converters': decide before.
-				full, failed := len(b.recs) == checkBatch, b.err != nil
-				if !send(b) || failed {
-					return
-				}
-				if !full {
-					break
-				}
-			}
-		}
-	}()
+	wg.Go(func() { f.read(ctx, ins, &t.read) })
 	var converters sync.WaitGroup
 	for range workers {
-		converters.Add(1)
-		go func() {
-			defer converters.Done()
-			var buf []byte
-			for b := range todo {
-				if cfg.convertHook != nil {
-					cfg.convertHook(b.seq)
-				}
-				for _, rec := range b.recs {
-					if rec.Err != nil {
-						b.bad = append(b.bad, badRow{rec: rec, err: rec.Err})
-						continue
-					}
-					body, _, err := b.in.binder.Convert(buf[:0], rec.Fields)
-					if err != nil {
-						b.bad = append(b.bad, badRow{rec: rec, err: err})
-						continue
-					}
-					buf = body
-					if len(b.samples) < checkSamples {
-						b.samples = append(b.samples, bytes.Clone(body))
-					}
-				}
-				select {
-				case done <- b:
-				case <-stop:
-					return
-				}
-			}
-		}()
+		converters.Go(func() { f.convert(cfg.convertHook) })
 	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	wg.Go(func() {
 		converters.Wait()
-		close(done)
-	}()
-
-	pending := map[int64]*batch{}
-	var next int64
-	var runErr error
-	for b := range done {
-		pending[b.seq] = b
-		for runErr == nil {
-			b := pending[next]
-			if b == nil {
-				break
-			}
-			delete(pending, next)
-			next++
-			<-window
-			t.add(b)
-			if sink != nil {
-				for _, r := range b.bad {
-					o := rowReject(b.in, r.rec, 0, r.err)
-					if r.rec.Err != nil {
-						o.Code, o.Reason = altcraft.RejectCSV, csvReason(r.rec.Err)
-					}
-					if err := sink.w.Write(r.rec, string(o.Code), o.Reason); err != nil {
-						runErr = fmt.Errorf("write reject file %s: %w", sink.path, err)
-					}
-				}
-			}
-			if runErr == nil {
-				runErr = b.err
-			}
-			clear(b.recs)
-			clear(b.bad)
-			*b = batch{recs: b.recs[:0], bad: b.bad[:0]}
-			free.Put(b)
-		}
-		if runErr != nil {
-			break
-		}
-	}
-	if runErr != nil {
-		return t.rep, runErr
+		close(f.done)
+	})
+	if err := f.tally(t, sink); err != nil {
+		return t.rep, err
 	}
 	// The last frame of the progress display is the report's totals: end it before them.
 	finish()
@@ -287,7 +160,194 @@ func check(ctx context.Context, cfg CheckConfig) (rep *CheckReport, err error) {
 	return t.rep, nil
 }
 
-// tally is the report being built, from batches taken in file order.
+// checkFlow carries chunks from check's reader through its converters to its
+// tally. The reader hands chunks to the converters in order; the tally takes
+// them back in the same order, whatever order the converters finish in.
+type checkFlow struct {
+	todo, done chan *chunk
+	// window bounds the chunks between the reader and the tally: without
+	// it, a converter the OS leaves waiting would let the others pile up
+	// finished chunks behind it, and memory would grow with the wait.
+	window chan struct{}
+	free   sync.Pool     // chunks the tally is done with
+	stop   chan struct{} // closed when check returns: every goroutine gives up
+}
+
+func newCheckFlow(workers int) *checkFlow {
+	f := &checkFlow{
+		todo:   make(chan *chunk, workers),
+		done:   make(chan *chunk, workers),
+		window: make(chan struct{}, 4*workers),
+		stop:   make(chan struct{}),
+	}
+	f.free.New = func() any { return &chunk{recs: make([]csvio.Record, 0, chunkRows)} }
+	return f
+}
+
+// read is check's reader: it cuts the inputs into chunks, in file order,
+// and hands them to the converters, until the inputs end, one fails, ctx is
+// done or check stops. It adds the rows it reads to *rows.
+func (f *checkFlow) read(ctx context.Context, ins []*input, rows *atomic.Int64) {
+	defer close(f.todo)
+	var seq int64
+	for _, in := range ins {
+		for {
+			c := f.free.Get().(*chunk)
+			c.in, c.seq = in, seq
+			seq++
+			fillChunk(ctx, c)
+			rows.Add(int64(len(c.recs)))
+			// Once sent, the chunk is the converters': decide before.
+			full, failed := len(c.recs) == chunkRows, c.err != nil
+			if !f.send(c) || failed {
+				return
+			}
+			if !full {
+				break
+			}
+		}
+	}
+}
+
+// fillChunk reads up to chunkRows rows of c's input into c. c.err is set
+// when the input fails, or ctx is done.
+func fillChunk(ctx context.Context, c *chunk) {
+	in := c.in
+	for n := len(c.recs); n < chunkRows && ctx.Err() == nil; n++ {
+		// The record at n is one this chunk held before, if any: its memory is reused.
+		rec := &c.recs[:n+1][n]
+		err := in.reader.ReadInto(rec)
+		if errors.Is(err, io.EOF) {
+			in.pos.Store(in.size)
+			break
+		}
+		if err != nil {
+			c.err = errorf(ErrInput, "read %s: %w", in.display, err)
+			break
+		}
+		in.pos.Store(rec.End)
+		c.recs = c.recs[:n+1]
+	}
+	if ctx.Err() != nil && c.err == nil {
+		c.err = ErrInterrupted
+	}
+}
+
+// send hands c to the converters once the window has room for it; false
+// when check stops first.
+func (f *checkFlow) send(c *chunk) bool {
+	select {
+	case f.window <- struct{}{}:
+	case <-f.stop:
+		return false
+	}
+	select {
+	case f.todo <- c:
+		return true
+	case <-f.stop:
+		return false
+	}
+}
+
+// convert is one of check's converters: it converts the rows of each chunk
+// it takes and passes the chunk on to the tally. hook, when not nil, is
+// called with each chunk's seq first (tests).
+func (f *checkFlow) convert(hook func(seq int64)) {
+	var buf []byte
+	for c := range f.todo {
+		if hook != nil {
+			hook(c.seq)
+		}
+		buf = convertChunk(c, buf)
+		select {
+		case f.done <- c:
+		case <-f.stop:
+			return
+		}
+	}
+}
+
+// convertChunk converts the rows of c, noting the bad ones and keeping the
+// bodies of the first valid ones. buf is the converter's scratch, returned
+// for its next chunk.
+func convertChunk(c *chunk, buf []byte) []byte {
+	for i := range c.recs {
+		rec := &c.recs[i]
+		if rec.Err != nil {
+			c.bad = append(c.bad, badRow{rec: rec, err: rec.Err})
+			continue
+		}
+		body, _, err := c.in.binder.Convert(buf[:0], rec.Fields)
+		if err != nil {
+			c.bad = append(c.bad, badRow{rec: rec, err: err})
+			continue
+		}
+		buf = body
+		if len(c.samples) < checkSamples {
+			c.samples = append(c.samples, bytes.Clone(body))
+		}
+	}
+	return buf
+}
+
+// tally takes the converted chunks back in file order and adds them to t,
+// writing their bad rows to sink when there is one. It stops at the first
+// failure, of an input or of the reject file, or at ErrInterrupted, and
+// returns it.
+func (f *checkFlow) tally(t *tally, sink *rejectSink) error {
+	pending := map[int64]*chunk{}
+	var next int64
+	for c := range f.done {
+		pending[c.seq] = c
+		for {
+			c := pending[next]
+			if c == nil {
+				break
+			}
+			delete(pending, next)
+			next++
+			<-f.window
+			t.add(c)
+			err := writeRejects(sink, c)
+			if err == nil {
+				err = c.err
+			}
+			f.recycle(c)
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// writeRejects writes the bad rows of c to sink, if there is one. Each row is
+// tried; the error is the last write's that failed.
+func writeRejects(sink *rejectSink, c *chunk) (err error) {
+	if sink == nil {
+		return nil
+	}
+	for _, r := range c.bad {
+		o := rowReject(c.in, r.rec, 0, r.err)
+		if r.rec.Err != nil {
+			o.Code, o.Reason = altcraft.RejectCSV, csvReason(r.rec.Err)
+		}
+		if werr := sink.w.Write(r.rec, string(o.Code), o.Reason); werr != nil {
+			err = fmt.Errorf("write reject file %s: %w", sink.path, werr)
+		}
+	}
+	return err
+}
+
+// recycle gives c back for the reader to fill again. Its records are kept,
+// not cleared: the next rows are read into their memory.
+func (f *checkFlow) recycle(c *chunk) {
+	clear(c.bad)
+	*c = chunk{recs: c.recs[:0], bad: c.bad[:0]}
+	f.free.Put(c)
+}
+
+// tally is the report being built, from chunks taken in file order.
 type tally struct {
 	ins      []*input
 	rep      *CheckReport
@@ -326,22 +386,22 @@ func (t *tally) note(key, label, example string) *problem {
 	return p
 }
 
-func (t *tally) add(b *batch) {
-	n, bad := int64(len(b.recs)), int64(len(b.bad))
-	for _, r := range []*CheckReport{t.rep, &t.perFile[b.in.idx]} {
+func (t *tally) add(c *chunk) {
+	n, bad := int64(len(c.recs)), int64(len(c.bad))
+	for _, r := range []*CheckReport{t.rep, &t.perFile[c.in.idx]} {
 		r.Rows += n
 		r.Invalid += bad
 		r.Valid += n - bad
 	}
 	t.valid.Add(n - bad)
 	t.invalid.Add(bad)
-	for _, s := range b.samples {
+	for _, s := range c.samples {
 		if len(t.samples) < checkSamples {
 			t.samples = append(t.samples, s)
 		}
 	}
-	for _, r := range b.bad {
-		where := b.in.display + ":" + strconv.Itoa(r.rec.Line)
+	for _, r := range c.bad {
+		where := c.in.display + ":" + strconv.Itoa(r.rec.Line)
 		if r.rec.Err != nil {
 			t.note(string(altcraft.RejectCSV), "rows that cannot be parsed (csv)", fmt.Sprintf("%s: %s", where, csvReason(r.rec.Err)))
 			continue

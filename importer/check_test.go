@@ -16,20 +16,20 @@ import (
 )
 
 // TestCheckReportDeterministic: the report is the same byte for byte whatever the number of
-// converters, with problems, examples and sample bodies in file order across many batches and files.
+// converters, with problems, examples and sample bodies in file order across many chunks and files.
 func TestCheckReportDeterministic(t *testing.T) {
 	dir := t.TempDir()
 	var files []string
 	for f := range 2 {
 		var in bytes.Buffer
 		in.WriteString("Email;Name;Id\n")
-		for i := range 3*checkBatch + 17 {
+		for i := range 3*chunkRows + 17 {
 			switch {
 			case i%97 == 0:
 				fmt.Fprintf(&in, ";Имя %d;%d\n", i, i) // missing key
 			case i%89 == 0:
 				fmt.Fprintf(&in, "user%d@example;Имя %d;x%d\n", i, i, i) // bad email and int
-			case i == 3*checkBatch+16:
+			case i == 3*chunkRows+16:
 				fmt.Fprintf(&in, "user%d@example.com;\"Имя %d\n", i, i) // broken quote, to the end of the file
 			case i%79 == 0:
 				fmt.Fprintf(&in, "user%d@example.com;Имя %d\n", i, i) // too few fields
@@ -54,7 +54,7 @@ func TestCheckReportDeterministic(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rep.Rows != int64(2*(3*checkBatch+17)) || rep.Valid+rep.Invalid != rep.Rows || rep.Invalid == 0 {
+		if rep.Rows != int64(2*(3*chunkRows+17)) || rep.Valid+rep.Invalid != rep.Rows || rep.Invalid == 0 {
 			t.Fatalf("workers %d: report %+v", workers, rep)
 		}
 		if workers == 1 {
@@ -100,13 +100,13 @@ func TestCheckInterrupted(t *testing.T) {
 }
 
 // While one converter waits (the OS has other work for its core), the other may run
-// ahead only within a fixed window of batches: finished batches waiting for the late
+// ahead only within a fixed window of chunks: finished chunks waiting for the late
 // one would otherwise pile up, and memory would grow with the wait and the file.
-func TestCheckBoundsBatchesInFlight(t *testing.T) {
-	const workers, batches = 2, 40
+func TestCheckBoundsChunksInFlight(t *testing.T) {
+	const workers, chunks = 2, 40
 	var in bytes.Buffer
 	in.WriteString("Email;Name;Id\n")
-	for i := range batches * checkBatch {
+	for i := range chunks * chunkRows {
 		fmt.Fprintf(&in, "user%d@example.com;Имя;%d\n", i, i)
 	}
 	path := filepath.Join(t.TempDir(), "in.csv")
@@ -123,7 +123,7 @@ func TestCheckBoundsBatchesInFlight(t *testing.T) {
 			ahead.Add(1)
 			return
 		}
-		// Hold the first batch until the others stop moving (or clearly overrun).
+		// Hold the first chunk until the others stop moving (or clearly overrun).
 		for last := int64(-1); ; {
 			time.Sleep(50 * time.Millisecond)
 			n := ahead.Load()
@@ -135,10 +135,10 @@ func TestCheckBoundsBatchesInFlight(t *testing.T) {
 		}
 	}
 	rep, err := check(context.Background(), CheckConfig{Mapping: m, Files: []string{path}, Report: io.Discard, Stderr: io.Discard, Workers: workers, convertHook: hook})
-	if err != nil || rep.Valid != batches*checkBatch {
+	if err != nil || rep.Valid != chunks*chunkRows {
 		t.Fatalf("report %+v, err %v", rep, err)
 	}
 	if most.Load() > 4*workers {
-		t.Errorf("%d batches converted while the first waited; the window is %d", most.Load(), 4*workers)
+		t.Errorf("%d chunks converted while the first waited; the window is %d", most.Load(), 4*workers)
 	}
 }

@@ -164,7 +164,7 @@ func itoa(i int) string { return strconv.Itoa(i) }
 func TestCheckJoinsItsGoroutines(t *testing.T) {
 	var in strings.Builder
 	in.WriteString("Email;Name;Id\n")
-	for i := range 20 * checkBatch {
+	for i := range 20 * chunkRows {
 		in.WriteString("u" + itoa(i) + "@example.com;N;1\n")
 	}
 	_, paths := writeInputs(t, map[string]string{"a.csv": in.String()})

@@ -3,6 +3,8 @@ package mapping
 import (
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/acimport/acimport/internal/altcraft"
 )
@@ -19,7 +21,7 @@ const (
 // appendCell appends the JSON of cell (a list when s.list). When the cell is not OK, dst comes back
 // unchanged; a bad cell also returns the failing value (the cell or the list item) and the reason.
 func (s *source) appendCell(dst []byte, cell string, memo *rowMemo) ([]byte, cellStatus, string, string) {
-	if strings.TrimSpace(cell) == "" {
+	if blank(cell) {
 		return dst, cellEmpty, "", ""
 	}
 	if !s.list {
@@ -58,6 +60,30 @@ func (s *source) appendCell(dst []byte, cell string, memo *rowMemo) ([]byte, cel
 	}
 	return append(dst, ']'), cellOK, "", ""
 }
+
+// blank reports whether s is empty or white space, as strings.TrimSpace(s) == "" does, but without
+// trimming: the first byte of a cell nearly always answers, where TrimSpace would also look at
+// the end of every cell that starts with a letter outside ASCII.
+func blank(s string) bool {
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if !asciiSpace[c] {
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if !unicode.IsSpace(r) {
+			return false
+		}
+		i += size
+	}
+	return true
+}
+
+// asciiSpace are the ASCII bytes strings.TrimSpace trims.
+var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
 
 // keyValue is the part of a key cell that is the key: the trimmed cell, or for a list its first item.
 func (s *source) keyValue(cell string) string {
@@ -289,7 +315,7 @@ func (b *Binder) missingKey(record []string) CellError {
 func (s *boundSub) append(dst []byte, record []string, cells []CellError, memo *rowMemo) (out []byte, ok bool, _ []CellError) {
 	start := len(dst)
 	bad := false
-	if s.contact != nil && s.contact.col >= 0 && strings.TrimSpace(record[s.contact.col]) == "" {
+	if s.contact != nil && s.contact.col >= 0 && blank(record[s.contact.col]) {
 		return dst, false, cells
 	}
 	dst = append(dst, s.prefix...)

@@ -280,3 +280,18 @@ func TestRowErrorText(t *testing.T) {
 		t.Errorf("got %q", e.Error())
 	}
 }
+
+// TestBlank: blank answers as strings.TrimSpace(s) == "" does, spaces outside ASCII and invalid
+// UTF-8 included.
+func TestBlank(t *testing.T) {
+	cases := []string{"", " ", "\t\n\v\f\r ", "x", " x ", "Иван", " \u00a0", "\u0085", "\u2003\u3000", "\u200b",
+		"\xff", " \xff", "\xc2", "\u00a0x", "  \u1680", "\x00", "\x1c"}
+	for r := rune(0); r < 0x3100; r++ {
+		cases = append(cases, string(r), " "+string(r)+" ")
+	}
+	for _, s := range cases {
+		if got, want := blank(s), strings.TrimSpace(s) == ""; got != want {
+			t.Errorf("blank(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

@@ -21,6 +21,10 @@ var jsonSafe = func() (t [utf8.RuneSelf]bool) {
 // becomes \ufffd, and U+2028/U+2029 are escaped.
 func appendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
+	if jsonPlain(s) {
+		dst = append(dst, s...)
+		return append(dst, '"')
+	}
 	start := 0
 	for i := 0; i < len(s); {
 		if b := s[i]; b < utf8.RuneSelf {
@@ -68,6 +72,26 @@ func appendString(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// jsonPlain reports whether appendString copies s as it is: valid UTF-8, no byte to escape. It
+// spares names and cities outside ASCII a rune-by-rune decoding; U+2028 and U+2029, which are
+// escaped, start with 0xE2, and so does every rune from U+2000 to U+2FFF, left to the full loop.
+func jsonPlain(s string) bool {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		switch b := s[i]; {
+		case b < utf8.RuneSelf:
+			if !jsonSafe[b] {
+				return false
+			}
+		case b == 0xE2:
+			return false
+		default:
+			ascii = false
+		}
+	}
+	return ascii || utf8.ValidString(s)
 }
 
 // appendFloat appends a finite f as a JSON number, formatted as encoding/json formats a float64.

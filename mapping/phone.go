@@ -3,7 +3,6 @@ package mapping
 import (
 	"regexp"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/nyaruka/phonenumbers"
@@ -63,8 +62,11 @@ type phoneRegion struct {
 
 type phoneTables struct {
 	regions map[string]*phoneRegion
-	byCode  [1000]*phoneRegion // main region of each country calling code; nil for none or non-geographic
-	known   [1000]bool         // country calling codes the library knows, non-geographic ones included
+	// byLetters holds the regions of regions by their two letters, A-Z each: a lookup for every
+	// number without hashing its region.
+	byLetters [26 * 26]*phoneRegion
+	byCode    [1000]*phoneRegion // main region of each country calling code; nil for none or non-geographic
+	known     [1000]bool         // country calling codes the library knows, non-geographic ones included
 }
 
 var loadPhoneTables = sync.OnceValue(func() *phoneTables {
@@ -87,6 +89,9 @@ var loadPhoneTables = sync.OnceValue(func() *phoneTables {
 		r.ccText = strconv.Itoa(r.cc)
 		r.unusable = len(r.possible) == 0
 		t.regions[id] = r
+		if i, ok := lettersIndex(id); ok {
+			t.byLetters[i] = r
+		}
 	}
 	for cc := 1; cc < len(t.byCode); cc++ {
 		regions := phonenumbers.GetRegionCodesForCountryCode(cc)
@@ -98,6 +103,22 @@ var loadPhoneTables = sync.OnceValue(func() *phoneTables {
 	}
 	return t
 })
+
+// lettersIndex is the index in phoneTables.byLetters of a region of two letters A-Z.
+func lettersIndex(region string) (int, bool) {
+	if len(region) != 2 || region[0] < 'A' || region[0] > 'Z' || region[1] < 'A' || region[1] > 'Z' {
+		return 0, false
+	}
+	return int(region[0]-'A')*26 + int(region[1]-'A'), true
+}
+
+// region is regions[id], without a map lookup when id is two letters A-Z.
+func (t *phoneTables) region(id string) *phoneRegion {
+	if i, ok := lettersIndex(id); ok {
+		return t.byLetters[i]
+	}
+	return t.regions[id]
+}
 
 // compile builds the region's expressions on first use, from the same pattern text the library uses.
 func (r *phoneRegion) compile() {
@@ -224,15 +245,26 @@ func (t *phoneTables) countryCode(full []byte) (int, []byte) {
 	return 0, full
 }
 
-// fastPhone normalises s (already trimmed) the way normalisePhoneSlow does. decided is false when s
-// is not of a shape it handles; then e164 and ok mean nothing.
-func fastPhone(s, region string) (e164 string, ok, decided bool) {
+// phoneMaxE164 is the longest E.164 number: "+", a country calling code, a national significant
+// number.
+const phoneMaxE164 = 1 + phoneMaxCC + phoneMaxNSN
+
+// phoneScratch holds the digits fastPhone gathers. They reach the regular expressions of the
+// metadata, which the compiler cannot prove do not keep them: on the stack they would be moved to
+// the heap, an allocation a phone.
+var phoneScratch = sync.Pool{New: func() any { return new([phoneMaxFast]byte) }}
+
+// appendFastPhone appends to dst s (already trimmed) normalised the way normalisePhoneSlow does it,
+// in E.164 form, when ok. decided is false when s is not of a shape it handles; then dst comes back
+// unchanged and ok means nothing.
+func appendFastPhone(dst []byte, s, region string) (out []byte, ok, decided bool) {
 	if len(s) == 0 || len(s) > phoneMaxFast {
-		return "", false, false
+		return dst, false, false
 	}
+	buf := phoneScratch.Get().(*[phoneMaxFast]byte)
+	defer phoneScratch.Put(buf)
 	// Gather the digits. The shape accepted here is what makes the library's extraction, viability
 	// and extension steps no-ops: a leading "+" at most, then digits and " -().", no letters.
-	var buf [phoneMaxFast]byte
 	digits := buf[:0]
 	plus := s[0] == '+'
 	i := 0
@@ -245,21 +277,21 @@ func fastPhone(s, region string) (e164 string, ok, decided bool) {
 			digits = append(digits, c)
 		case c == ' ' || c == '-' || c == '(' || c == ')' || c == '.':
 		default:
-			return "", false, false
+			return dst, false, false
 		}
 	}
 	if len(digits) < 3 {
-		return "", false, false // the library's two-digit and too-short rules
+		return dst, false, false // the library's two-digit and too-short rules
 	}
 	t := loadPhoneTables()
 	var def *phoneRegion // the default region
 	if region != "" {
-		if def = t.regions[region]; def == nil || def.unusable {
-			return "", false, false
+		if def = t.region(region); def == nil || def.unusable {
+			return dst, false, false
 		}
 		def.compile()
 	} else if !plus {
-		return "", false, false
+		return dst, false, false
 	}
 
 	// maybeExtractCountryCode.
@@ -275,10 +307,10 @@ func fastPhone(s, region string) (e164 string, ok, decided bool) {
 	switch {
 	case fromIDD:
 		if len(full) <= phoneMinNSN {
-			return "", false, false
+			return dst, false, false
 		}
 		if cc, nat = t.countryCode(full); cc == 0 {
-			return "", false, false
+			return dst, false, false
 		}
 	case hasPrefix(digits, def.ccText):
 		potential := def.stripNationalPrefix(digits[len(def.ccText):])
@@ -294,14 +326,14 @@ func fastPhone(s, region string) (e164 string, ok, decided bool) {
 	if cc != 0 {
 		strip = t.byCode[cc]
 		if strip == nil || strip.unusable {
-			return "", false, false // a non-geographic entity
+			return dst, false, false // a non-geographic entity
 		}
 		strip.compile()
 	} else {
 		cc = def.cc
 	}
 	if len(nat) < phoneMinNSN {
-		return "", false, false
+		return dst, false, false
 	}
 	// The prefix is stripped only when what is left is of a possible length.
 	potential := strip.stripNationalPrefix(nat)
@@ -311,13 +343,13 @@ func fastPhone(s, region string) (e164 string, ok, decided bool) {
 		nat = potential
 	}
 	if len(nat) < phoneMinNSN || len(nat) > phoneMaxNSN {
-		return "", false, false
+		return dst, false, false
 	}
 
 	// IsPossibleNumber, with the metadata of the main region of the country code.
 	main := t.byCode[cc]
 	if main == nil || main.unusable {
-		return "", false, false
+		return dst, false, false
 	}
 	if main.noPattern {
 		ok = true // any length from 2 to 17, checked above
@@ -326,14 +358,11 @@ func fastPhone(s, region string) (e164 string, ok, decided bool) {
 		ok = r == lengthPossible || r == lengthLocalOnly
 	}
 	if !ok {
-		return "", false, true
+		return dst, false, true
 	}
-	var out strings.Builder
-	out.Grow(1 + len(main.ccText) + len(nat))
-	out.WriteByte('+')
-	out.WriteString(main.ccText)
-	out.Write(nat)
-	return out.String(), true, true
+	dst = append(dst, '+')
+	dst = append(dst, main.ccText...)
+	return append(dst, nat...), true, true
 }
 
 // stripIDD is where the number starts after the region's international prefix, as the library's

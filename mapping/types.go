@@ -91,7 +91,10 @@ func (c *converter) appendValue(dst []byte, s string, memo *rowMemo) ([]byte, st
 			}
 			return dst, "not a valid phone number (region " + c.region + ")"
 		}
-		return appendString(dst, e164), ""
+		// "+" and digits: nothing to escape.
+		dst = append(dst, '"')
+		dst = append(dst, e164...)
+		return append(dst, '"'), ""
 	case kindInt:
 		if !isInteger(s) {
 			return dst, "not an integer"
@@ -193,23 +196,33 @@ var emailBadASCII = func() (t [utf8.RuneSelf]bool) {
 // one row: the same cell often feeds the matching key, a field and a subscription, and a phone is
 // the dearest conversion there is.
 type rowMemo struct {
-	phoneIn, phoneRegion, phoneOut string
-	phoneOK, phoneSet              bool
+	phoneIn, phoneRegion string
+	// The number in E.164 form is phoneOut[:phoneLen]: held here, it costs no allocation.
+	phoneOut          [phoneMaxE164]byte
+	phoneLen          int
+	phoneOK, phoneSet bool
 
 	email             string
 	emailOK, emailSet bool
 }
 
-// normalise is normalisePhone through the memo; a nil memo remembers nothing.
-func (m *rowMemo) normalise(s, region string) (string, bool) {
+// normalise returns s in E.164 form, through the memo; a nil memo remembers nothing. The bytes are
+// valid until the memo normalises another number.
+func (m *rowMemo) normalise(s, region string) ([]byte, bool) {
 	if m == nil {
-		return normalisePhone(s, region)
+		return appendPhone(nil, s, region)
 	}
 	if !m.phoneSet || m.phoneIn != s || m.phoneRegion != region {
-		m.phoneOut, m.phoneOK = normalisePhone(s, region)
+		e164, ok := appendPhone(m.phoneOut[:0], s, region)
+		if len(e164) > len(m.phoneOut) {
+			// Longer than E.164 allows: not remembered (the library never gives one).
+			m.phoneSet = false
+			return e164, ok
+		}
+		m.phoneLen, m.phoneOK = len(e164), ok
 		m.phoneIn, m.phoneRegion, m.phoneSet = s, region, true
 	}
-	return m.phoneOut, m.phoneOK
+	return m.phoneOut[:m.phoneLen], m.phoneOK
 }
 
 // plausibleEmail is plausibleEmail through the memo; a nil memo remembers nothing.
@@ -223,13 +236,14 @@ func (m *rowMemo) plausibleEmail(s string) bool {
 	return m.emailOK
 }
 
-// normalisePhone returns the number in E.164 form: through the fast path for the common shapes,
-// through the full parser for the rest.
-func normalisePhone(s, region string) (string, bool) {
-	if e164, ok, decided := fastPhone(s, region); decided {
-		return e164, ok
+// appendPhone appends the number in E.164 form to dst, when ok: through the fast path for the
+// common shapes, through the full parser for the rest.
+func appendPhone(dst []byte, s, region string) ([]byte, bool) {
+	if out, ok, decided := appendFastPhone(dst, s, region); decided {
+		return out, ok
 	}
-	return normalisePhoneSlow(s, region)
+	e164, ok := normalisePhoneSlow(s, region)
+	return append(dst, e164...), ok
 }
 
 // normalisePhoneSlow is normalisePhone through phonenumbers.Parse alone.

@@ -67,6 +67,32 @@ func benchRead(b *testing.B, in []byte, rows int, opt Options) {
 	b.ReportMetric(float64(n*rows)/b.Elapsed().Seconds(), "rows/s")
 }
 
+// BenchmarkReadInto is BenchmarkRead with one Record recycled through ReadInto, as check reads.
+func BenchmarkReadInto(b *testing.B) {
+	in := genCSV(10_000, 8)
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	n := 0
+	var rec Record
+	for b.Loop() {
+		r, err := NewReader(bytes.NewReader(in), "bench.csv", Options{Delimiter: "auto", Encoding: "auto"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for {
+			err := r.ReadInto(&rec)
+			if err == io.EOF {
+				break
+			}
+			if err != nil || rec.Err != nil {
+				b.Fatal(err, rec.Err)
+			}
+		}
+		n++
+	}
+	b.ReportMetric(float64(n*10_000)/b.Elapsed().Seconds(), "rows/s")
+}
+
 func BenchmarkRejectWrite(b *testing.B) {
 	for _, enc := range []string{"utf-8", "windows-1251"} {
 		b.Run(enc, func(b *testing.B) {

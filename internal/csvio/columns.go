@@ -53,6 +53,23 @@ func (l *rejectLayout) keep(fields []string) []string {
 	return kept
 }
 
+// appendKept appends fields without the reject columns to dst.
+func (l *rejectLayout) appendKept(dst, fields []string) []string {
+	if len(l.drop) == 0 {
+		return append(dst, fields...)
+	}
+	dst = slices.Grow(dst, len(fields))
+	d := 0
+	for i, f := range fields {
+		if d < len(l.drop) && l.drop[d] == i {
+			d++
+			continue
+		}
+		dst = append(dst, f)
+	}
+	return dst
+}
+
 // stripTail cuts the trailing reject columns off the text of a row that
 // could not be parsed, so feeding a reject file back in cannot duplicate
 // them even for its broken rows, and returns the line its reject_line names

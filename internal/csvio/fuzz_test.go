@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"testing"
@@ -54,7 +55,7 @@ func FuzzReadReject(f *testing.F) {
 		if err != nil {
 			return
 		}
-		var good []*Record
+		var all, good []*Record
 		prevLine := 1
 		for {
 			rec, err := r.Read()
@@ -78,6 +79,7 @@ func FuzzReadReject(f *testing.F) {
 				t.Fatalf("record %+v: a NUL byte in a good row", rec)
 			}
 			prevLine = rec.Line
+			all = append(all, rec)
 			if rec.Err == nil {
 				good = append(good, rec)
 			}
@@ -85,6 +87,7 @@ func FuzzReadReject(f *testing.F) {
 		if r.BytesRead() != int64(len(in)) {
 			t.Errorf("BytesRead() = %d, want %d", r.BytesRead(), len(in))
 		}
+		checkReadInto(t, in, opt, all)
 
 		var out bytes.Buffer
 		w := NewRejectWriter(&out, r)
@@ -114,4 +117,37 @@ func FuzzReadReject(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkReadInto reads in again with ReadInto into one recycled Record, and
+// fails t unless each record is the one Read gave (want).
+func checkReadInto(t *testing.T, in []byte, opt Options, want []*Record) {
+	t.Helper()
+	r, err := NewReader(bytes.NewReader(in), "fuzz.csv", opt)
+	if err != nil {
+		t.Fatalf("NewReader again: %v", err)
+	}
+	var rec Record
+	for i := 0; ; i++ {
+		err := r.ReadInto(&rec)
+		if err == io.EOF {
+			if i != len(want) {
+				t.Fatalf("ReadInto gave %d records, Read %d", i, len(want))
+			}
+			return
+		}
+		if err != nil {
+			t.Fatalf("ReadInto: %v", err)
+		}
+		if i >= len(want) {
+			t.Fatalf("ReadInto gave more records than Read's %d", len(want))
+		}
+		w := want[i]
+		same := rec.Line == w.Line && slices.Equal(rec.Fields, w.Fields) && (rec.Fields == nil) == (w.Fields == nil) &&
+			bytes.Equal(rec.Raw, w.Raw) && rec.SourceLine == w.SourceLine && rec.Ending == w.Ending &&
+			rec.End == w.End && rec.NextLine == w.NextLine && fmt.Sprint(rec.Err) == fmt.Sprint(w.Err)
+		if !same {
+			t.Fatalf("record %d: ReadInto = %+v, Read = %+v", i, rec, *w)
+		}
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -203,6 +204,9 @@ func (rd *Reader) newCSV() {
 	rd.cr = csv.NewReader(&rd.rec)
 	rd.cr.Comma = rd.comma
 	rd.cr.FieldsPerRecord = -1
+	// record copies the fields it keeps: csv.Reader need not allocate a
+	// slice a record, and ReadInto reuses the caller's.
+	rd.cr.ReuseRecord = true
 }
 
 func (rd *Reader) readHeader() error {
@@ -224,14 +228,14 @@ func (rd *Reader) readHeader() error {
 		case s.blank():
 			continue
 		}
-		fields := s.fields
+		fields := slices.Clone(s.fields) // csv.Reader reuses s.fields
 		if err := rd.checkText(s, fields); err != nil {
 			return fmt.Errorf("the header: %w", err)
 		}
 		rd.inHeader = fields
 		rd.layout = newRejectLayout(fields)
 		rd.header = rd.layout.keep(fields)
-		rd.headerRaw = rd.rawOf(&s, fields, len(fields))
+		rd.headerRaw = rd.rawOf(nil, &s, fields, len(fields))
 		rd.headerEnding = s.ending
 		return nil
 	}
@@ -293,6 +297,18 @@ func (rd *Reader) BytesRead() int64 { return rd.count.n.Load() }
 // lines and lines of spaces and tabs (other than the delimiter) between rows
 // are skipped. The errors are failures of the whole stream, and they stick.
 func (rd *Reader) Read() (*Record, error) {
+	rec := new(Record)
+	if err := rd.ReadInto(rec); err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+// ReadInto is Read into rec, a record the caller is done with: the next
+// record replaces it, and reuses the memory of its Fields and Raw, so that a
+// caller that recycles its records reads without allocating them. The
+// strings of the old Fields stay valid; the bytes of the old Raw do not.
+func (rd *Reader) ReadInto(rec *Record) error {
 	for rd.err == nil {
 		s, err := rd.scan()
 		switch {
@@ -301,15 +317,15 @@ func (rd *Reader) Read() (*Record, error) {
 		case err != nil:
 			rd.err = fmt.Errorf("read %s: %w", rd.where(), err)
 		case !s.blank():
-			rec := rd.record(s)
+			rd.record(s, rec)
 			rec.End, rec.NextLine = rd.rawBase+rd.rec.consumed, rd.lines+1
 			if rd.gz {
 				rec.End = rd.count.n.Load()
 			}
-			return rec, nil
+			return nil
 		}
 	}
-	return nil, rd.err
+	return rd.err
 }
 
 // scanned is one record as csv.Reader parsed it, with its place and text.
@@ -510,28 +526,32 @@ func runeStart(b []byte, n int) int {
 	return n
 }
 
-// record makes a Record of a scanned record that is not a blank line.
-func (rd *Reader) record(s scanned) *Record {
-	rec := &Record{Line: s.line, Ending: s.ending}
-	fail := func(err error) *Record {
+// record makes rec the Record of a scanned record that is not a blank line,
+// reusing the memory of rec's Fields and Raw.
+func (rd *Reader) record(s scanned, rec *Record) {
+	*rec = Record{Line: s.line, Ending: s.ending, Fields: rec.Fields[:0], Raw: rec.Raw[:0]}
+	fail := func(err error) {
+		rec.Fields = nil
 		rec.Err = &RowError{Line: rec.Line, Err: err}
-		return rec
 	}
 	switch {
 	case s.long != nil && errors.Is(s.long, csv.ErrQuote):
 		// A whole line whose quote never closes: fed back from a reject
 		// file, its reject columns go as for any broken row.
 		raw, line := rd.layout.stripTail(s.body, rd.comma)
-		rec.Raw, rec.SourceLine = bytes.Clone(raw), line
-		return fail(s.long)
+		rec.Raw, rec.SourceLine = cloneInto(rec.Raw, raw), line
+		fail(s.long)
+		return
 	case s.long != nil:
 		rec.Raw = s.body
-		return fail(s.long)
+		fail(s.long)
+		return
 	case s.pe != nil:
 		// fields holds the fields before the bad one.
 		raw, line := rd.layout.stripTail(s.body, rd.comma)
-		rec.Raw, rec.SourceLine = bytes.Clone(raw), line
-		return fail(fmt.Errorf("%s: %w", rd.fieldName(len(s.fields)), s.pe.Err))
+		rec.Raw, rec.SourceLine = cloneInto(rec.Raw, raw), line
+		fail(fmt.Errorf("%s: %w", rd.fieldName(len(s.fields)), s.pe.Err))
+		return
 	}
 	fields := s.fields
 	if len(fields) > rd.layout.width && allEmpty(fields[rd.layout.width:]) {
@@ -542,17 +562,19 @@ func (rd *Reader) record(s scanned) *Record {
 	if l := &rd.layout; l.trailing > 0 && len(fields) == l.width-l.trailing {
 		// A reject file row whose reject columns the user deleted while
 		// fixing it: every field is data, and nothing of it is cut.
-		rec.Raw = bytes.Clone(s.body)
+		rec.Raw = cloneInto(rec.Raw, s.body)
 		if err := rd.checkText(s, fields); err != nil {
-			return fail(err)
+			fail(err)
+			return
 		}
-		rec.Fields = fields
-		return rec
+		rec.Fields = append(rec.Fields, fields...)
+		return
 	}
-	rec.Raw = rd.rawOf(&s, fields, len(s.fields))
+	rec.Raw = rd.rawOf(rec.Raw, &s, fields, len(s.fields))
 	rec.SourceLine = rd.layout.sourceLine(fields)
 	if err := rd.checkText(s, fields); err != nil {
-		return fail(err)
+		fail(err)
+		return
 	}
 	if len(fields) != rd.layout.width {
 		n, width := len(s.fields), rd.layout.width
@@ -561,10 +583,24 @@ func (rd *Reader) record(s scanned) *Record {
 			// columns, as in the input the row comes from.
 			n, width = n-rd.layout.trailing, width-rd.layout.trailing
 		}
-		return fail(fmt.Errorf("%w: %d, the header has %d", csv.ErrFieldCount, n, width))
+		fail(fmt.Errorf("%w: %d, the header has %d", csv.ErrFieldCount, n, width))
+		return
 	}
-	rec.Fields = rd.layout.keep(fields)
-	return rec
+	if rec.Fields = rd.layout.appendKept(rec.Fields, fields); rec.Fields == nil {
+		rec.Fields = []string{} // every field is in a reject column; nil would mean a bad row
+	}
+}
+
+// cloneInto is bytes.Clone(b) into the memory of dst.
+func cloneInto(dst, b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	dst = append(dst[:0], b...)
+	if dst == nil {
+		return []byte{}
+	}
+	return dst
 }
 
 // checkText finds a NUL byte, or invalid UTF-8 in a UTF-8 file, in a parsed
@@ -643,27 +679,27 @@ func (rd *Reader) fieldName(i int) string {
 	return fmt.Sprintf("field %d", i+1)
 }
 
-// rawOf returns a copy of a parsed record's text body without the reject
-// columns: cut before them when they are the last columns (as the reject
-// writer puts them), else rebuilt from the kept fields. fields may be the
-// record's fields cut to the header's width, and then the text is cut there
-// too, so that the reject columns follow the last column; parsed is how
-// many fields the record has.
-func (rd *Reader) rawOf(s *scanned, fields []string, parsed int) []byte {
+// rawOf returns, in the memory of dst, a copy of a parsed record's text body
+// without the reject columns: cut before them when they are the last columns
+// (as the reject writer puts them), else rebuilt from the kept fields.
+// fields may be the record's fields cut to the header's width, and then the
+// text is cut there too, so that the reject columns follow the last column;
+// parsed is how many fields the record has.
+func (rd *Reader) rawOf(dst []byte, s *scanned, fields []string, parsed int) []byte {
 	l := &rd.layout
 	switch {
 	case len(l.drop) == 0 && len(fields) < parsed:
-		return rd.cutBefore(s, len(fields))
+		return rd.cutBefore(dst, s, len(fields))
 	case len(l.drop) == 0:
-		return bytes.Clone(s.body)
+		return cloneInto(dst, s.body)
 	case l.trailing == 0:
-		return appendRecord([]byte{}, l.keep(fields), rd.comma)
+		return cloneInto(dst, appendRecord([]byte{}, l.keep(fields), rd.comma)) // reject columns among the others: rare
 	}
 	j := len(fields) - l.trailing
 	if j <= 0 {
 		return []byte{} // every field is in a reject column
 	}
-	return rd.cutBefore(s, j)
+	return rd.cutBefore(dst, s, j)
 }
 
 // fieldStart returns the offset in body of field j of the record scanned
@@ -683,16 +719,17 @@ func (rd *Reader) fieldStart(s *scanned, j int) int {
 	return off + col - 1
 }
 
-// cutBefore returns a copy of s.body up to the delimiter before field j.
-func (rd *Reader) cutBefore(s *scanned, j int) []byte {
+// cutBefore returns, in the memory of dst, a copy of s.body up to the
+// delimiter before field j.
+func (rd *Reader) cutBefore(dst []byte, s *scanned, j int) []byte {
 	body := s.body
 	start := rd.fieldStart(s, j)
 	if start < 0 {
-		return bytes.Clone(body)
+		return cloneInto(dst, body)
 	}
 	cut := start - utf8.RuneLen(rd.comma)
 	if cut < 0 || cut > len(body) {
-		return bytes.Clone(body)
+		return cloneInto(dst, body)
 	}
-	return bytes.Clone(body[:cut])
+	return cloneInto(dst, body[:cut])
 }
