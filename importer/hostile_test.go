@@ -161,7 +161,7 @@ func TestCheckURL(t *testing.T) {
 		{Name: "http to loopback (the sandbox)", URL: "http://127.0.0.1:8765"},
 		{Name: "http to localhost", URL: "http://localhost:8765"},
 		{Name: "http to ::1", URL: "http://[::1]:8765"},
-		{Name: "http to a name under .localhost (RFC 6761: loopback)", URL: "http://api.localhost:8765"},
+		{Name: "http to a name under .localhost: DNS may send it elsewhere", URL: "http://api.localhost:8765", Want: "--insecure-http"},
 		{Name: "localhost as a suffix of another name is not", URL: "http://notlocalhost:8765", Want: "--insecure-http"},
 		{Name: "plain http elsewhere is refused", URL: "http://example.com", Want: "--insecure-http"},
 		{Name: "unless the user insists", URL: "http://example.com", Insecure: true},

@@ -101,15 +101,18 @@ func closedBeforeAnswer(err error) bool {
 }
 
 // IsLoopback reports whether host (a host name or address, without a port)
-// is this machine: a loopback address, localhost, or any name under
-// .localhost, with or without the trailing dot of a fully qualified name.
-// RFC 6761 (section 6.3) reserves every *.localhost name for loopback, and
-// Go's resolver and browsers' secure contexts treat them so. It is the one
-// answer to "is this machine" for the proxy choice, plain http and the
-// sandbox's listen guard.
+// is this machine: a loopback address, or localhost (with or without the
+// trailing dot of a fully qualified name). It is the one answer to "is this
+// machine" for the proxy choice, plain http and the sandbox's listen guard.
+//
+// A name under .localhost is not taken for this machine: RFC 6761 reserves
+// them for loopback, but whether "api.localhost" resolves so depends on the
+// machine's resolver (Go's own sends it to DNS unless nss-myhostname is
+// configured), and plain http to a host that is not this machine would carry
+// the token readable by anyone on the way. Such a name needs https or
+// --insecure-http, and NO_PROXY to bypass a proxy.
 func IsLoopback(host string) bool {
-	name := strings.ToLower(strings.TrimSuffix(host, "."))
-	if name == "localhost" || strings.HasSuffix(name, ".localhost") {
+	if strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") {
 		return true
 	}
 	ip := net.ParseIP(host)
