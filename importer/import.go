@@ -215,7 +215,7 @@ func (r *run) execute(ctx context.Context) executed {
 		}
 	}()
 	outDone := make(chan error, 1)
-	go func() { outDone <- jr.run(outcomes) }()
+	go func() { outDone <- jr.consume(outcomes) }()
 	wg.Wait()
 	close(outcomes)
 	ex.outErr = <-outDone

@@ -53,9 +53,9 @@ func newJournal(ins []*input, sinks []*rejectSink, results *resultsFile, state *
 	return j
 }
 
-// run records outcomes until the channel closes, checkpointing as it goes,
+// consume records outcomes until the channel closes, checkpointing as it goes,
 // and returns the first write error.
-func (j *journal) run(outcomes <-chan send.Outcome[row]) error {
+func (j *journal) consume(outcomes <-chan send.Outcome[row]) error {
 	timer := time.NewTimer(checkpointEvery)
 	timer.Stop()
 	defer timer.Stop()
