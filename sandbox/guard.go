@@ -12,7 +12,8 @@ import (
 // The sandbox holds customers' data during rehearsals, so it guards it: with a token, the
 // inspection endpoints want it too; without one, it serves only this machine unless told not to.
 
-// ErrPublic: a sandbox without a token would listen where other machines can reach it.
+// ErrPublic is returned by CheckListen when a sandbox without a token would listen where other
+// machines can reach it.
 var ErrPublic = errors.New("the sandbox would serve other machines without a token")
 
 // CheckListen refuses to serve a non-loopback address without a token unless public is set:
