@@ -5,6 +5,7 @@
 package mapping
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -87,14 +88,19 @@ type subObject struct {
 	parts []*source
 }
 
-// Load reads and validates the mapping file at path.
+// Load reads and validates the mapping file at path. Its errors begin
+// "mapping file:", then the cause: the file that could not be read, or every
+// problem Parse found, a line each.
 func Load(path string) (*Mapping, error) {
-	f, err := os.Open(path)
+	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("open mapping: %w", err)
+		return nil, fmt.Errorf("mapping file: %w", err)
 	}
-	defer f.Close()
-	return Parse(f, path)
+	m, err := Parse(bytes.NewReader(data), path)
+	if err != nil {
+		return nil, fmt.Errorf("mapping file:\n%w", err)
+	}
+	return m, nil
 }
 
 // Limits of a mapping file. A real one is a few kilobytes and a few hundred nodes; the limits stop a

@@ -210,3 +210,40 @@ func TestLoad(t *testing.T) {
 		t.Errorf("got %v, want os.ErrNotExist", err)
 	}
 }
+
+// TestLoadMessages: Load is the one loader of a mapping file (cmd's too): its errors start
+// "mapping file:" and then say what is wrong, with the file's line.
+func TestLoadMessages(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.yaml")
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(good, []byte("db_id: 5\nfields:\n  email: E-mail\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, []byte("db_id: 5\nfields:\n  email: { column: E-mail, type: emial }\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := Load(good); err != nil || m.DBID != 5 {
+		t.Fatalf("Load(good) = %+v, %v", m, err)
+	}
+	tests := []struct {
+		Name, Path string
+		Want       []string
+	}{
+		{Name: "missing", Path: filepath.Join(dir, "none.yaml"), Want: []string{"mapping file: open ", "no such file"}},
+		{Name: "invalid", Path: bad, Want: []string{"mapping file:\n", "bad.yaml:3", "emial"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.Name, func(t *testing.T) {
+			_, err := Load(tc.Path)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tc.Want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+		})
+	}
+}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -155,15 +154,7 @@ func loadMapping(path string) (*mapping.Mapping, error) {
 	if path == "" {
 		return nil, usageErrorf("-m/--mapping FILE is required")
 	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("mapping file: %w", err)
-	}
-	m, err := mapping.Parse(bytes.NewReader(data), path)
-	if err != nil {
-		return nil, fmt.Errorf("mapping file:\n%w", err)
-	}
-	return m, nil
+	return mapping.Load(path)
 }
 
 // readToken takes the API token from --token-file or ALTCRAFT_TOKEN: never from
