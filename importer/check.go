@@ -329,9 +329,6 @@ func writeRejects(sink *rejectSink, c *chunk) (err error) {
 	}
 	for _, r := range c.bad {
 		o := rowReject(c.in, r.rec, 0, r.err)
-		if r.rec.Err != nil {
-			o.Code, o.Reason = altcraft.RejectCSV, csvReason(r.rec.Err)
-		}
 		if werr := sink.w.Write(r.rec, string(o.Code), o.Reason); werr != nil {
 			err = fmt.Errorf("write reject file %s: %w", sink.path, werr)
 		}

@@ -33,13 +33,11 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// An API that answers, goes down for a while (every request 502), and comes
-// back: the run pauses, probes, resumes, and no row is rejected — with fewer
-// retries allowed than the outage lasts.
-func TestOutageMidRun(t *testing.T) {
-	var down atomic.Bool
-	var during atomic.Int64
-	srv := newAPIServer(t, func(w http.ResponseWriter, email string, n int) {
+// newOutageServer is an API that answers every row until down is set, then
+// answers 502 to every request, counting them in during.
+func newOutageServer(t *testing.T) (srv *apiServer, down *atomic.Bool, during *atomic.Int64) {
+	down, during = new(atomic.Bool), new(atomic.Int64)
+	srv = newAPIServer(t, func(w http.ResponseWriter, email string, n int) {
 		if down.Load() {
 			during.Add(1)
 			w.WriteHeader(502)
@@ -47,6 +45,14 @@ func TestOutageMidRun(t *testing.T) {
 		}
 		ok(w, email)
 	})
+	return srv, down, during
+}
+
+// An API that answers, goes down for a while (every request 502), and comes
+// back: the run pauses, probes, resumes, and no row is rejected — with fewer
+// retries allowed than the outage lasts.
+func TestOutageMidRun(t *testing.T) {
+	srv, down, during := newOutageServer(t)
 	const rows = 300
 	var stderr syncBuffer
 	go func() {

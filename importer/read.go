@@ -77,7 +77,7 @@ func readInputs(ctx context.Context, ins []*input, prior resumeInfo, bufs *send.
 			st.read.Add(1)
 			in.count.read.Add(1)
 			if rec.Err != nil {
-				out <- send.Outcome[row]{Row: row{in, rec, ord}, Status: send.Rejected, Code: altcraft.RejectCSV, Reason: csvReason(rec.Err)}
+				out <- rowReject(in, rec, ord, rec.Err)
 				continue
 			}
 			bp := bufs.Buffer()
@@ -114,8 +114,13 @@ func csvReason(err error) string {
 	return err.Error()
 }
 
-// rowReject turns a conversion failure into a reject outcome.
+// rowReject is the reject outcome of a row refused before sending: csv when it
+// could not be parsed (rec.Err), else the code of its conversion failure err.
+// Import and check both word their local rejects here.
 func rowReject(in *input, rec *csvio.Record, ord int64, err error) send.Outcome[row] {
+	if rec.Err != nil {
+		return send.Outcome[row]{Row: row{in, rec, ord}, Status: send.Rejected, Code: altcraft.RejectCSV, Reason: csvReason(rec.Err)}
+	}
 	o := send.Outcome[row]{Row: row{in, rec, ord}, Status: send.Rejected, Code: mapping.CodeInvalidValue, Reason: err.Error()}
 	var re *mapping.RowError
 	if errors.As(err, &re) {

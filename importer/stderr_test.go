@@ -3,11 +3,9 @@ package importer
 import (
 	"bytes"
 	"context"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,16 +19,7 @@ import (
 // progress bar goes on drawing frames, with nothing ordering the two (no row is settled during
 // an outage, so the bar's reads of the counters order nothing after the gate's line).
 func TestStderrPlainBufferIsSafe(t *testing.T) {
-	var down atomic.Bool
-	var during atomic.Int64
-	srv := newAPIServer(t, func(w http.ResponseWriter, email string, n int) {
-		if down.Load() {
-			during.Add(1)
-			w.WriteHeader(502)
-			return
-		}
-		ok(w, email)
-	})
+	srv, down, during := newOutageServer(t)
 	dir := t.TempDir()
 	in := filepath.Join(dir, "in.csv")
 	if err := os.WriteFile(in, []byte(manyRows(400)), 0o600); err != nil {
