@@ -196,8 +196,16 @@ const (
 // one included; ThisRun has this run's alone, and the rate is this run's.
 type Summary struct {
 	// Status is one of the Status constants.
-	Status string   `json:"status"`
-	Files  []string `json:"files"`
+	Status string `json:"status"`
+	// StartedAt and FinishedAt are the run's wall-clock bounds (RFC 3339).
+	StartedAt  time.Time `json:"started_at"`
+	FinishedAt time.Time `json:"finished_at"`
+	// ExitCode is the process's exit code; StopCode a machine-readable cause
+	// when the run stopped or was refused ("" when it finished).
+	ExitCode int      `json:"exit_code"`
+	StopCode string   `json:"stop_code,omitempty"`
+	Version  string   `json:"version,omitempty"`
+	Files    []string `json:"files"`
 	// The whole import's counters, but for the time and the rate: this run's.
 	RunPart
 	RejectFiles []string `json:"reject_files"`
@@ -213,6 +221,9 @@ type Summary struct {
 	// Inputs are each input's rows when there are several; a resumed run counts only the
 	// rows it settled itself (the totals above include the interrupted run's).
 	Inputs []InputSummary `json:"inputs,omitempty"`
+	// Abandoned counts the rows of an earlier unfinished run that --resume=auto
+	// set aside unsent.
+	Abandoned int64 `json:"abandoned"`
 
 	advice string // what to do next, for print
 }
@@ -226,6 +237,14 @@ type RunPart struct {
 	NotSent        int64            `json:"not_sent"`
 	Retries        int64            `json:"retries"`
 	Throttled      int64            `json:"throttled"` // answers that said slow down: HTTP 429
+	// Replayed counts answers with Duplicate-Request: the platform had already
+	// applied the request; the rows count as imported.
+	Replayed int64 `json:"replayed"`
+	// InDoubt counts non-idempotent rows retried after an ambiguous failure
+	// whose retry was not answered as a replay.
+	InDoubt int64 `json:"in_doubt"`
+	// SkippedValues counts, by column, cells left out under on_invalid: skip.
+	SkippedValues  map[string]int64 `json:"skipped_values,omitempty"`
 	ElapsedSeconds float64          `json:"elapsed_seconds"`
 	RowsPerSecond  float64          `json:"rows_per_second"` // rows settled over the time
 }

@@ -33,6 +33,10 @@ type Request struct {
 	// Items is how many profiles a batch method's data holds: its answer must
 	// give as many results. Unused for the single-profile methods.
 	Items int
+	// ID is sent as the Request-ID and X-Request-ID headers: the platform's
+	// deduplication key. The same on every retry of this request and on its
+	// re-send after --resume; "" sends neither header.
+	ID string
 }
 
 // Sender sends one request and classifies its answer. *Client is the real one;
@@ -78,6 +82,14 @@ type Result struct {
 	// the run, it is the run-wide error to stop with; after, the result
 	// counts as its Kind says (the URL was right: the platform is down).
 	WrongURL error
+	// Replayed: the answer carried Duplicate-Request: true (or
+	// X-Duplicate-Request): the platform had already applied this request and
+	// answered it from its deduplication store.
+	Replayed bool
+	// Ambiguous: the request was written and no readable answer came (a
+	// timeout, a reset, a 502/504 from a proxy, an unreadable body): the
+	// platform may have applied it.
+	Ambiguous bool
 }
 
 // ItemResult is the outcome of one profile of a batch: OK with its profile id,
