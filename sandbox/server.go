@@ -95,11 +95,11 @@ type Config struct {
 	// platform's default, DefaultDedupWindow (24h); a negative window turns
 	// deduplication off. With Discard, answers are still remembered.
 	DedupWindow time.Duration
-	// DedupMaxBytes bounds the memory of the remembered answers: about 256
-	// bytes a request plus its answer's body (some 60 bytes for one profile,
-	// about 50 a profile for a batch). Past it the oldest answers are
-	// forgotten before their window ends. 0 means DefaultDedupMaxBytes
-	// (256 MiB, about a million single-profile requests).
+	// DedupMaxBytes bounds the memory of the remembered answers: about 280
+	// bytes a single-profile request, its answer included; a batch's answer
+	// adds some 90 bytes a profile. Past it the oldest answers are forgotten
+	// before their window ends. 0 means DefaultDedupMaxBytes (256 MiB, about
+	// a million single-profile requests or 3,000 batches of 1,000).
 	DedupMaxBytes int64
 }
 

@@ -231,8 +231,8 @@ of rows, --discard checks and answers every request the same way but keeps nothi
 Like the platform, it deduplicates import requests (--dedup-window): a repeat of a
 request (the same Request-ID header; without one, the same body and headers) is
 answered with the first answer plus "Duplicate-Request: true" and not applied again.
-Each remembered request costs about 256 bytes plus its answer (some 60 bytes for one
-profile, 50 a profile for a batch); past 256 MiB the oldest are forgotten first.`
+Each remembered request costs about 280 bytes, its answer included (a batch's answer
+some 90 bytes a profile more); past 256 MiB the oldest are forgotten first.`
 
 func cmdSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := pflag.NewFlagSet("sandbox", pflag.ContinueOnError)

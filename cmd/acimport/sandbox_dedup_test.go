@@ -122,7 +122,7 @@ func TestSandboxDedupAndLoseFlags(t *testing.T) {
 
 func TestSandboxHelpListsDedup(t *testing.T) {
 	code, stdout, _ := runCmd(t, "", "sandbox", "--help")
-	for _, want := range []string{"--dedup-window", "--lose-rate", "Duplicate-Request: true", "256 bytes"} {
+	for _, want := range []string{"--dedup-window", "--lose-rate", "Duplicate-Request: true", "280 bytes"} {
 		if code != exitOK || !strings.Contains(stdout, want) {
 			t.Errorf("exit %d, help without %q:\n%s", code, want, stdout)
 		}
