@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -174,5 +175,48 @@ func BenchmarkDedupMemory(b *testing.B) {
 		runtime.ReadMemStats(&after)
 		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/n, "B/request")
 		runtime.KeepAlive(d)
+	}
+}
+
+// A repeat whose client leaves while it waits gets nothing and holds nothing:
+// the first request's answer is still remembered and replayed.
+func TestDedupWaiterLeaves(t *testing.T) {
+	s := New(Config{})
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+	m, _ := s.dedup.claim(keyOf(t, "r1"))
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, ts.URL+altcraft.MethodImport.Path(), bytes.NewReader([]byte(body1)))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Request-ID", "r1")
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		errc <- err
+	}()
+	for s.dedup.waiting.Load() < 1 {
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	if err := <-errc; err == nil {
+		t.Fatal("an answer after the client left")
+	}
+	for s.dedup.waiting.Load() != 0 {
+		time.Sleep(time.Millisecond)
+	}
+	s.dedup.answer(m, 200, jsonContentType, []byte(`{"error":0}`))
+	req, _ := http.NewRequest(http.MethodPost, ts.URL+altcraft.MethodImport.Path(), bytes.NewReader([]byte(body1)))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Request-ID", "r1")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Header.Get("Duplicate-Request") != "true" || len(s.Profiles()) != 0 {
+		t.Errorf("after the waiter left: %v, %d profiles", resp.Header, len(s.Profiles()))
 	}
 }

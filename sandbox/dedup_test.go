@@ -3,6 +3,7 @@ package sandbox_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"regexp"
@@ -375,5 +376,43 @@ func TestDedupForgetsUnreadBodies(t *testing.T) {
 		if r.Status != 400 || r.duplicate() {
 			t.Fatalf("%+v", r)
 		}
+	}
+}
+
+// A client that retries each request with its Request-ID until answered
+// applies every change exactly once through a sandbox losing a fifth of the
+// answers: each lost request's retry is a replay.
+func TestLoseRateRetriedExactlyOnce(t *testing.T) {
+	ts, s := newServer(t, sandbox.Config{LoseRate: 0.2, Seed: 5})
+	const n, workers = 200, 4
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += workers {
+				for attempt := 0; ; attempt++ {
+					r := send(t, ts.URL, altcraft.MethodImport, incrBody(t, 1), "Request-ID", fmt.Sprintf("imp/%d", i))
+					if r.Err == nil {
+						if r.Status != 200 {
+							t.Errorf("request %d: %d %s", i, r.Status, r.Body)
+						}
+						break
+					}
+					if attempt > 1 {
+						t.Errorf("request %d lost %d times", i, attempt+1)
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	st := s.Stats()
+	if p := points(t, s); p != n {
+		t.Errorf("Points = %v, want %d: every request applied once", p, n)
+	}
+	if st.Lost == 0 || st.Replayed != st.Lost || st.Created+st.Updated != n {
+		t.Errorf("stats %+v", st)
 	}
 }
