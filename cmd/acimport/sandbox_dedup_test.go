@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/acimport/acimport/internal/altcraft"
@@ -14,7 +15,7 @@ import (
 
 // startSandbox runs "acimport sandbox ARGS --listen 127.0.0.1:0" and returns
 // its URL and a stop function that ends it and returns its exit code and
-// stderr.
+// stderr (the test's cleanup calls it too).
 func startSandbox(t *testing.T, args ...string) (url string, stop func() (int, string)) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -44,12 +45,18 @@ func startSandbox(t *testing.T, args ...string) (url string, stop func() (int, s
 		cancel()
 		t.Fatalf("startup line %q", first)
 	}
-	return url, func() (int, string) {
-		cancel()
-		code := <-codec
-		<-done
+	var once sync.Once
+	var code int
+	stop = func() (int, string) {
+		once.Do(func() {
+			cancel()
+			code = <-codec
+			<-done
+		})
 		return code, stderr.String()
 	}
+	t.Cleanup(func() { stop() }) // when the test failed before stopping it
+	return url, stop
 }
 
 // postOnce sends body with Request-ID id on a connection of its own; ok is
