@@ -74,6 +74,8 @@ func requestKey(r *http.Request, body []byte) (dedupKey, string) {
 	h := sha256.New()
 	h.Write([]byte(r.URL.Path))
 	h.Write([]byte{0})
+	h.Write([]byte(r.Host)) // net/http takes Host out of r.Header
+	h.Write([]byte{0})
 	names := make([]string, 0, len(r.Header))
 	for name := range r.Header {
 		if !unkeyedHeaders[name] {
