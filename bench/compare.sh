@@ -151,8 +151,10 @@ fi
 
 # --- helpers -------------------------------------------------------------------------------------
 sandbox_pid=""
+# Deduplication off: vegeta sends one body over and over, which a deduplicating sandbox would
+# answer from memory instead of applying, and the figures compare with those before it existed.
 sandbox_start() { # a fresh sandbox for each run: a store grown by an earlier run would skew the next
-	"$bin" sandbox --listen "127.0.0.1:$port" "$@" >"$work/sandbox.log" 2>&1 &
+	"$bin" sandbox --listen "127.0.0.1:$port" --dedup-window 0 "$@" >"$work/sandbox.log" 2>&1 &
 	sandbox_pid=$!
 	for _ in $(seq 50); do
 		curl -s -o /dev/null "http://127.0.0.1:$port/sandbox/stats" && return 0

@@ -28,9 +28,13 @@ var benchBodies = func() [][]byte {
 	return out
 }()
 
+// noDedup: the bodies repeat, and these benchmarks measure applying them, so
+// deduplication is off (BenchmarkDedup measures it).
+var noDedup = sandbox.Config{DedupWindow: -1}
+
 func BenchmarkImport(b *testing.B) {
 	b.Run("InProcess", func(b *testing.B) {
-		s := sandbox.New(sandbox.Config{})
+		s := sandbox.New(noDedup)
 		b.ReportAllocs()
 		b.ResetTimer()
 		for i := range b.N {
@@ -40,7 +44,7 @@ func BenchmarkImport(b *testing.B) {
 	})
 
 	b.Run("Loopback", func(b *testing.B) {
-		inst, err := sandbox.Start("127.0.0.1:0", sandbox.Config{})
+		inst, err := sandbox.Start("127.0.0.1:0", noDedup)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -89,7 +93,7 @@ func BenchmarkStore(b *testing.B) {
 			i, i, i, i, i)
 	}
 	run := func(b *testing.B, next func(i int) []byte) {
-		s := sandbox.New(sandbox.Config{})
+		s := sandbox.New(noDedup)
 		b.ReportAllocs()
 		for i := 0; b.Loop(); i++ {
 			serveInProcess(b, s, next(i))
@@ -119,4 +123,38 @@ func serveInProcess(b *testing.B, s *sandbox.Server, body []byte) {
 	if rec.Code != http.StatusOK {
 		b.Fatalf("%d %s", rec.Code, rec.Body)
 	}
+}
+
+// BenchmarkDedup is what deduplication costs an import in process: "applied"
+// is a new request each time (a new Request-ID, or new bytes for the
+// checksum), remembered; "replay" the same request again, answered from
+// memory; "off" the same new requests without deduplication, for comparison.
+func BenchmarkDedup(b *testing.B) {
+	run := func(b *testing.B, cfg sandbox.Config, header func(i int) http.Header) {
+		s := sandbox.New(cfg)
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			rec := httptest.NewRecorder()
+			s.ServeHTTP(rec, &http.Request{
+				Method:        http.MethodPost,
+				URL:           importURL,
+				Header:        header(i),
+				Body:          io.NopCloser(bytes.NewReader(benchBodies[i%len(benchBodies)])),
+				ContentLength: int64(len(benchBodies[i%len(benchBodies)])),
+			})
+			if rec.Code != http.StatusOK {
+				b.Fatalf("%d %s", rec.Code, rec.Body)
+			}
+		}
+	}
+	withID := func(i int) http.Header {
+		return http.Header{"Content-Type": {"application/json"}, "Request-Id": {fmt.Sprintf("imp-1/%d", i)}}
+	}
+	withXID := func(i int) http.Header {
+		return http.Header{"Content-Type": {"application/json"}, "X-Request-Id": {fmt.Sprintf("imp-1/%d", i)}}
+	}
+	b.Run("off", func(b *testing.B) { run(b, noDedup, withID) })
+	b.Run("applied/Request-ID", func(b *testing.B) { run(b, sandbox.Config{}, withID) })
+	b.Run("applied/checksum", func(b *testing.B) { run(b, sandbox.Config{}, withXID) })
+	b.Run("replay", func(b *testing.B) { run(b, sandbox.Config{}, func(int) http.Header { return withID(0) }) })
 }

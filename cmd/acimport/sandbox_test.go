@@ -1,12 +1,9 @@
 package main
 
 import (
-	"bufio"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -22,35 +19,12 @@ func TestSandboxHelpListsDiscard(t *testing.T) {
 
 // acimport sandbox --discard answers imports but keeps nothing.
 func TestSandboxDiscard(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	pr, pw := io.Pipe()
-	codec := make(chan int, 1)
-	go func() {
-		code := run(ctx, []string{"sandbox", "--discard", "--listen", "127.0.0.1:0", "--token", "tok"}, strings.NewReader(""), io.Discard, pw)
-		pw.Close()
-		codec <- code
-	}()
-	lines := bufio.NewScanner(pr)
-	if !lines.Scan() {
-		t.Fatalf("no startup line: %v", lines.Err())
-	}
-	url := regexp.MustCompile(`http://127\.0\.0\.1:\d+`).FindString(lines.Text())
-	if url == "" {
-		t.Fatalf("startup line %q", lines.Text())
-	}
-	var stderr strings.Builder
-	done := make(chan struct{})
-	go func() {
-		for lines.Scan() {
-			stderr.WriteString(lines.Text() + "\n")
-		}
-		close(done)
-	}()
+	url, stop := startSandbox(t, "--discard", "--token", "tok")
 
-	for range 2 {
+	// Two requests that differ (identical ones would be one request, replayed).
+	for _, name := range []string{"Ann", "Anna"} {
 		resp, err := http.Post(url+altcraft.MethodImport.Path(), "application/json",
-			strings.NewReader(`{"token":"tok","db_id":1,"email":"a@example.io","data":{"_fname":"Ann"}}`))
+			strings.NewReader(`{"token":"tok","db_id":1,"email":"a@example.io","data":{"_fname":"`+name+`"}}`))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -83,12 +57,10 @@ func TestSandboxDiscard(t *testing.T) {
 		t.Errorf("profiles: %s", body)
 	}
 
-	cancel()
-	if code := <-codec; code != exitOK {
+	code, out := stop()
+	if code != exitOK {
 		t.Errorf("exit %d", code)
 	}
-	<-done
-	out := stderr.String()
 	if !strings.Contains(out, "--discard") || !strings.Contains(out, "sandbox: 2 requests, 2 created, 0 updated") {
 		t.Errorf("stderr:\n%s", out)
 	}
