@@ -48,6 +48,7 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		mode, resume                                          string
 		timeout, outageWait                                   time.Duration
 		dryRun, useSandbox, noProgress, insecureHTTP          bool
+		again                                                 bool
 	)
 	fs.StringVarP(&mappingPath, "mapping", "m", "", "the mapping file (required)")
 	fs.StringVar(&url, "url", os.Getenv("ALTCRAFT_URL"), "platform base URL, e.g. https://example.com [env ALTCRAFT_URL]")
@@ -71,6 +72,8 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		"--resume=auto (for cron): resume when an unfinished run of the same files and mapping left its state,\n"+
 		"otherwise start over, first moving the old state and reject file aside")
 	fs.Lookup("resume").NoOptDefVal = "true"
+	fs.BoolVar(&again, "again", false, "import an input again although an identical import (same bytes, same mapping) already completed;\n"+
+		"needed only when the mapping carries non-idempotent changes (incr, list add/delete, mode: add)")
 	fs.BoolVar(&dryRun, "dry-run", false, "everything but sending: same as 'acimport check'")
 	fs.BoolVar(&useSandbox, "sandbox", false, "import into an in-process sandbox instead of --url (no URL or token needed)")
 	fs.BoolVar(&noProgress, "no-progress", false, "no progress display (when stderr is not a terminal: no log line every 10 s)")
@@ -136,7 +139,7 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		URL: url, Rate: rate, Workers: workers, Retries: retries, Timeout: timeout, OutageWait: outageWait,
 		MaxRejects: maxRejects, RejectPath: reject, ResultsPath: results, SummaryPath: summary,
 		Progress: progressMode(noProgress, stderr), Batch: batch,
-		Commands: importCommands(fs, args), Resume: doResume, AutoResume: autoResume,
+		Commands: importCommands(fs, args), Resume: doResume, AutoResume: autoResume, Again: again,
 		InsecureHTTP: insecureHTTP,
 	}
 	if caFile != "" {
@@ -171,6 +174,9 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	}
 	if sum.Rejected > 0 {
 		return errRejected
+	}
+	if sum.Abandoned > 0 {
+		return errAbandoned
 	}
 	return nil
 }
