@@ -193,3 +193,27 @@ func TestStdinDeltaIsRemembered(t *testing.T) {
 	}
 	checkPoints(t, sb, 20, 1)
 }
+
+// An import completed by --resume is remembered as the whole input, though
+// this run read only its unfinished part after proving the rest: a repeat is refused.
+func TestResumedDeltaIsRemembered(t *testing.T) {
+	api := newFakeAPI(t, stopAfter(40))
+	dir, in, _ := stateDir(t, 200)
+	m := filepath.Join(dir, "points.yaml")
+	os.WriteFile(m, []byte(strings.Replace(crashMapping, "CRM_ID: { column: id, type: int }", "CRM_ID: { column: id, type: int, action: incr }", 1)), 0o600)
+	if code, _, stderr := runCmd(t, "", importArgs(api.URL, m, in)...); code != exitFailed {
+		t.Fatalf("first run should stop on the 403: exit %d\n%s", code, stderr)
+	}
+	api.set(allOK)
+	if code, _, stderr := runCmd(t, "", importArgs(api.URL, m, "--resume", in)...); code != exitRejected {
+		t.Fatalf("resume: exit %d\n%s", code, stderr)
+	}
+	before := api.n.Load()
+	code, _, stderr := runCmd(t, "", importArgs(api.URL, m, "--resume=auto", in)...)
+	if code != exitRefused || !strings.Contains(stderr, "--again") {
+		t.Fatalf("the completed import again (--resume=auto): exit %d, want 4\n%s", code, stderr)
+	}
+	if api.n.Load() != before {
+		t.Error("the refused run sent requests")
+	}
+}
