@@ -56,7 +56,10 @@ func countAbandoned(cfg Config, moved string) abandonedRows {
 			at = fmt.Sprintf("at line %d", p.LowAt.Line)
 		}
 		count := fmt.Sprintf("%d rows", n)
-		if !exact {
+		switch {
+		case !exact && n == 0:
+			count = "an unknown number of rows (the state proves none unsent, but that run had not read its input to the end, and the input can no longer be read as it was)"
+		case !exact:
 			count = fmt.Sprintf("at least %d rows (that run had not read its input to the end, and the input can no longer be read as it was)", n)
 		}
 		fmt.Fprintf(cfg.Stderr, "--resume=auto: the earlier run of %s (%s) stopped %s with %d rows finished: %s it had not sent are ABANDONED, "+

@@ -28,6 +28,13 @@ run the same command with --resume: only the rows not yet finished are sent. A
 finished run removes it. In cron jobs use --resume=auto: it resumes when it can
 and otherwise starts over, moving the old state and reject file aside. A reject
 file of an earlier run is never overwritten: it is renamed <name>.<date-time>.csv.
+When --resume=auto sets aside an earlier run with rows never sent, it counts them
+(summary: abandoned), names that run on stderr and exits 3.
+
+A mapping with incr, list add/delete or mode add changes profiles each time a row is
+applied: a completed import with it is remembered beside the reject file
+(<input>.rejects.done), and importing the same bytes with the same mapping again is
+refused (exit 4) unless --again. Delete that file to forget completed imports.
 
 Personal data: the reject file (<input>.rejects.csv, or --reject), the state file
 beside it (<input>.rejects.state, removed when a run finishes), and the --results and
