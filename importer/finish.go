@@ -58,6 +58,11 @@ func (r *run) finish(ctx context.Context, ex executed) (*Summary, error) {
 	case ctx.Err() != nil:
 		err = ErrInterrupted
 	}
+	if err == nil {
+		// Before the state goes: while its lock is held, no other run of these
+		// files can start and miss the record.
+		r.remember(sum)
+	}
 	if r.state != nil {
 		switch {
 		case err == nil:
@@ -80,9 +85,6 @@ func (r *run) finish(ctx context.Context, ex executed) (*Summary, error) {
 			sum.StateFile = r.state.Path()
 			sum.advice = fmt.Sprintf("to continue, sending only the rows not yet finished, run:\n  %s\n(state: %s)\n", cfg.Commands.resume(), sum.StateFile)
 		}
-	}
-	if err == nil {
-		r.remember(sum)
 	}
 	sum.Status = runStatus(err, sum.Rejected)
 	if err != nil {
