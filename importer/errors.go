@@ -24,9 +24,12 @@ var (
 	ErrResumeMismatch = errors.New("state file does not match")
 	// ErrLocked: another run holds the lock on the state file.
 	ErrLocked = errors.New("locked by another run")
+	// ErrAlreadyImported: an identical import (the same bytes, the same mapping)
+	// whose changes are not idempotent already completed; --again imports anew.
+	ErrAlreadyImported = errors.New("identical import already completed")
 	// ErrRefused is matched, besides its own kind, by every refusal to start
 	// because of a state file: ErrUnfinishedRun, ErrNothingToResume,
-	// ErrResumeMismatch, ErrLocked.
+	// ErrResumeMismatch, ErrLocked; and by ErrAlreadyImported.
 	ErrRefused = errors.New("refused to start")
 )
 

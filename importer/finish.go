@@ -38,6 +38,7 @@ func (r *run) finish(ctx context.Context, ex executed) (*Summary, error) {
 	cfg := r.cfg
 	sum := ex.st.summary(r.ins, r.sinks, ex.elapsed)
 	sum.Resumed = ex.resumed
+	sum.Abandoned, sum.abandonedAtLeast = r.prior.abandoned.n, !r.prior.abandoned.exact
 	outErr := ex.outErr
 	if lost := sum.RowsRead - sum.Imported - sum.Rejected - sum.NotSent; lost != 0 && outErr == nil {
 		// Never expected; if it happens the user must know rather than trust the run.
@@ -56,6 +57,11 @@ func (r *run) finish(ctx context.Context, ex executed) (*Summary, error) {
 		err = ex.runErr
 	case ctx.Err() != nil:
 		err = ErrInterrupted
+	}
+	if err == nil {
+		// Before the state goes: while its lock is held, no other run of these
+		// files can start and miss the record.
+		r.remember(sum)
 	}
 	if r.state != nil {
 		switch {
@@ -225,7 +231,8 @@ type Summary struct {
 	// set aside unsent.
 	Abandoned int64 `json:"abandoned"`
 
-	advice string // what to do next, for print
+	advice           string // what to do next, for print
+	abandonedAtLeast bool   // Abandoned is what the old state proves; there may be more
 }
 
 // RunPart is what one run of an import, or the whole import, did.
@@ -370,6 +377,13 @@ func (s *Summary) print(w io.Writer) {
 	}
 	if s.Retries > 0 || s.Throttled > 0 {
 		fmt.Fprintf(w, "  retries   %d  (%d answers said slow down: HTTP 429)\n", s.Retries, s.Throttled)
+	}
+	if s.Abandoned > 0 {
+		atLeast := ""
+		if s.abandonedAtLeast {
+			atLeast = "at least "
+		}
+		fmt.Fprintf(w, "  abandoned %s%d  (rows of an earlier unfinished run, set aside unsent by --resume=auto: see above)\n", atLeast, s.Abandoned)
 	}
 	if len(s.Inputs) > 0 {
 		note := ""

@@ -61,6 +61,10 @@ type Config struct {
 	// the same inputs and mapping left its state, and otherwise starts over,
 	// first moving the old state and reject file aside. Resume is then ignored.
 	AutoResume bool
+	// Again (--again) imports inputs anew although an identical import (the same bytes,
+	// the same mapping) already completed; without it such a run is refused when the
+	// mapping's changes are not idempotent (Mapping.NonIdempotent). See completed.go.
+	Again bool
 	// Commands are the command lines that messages advise, built by the caller;
 	// the zero value words them as "the same command …".
 	Commands Commands
@@ -313,6 +317,9 @@ type Commands struct {
 	// Auto is this run's command resuming when it can, else starting over with the old
 	// state and reject file moved aside (--resume=auto). "": "the same command with --resume=auto".
 	Auto string
+	// Anew is this run's command with --again: to import inputs that an identical
+	// completed import already applied. "": "the same command with --again".
+	Anew string
 	// Resend is the command that imports the given reject files, in place of the inputs,
 	// with this run's settings but not its output files (they would be the files read).
 	// Nil: "the same command with the reject file instead of the input (…)".
@@ -344,6 +351,13 @@ func (c Commands) auto() string {
 		return "the same command with --resume=auto"
 	}
 	return c.Auto
+}
+
+func (c Commands) anew() string {
+	if c.Anew == "" {
+		return "the same command with --again"
+	}
+	return c.Anew
 }
 
 func (c Commands) resend(rejects []string) string {

@@ -199,6 +199,7 @@ func (j *journal) checkpoint() {
 	}
 	cp := &resume.Checkpoint{Outputs: outputs, Counts: j.counts()}
 	for i, t := range j.trackers {
+		t.Seen(j.ins[i].seen.Load())
 		t.MarkDone(j.totals[i])
 		cp.Files = append(cp.Files, t.Progress())
 	}

@@ -33,6 +33,9 @@ type run struct {
 	sinks   []*rejectSink
 	results *resultsFile // nil without --results
 	state   *resume.Log  // nil when the run keeps no state (stdin)
+	// stdinHash hashes standard input as it is read, to remember a completed
+	// import of it (completed.go); nil when not needed.
+	stdinHash *resume.InputHash
 }
 
 // open checks the run against its state file and opens the inputs and outputs.
@@ -54,10 +57,18 @@ func open(cfg Config) (_ *run, err error) {
 		}
 		r.client = c
 	}
-	if r.ins, err = openInputsHashed(cfg.Files, cfg.Stdin, cfg.Mapping, r.prior.plan != nil && !cfg.noPrefixHash); err != nil {
+	stdin := cfg.Stdin
+	if slices.Contains(cfg.Files, "-") && cfg.Mapping.NonIdempotent() != "" {
+		r.stdinHash = resume.NewInputHash()
+		stdin = io.TeeReader(stdin, r.stdinHash)
+	}
+	if r.ins, err = openInputsHashed(cfg.Files, stdin, cfg.Mapping, r.prior.plan != nil && !cfg.noPrefixHash); err != nil {
 		return nil, err
 	}
 	if err = r.verifyPrefixes(); err != nil {
+		return nil, err
+	}
+	if err = r.refuseRepeat(); err != nil {
 		return nil, err
 	}
 	noticeFormats(cfg.Stderr, r.ins, cfg.Mapping.CSV)
@@ -111,6 +122,11 @@ type input struct {
 
 	// count is this run's rows of the input, for the summary.
 	count inputCounts
+
+	// seen is how many rows the reader has read (its last row's ordinal + 1), for the state
+	// (resume.FileProgress.RowsRead); ended, that it read the input to its end.
+	seen  atomic.Int64
+	ended atomic.Bool
 
 	// pos is where reading has got to: the end of the last row read, the size once the input
 	// is read to its end. The progress display reads it from another goroutine.
@@ -358,6 +374,9 @@ type resumeInfo struct {
 	// once from cp, read by the prefix proof and the reader, and the start of the
 	// journal's trackers. nil for a fresh run.
 	settled []*resume.Settled
+	// abandoned are the rows of an earlier unfinished run whose state
+	// --resume=auto moved aside: never sent.
+	abandoned abandonedRows
 }
 
 // finished is what the interrupted run finished of input i; nil: nothing.
@@ -406,6 +425,7 @@ func prepareResume(cfg Config, rejects rejectFiles) (resumeInfo, error) {
 	switch {
 	case plan.MovedAside != "":
 		fmt.Fprintf(cfg.Stderr, "--resume=auto: the state of an earlier run does not fit this one (%s); moved it aside to %s and starting over\n", plan.Why, plan.MovedAside)
+		prior.abandoned = countAbandoned(cfg, plan.MovedAside)
 	case cfg.AutoResume && prior.cp != nil:
 		c := prior.cp.Counts
 		fmt.Fprintf(cfg.Stderr, "--resume=auto: resuming the unfinished run of these files (%d rows already settled; state %s)\n", c.Imported+c.Rejected, path)
@@ -454,6 +474,7 @@ func (r *run) verifyPrefixes() error {
 			return Mark(ErrInput, err)
 		}
 		fmt.Fprintf(r.cfg.Stderr, "--resume=auto: input %s %s; moved the old state aside to %s and starting over\n", in.display, why, r.prior.plan.MovedAside)
+		r.prior.abandoned = r.prior.abandoned.add(countAbandoned(r.cfg, r.prior.plan.MovedAside))
 		r.prior.cp, r.prior.settled = nil, nil
 		return nil
 	}

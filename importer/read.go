@@ -57,12 +57,14 @@ func readInputs(ctx context.Context, ins []*input, prior resumeInfo, bufs *send.
 			rec, err := in.reader.Read()
 			if errors.Is(err, io.EOF) {
 				in.pos.Store(in.size)
+				in.ended.Store(true)
 				break
 			}
 			if err != nil {
 				return errorf(ErrInput, "read %s: %w", in.display, err)
 			}
 			in.pos.Store(rec.End)
+			in.seen.Store(ord + 1)
 			if in.prefix != nil {
 				in.prefix.Mark(ord, rec.End)
 			}

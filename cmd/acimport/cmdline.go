@@ -62,7 +62,11 @@ func givenFlags(fs *pflag.FlagSet, args []string) []givenFlag {
 func importCommands(fs *pflag.FlagSet, args []string) importer.Commands {
 	var flags []string
 	var resend []string // the flags that do not name the run's own output files
+	var anew []string   // the flags but --again, which Anew puts last
 	for _, g := range givenFlags(fs, args) {
+		if g.name != "again" && g.name != "resume" {
+			anew = append(anew, g.words...)
+		}
 		switch g.name {
 		case "resume":
 			continue
@@ -85,6 +89,7 @@ func importCommands(fs *pflag.FlagSet, args []string) importer.Commands {
 		Again:  shellquote.Join(record),
 		Resume: shellquote.Join(line(flags, "--resume", files)),
 		Auto:   shellquote.Join(line(flags, "--resume=auto", files)),
+		Anew:   shellquote.Join(line(anew, "--again", files)),
 		Resend: func(rejects []string) string {
 			return shellquote.Join(line(resend, "", rejects))
 		},

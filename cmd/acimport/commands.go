@@ -28,6 +28,13 @@ run the same command with --resume: only the rows not yet finished are sent. A
 finished run removes it. In cron jobs use --resume=auto: it resumes when it can
 and otherwise starts over, moving the old state and reject file aside. A reject
 file of an earlier run is never overwritten: it is renamed <name>.<date-time>.csv.
+When --resume=auto sets aside an earlier run with rows never sent, it counts them
+(summary: abandoned), names that run on stderr and exits 3.
+
+A mapping with incr, list add/delete or mode add changes profiles each time a row is
+applied: a completed import with it is remembered beside the reject file
+(<input>.rejects.done), and importing the same bytes with the same mapping again is
+refused (exit 4) unless --again. Delete that file to forget completed imports.
 
 Personal data: the reject file (<input>.rejects.csv, or --reject), the state file
 beside it (<input>.rejects.state, removed when a run finishes), and the --results and
@@ -48,6 +55,7 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		mode, resume                                          string
 		timeout, outageWait                                   time.Duration
 		dryRun, useSandbox, noProgress, insecureHTTP          bool
+		again                                                 bool
 	)
 	fs.StringVarP(&mappingPath, "mapping", "m", "", "the mapping file (required)")
 	fs.StringVar(&url, "url", os.Getenv("ALTCRAFT_URL"), "platform base URL, e.g. https://example.com [env ALTCRAFT_URL]")
@@ -71,6 +79,8 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		"--resume=auto (for cron): resume when an unfinished run of the same files and mapping left its state,\n"+
 		"otherwise start over, first moving the old state and reject file aside")
 	fs.Lookup("resume").NoOptDefVal = "true"
+	fs.BoolVar(&again, "again", false, "import an input again although an identical import (same bytes, same mapping) already completed;\n"+
+		"needed only when the mapping carries non-idempotent changes (incr, list add/delete, mode: add)")
 	fs.BoolVar(&dryRun, "dry-run", false, "everything but sending: same as 'acimport check'")
 	fs.BoolVar(&useSandbox, "sandbox", false, "import into an in-process sandbox instead of --url (no URL or token needed)")
 	fs.BoolVar(&noProgress, "no-progress", false, "no progress display (when stderr is not a terminal: no log line every 10 s)")
@@ -136,7 +146,7 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		URL: url, Rate: rate, Workers: workers, Retries: retries, Timeout: timeout, OutageWait: outageWait,
 		MaxRejects: maxRejects, RejectPath: reject, ResultsPath: results, SummaryPath: summary,
 		Progress: progressMode(noProgress, stderr), Batch: batch,
-		Commands: importCommands(fs, args), Resume: doResume, AutoResume: autoResume,
+		Commands: importCommands(fs, args), Resume: doResume, AutoResume: autoResume, Again: again,
 		InsecureHTTP: insecureHTTP,
 	}
 	if caFile != "" {
@@ -171,6 +181,9 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	}
 	if sum.Rejected > 0 {
 		return errRejected
+	}
+	if sum.Abandoned > 0 {
+		return errAbandoned
 	}
 	return nil
 }

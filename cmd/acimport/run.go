@@ -34,6 +34,10 @@ func usageErrorf(format string, args ...any) error {
 // errRejected is a finished run with rejected (or, for check, invalid) rows.
 var errRejected = errors.New("some rows were rejected")
 
+// errAbandoned is a finished run that set aside, unsent, rows of an earlier
+// unfinished one (--resume=auto): exit 3, so that cron alerts.
+var errAbandoned = errors.New("rows of an earlier unfinished run were abandoned")
+
 // version is set at build time with -ldflags "-X main.version=...".
 var version = ""
 
@@ -53,8 +57,10 @@ then acimport import --sandbox -m mapping.yaml FILE to rehearse.
 
 Exit codes: 0 all rows imported (check: all valid); 1 the run stopped (bad mapping or
 input, I/O error, run-wide API error, --max-rejects exceeded); 2 usage error; 3 finished
-with rejected rows (check: invalid rows); 4 refused to start (another run is working
-on these files, or an unfinished run's state stands in the way); 130 interrupted.
+with rejected rows (check: invalid rows), or --resume=auto abandoned rows of an earlier
+unfinished run; 4 refused to start (another run is working on these files, an unfinished
+run's state stands in the way, or an identical import with non-idempotent changes
+already completed: --again); 130 interrupted.
 `
 
 // secondSignalText is the one line a second Ctrl-C prints before the process ends at once. An
@@ -94,7 +100,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	code := exitCode(err)
 	switch {
-	case err == nil, errors.Is(err, pflag.ErrHelp), errors.Is(err, errRejected):
+	case err == nil, errors.Is(err, pflag.ErrHelp), errors.Is(err, errRejected), errors.Is(err, errAbandoned):
 	case code == exitUsage:
 		fmt.Fprintf(stderr, "acimport: %v\nRun \"acimport --help\" for usage.\n", err)
 	case code == exitInterrupted:
@@ -112,7 +118,7 @@ func exitCode(err error) int {
 		return exitOK
 	case errors.Is(err, importer.ErrInterrupted):
 		return exitInterrupted
-	case errors.Is(err, errRejected):
+	case errors.Is(err, errRejected), errors.Is(err, errAbandoned):
 		return exitRejected
 	case errors.Is(err, importer.ErrRefused):
 		return exitRefused

@@ -60,6 +60,13 @@ type FileProgress struct {
 	Tip    int64  `json:"tip,omitempty"`
 	TipSum string `json:"tip_sha256,omitempty"`
 	Done   bool   `json:"done,omitempty"` // read to the end and every row finished
+	// RowsRead is how many rows of the input the reader had read, finished
+	// or not, and RowsTotal how many it has once Ended (the reader reached its
+	// end): what a later run that sets this one aside (--resume=auto) can
+	// prove it left unsent when the input cannot be read again.
+	RowsRead  int64 `json:"rows_read,omitempty"`
+	RowsTotal int64 `json:"rows_total,omitempty"`
+	Ended     bool  `json:"ended,omitempty"`
 }
 
 // RowPos is where reading can continue after a row: its csvio.Record End and

@@ -21,13 +21,20 @@ type Tracker struct {
 	// (Confirm), so that their hashes are this run's too.
 	restored map[int64]RowPos
 	tip      Check // restored: where the last row finished before ends, and its hash
+
+	read  int64 // rows the reader has read, by this run or the interrupted ones
+	total int64 // rows in the input; -1 until the reader reaches its end
 }
 
 // NewTracker starts from what an interrupted run settled; nil: nothing finished.
 func NewTracker(s *Settled) *Tracker {
-	t := &Tracker{above: map[int64]RowPos{}, snaps: map[int64]Snapshot{}, restored: map[int64]RowPos{}}
+	t := &Tracker{above: map[int64]RowPos{}, snaps: map[int64]Snapshot{}, restored: map[int64]RowPos{}, total: -1}
 	if s != nil {
 		p := s.p
+		t.read = p.RowsRead
+		if p.Ended {
+			t.total = p.RowsTotal
+		}
 		t.low, t.lowAt, t.lowSum, t.done = p.Low, p.LowAt, p.LowSum, p.Done
 		for _, f := range p.Above {
 			t.restored[f.Ord] = f.At
@@ -83,8 +90,14 @@ func (t *Tracker) Low() (int64, RowPos) { return t.low, t.lowAt }
 // Done reports whether the input was read to the end with every row finished.
 func (t *Tracker) Done() bool { return t.done }
 
+// Seen records that the reader has read n rows of the input.
+func (t *Tracker) Seen(n int64) { t.read = max(t.read, n) }
+
 // MarkDone records that the input has total rows; it is done once they are all finished.
 func (t *Tracker) MarkDone(total int64) {
+	if total >= 0 {
+		t.total = total
+	}
 	if total >= 0 && t.low >= total && len(t.restored) == 0 {
 		t.done = true
 	}
@@ -95,7 +108,10 @@ func (t *Tracker) Progress() FileProgress {
 	if t.lowSum == "" && t.lowSn.Valid() {
 		t.lowSum = t.lowSn.Sum()
 	}
-	p := FileProgress{Low: t.low, LowAt: t.lowAt, LowSum: t.lowSum, Done: t.done}
+	p := FileProgress{Low: t.low, LowAt: t.lowAt, LowSum: t.lowSum, Done: t.done, RowsRead: t.read}
+	if t.total >= 0 {
+		p.RowsTotal, p.Ended = t.total, true
+	}
 	tip, tipOrd := Check{}, int64(-1)
 	for o, at := range t.above {
 		p.Above = append(p.Above, Finished{Ord: o, At: at})
@@ -189,4 +205,19 @@ func (s *Settled) Checks() []Check {
 		cs = append(cs, Check{End: s.p.Tip, Sum: s.p.TipSum})
 	}
 	return cs
+}
+
+// Unfinished is how many rows of the input p's run had not finished, as far
+// as p proves: exact when its reader had reached the input's end (or every
+// row was finished), else at least (rows read but not finished; the rows after
+// them are unknown).
+func (p *FileProgress) Unfinished() (n int64, exact bool) {
+	if p.Done {
+		return 0, true
+	}
+	finished := p.Low + int64(len(p.Above))
+	if p.Ended {
+		return max(0, p.RowsTotal-finished), true
+	}
+	return max(0, p.RowsRead-finished), false
 }
