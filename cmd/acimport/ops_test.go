@@ -23,7 +23,6 @@ import (
 	"github.com/acimport/acimport/importer/send"
 	"github.com/acimport/acimport/internal/altcraft"
 	"github.com/acimport/acimport/internal/testutil"
-	"github.com/acimport/acimport/sandbox"
 )
 
 // Tests of issue 21, the operator's night: the summary on every exit, the metrics file,
@@ -490,7 +489,7 @@ func TestKubernetesTokenAdvice(t *testing.T) {
 	if tok, err := readToken(tokenFile, &b); err != nil || tok != "tok" {
 		t.Fatalf("token %q, %v", tok, err)
 	}
-	if s := b.String(); !strings.Contains(s, "defaultMode: 0400") || strings.Contains(s, "chmod") && !strings.Contains(s, "cannot be chmod-ed") {
+	if s := b.String(); !strings.Contains(s, "defaultMode: 0400") || strings.Contains(s, "chmod 600") {
 		t.Errorf("advice for a Kubernetes secret: %q", s)
 	}
 	// Elsewhere, chmod is the advice.
@@ -502,5 +501,3 @@ func TestKubernetesTokenAdvice(t *testing.T) {
 		t.Errorf("advice for a plain file: %q", b.String())
 	}
 }
-
-var _ = sandbox.Config{}
