@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -96,6 +98,8 @@ func TestSummaryOnEveryExit(t *testing.T) {
 		}
 		return 502, badGate
 	})
+	untrusted := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, okBody) }))
+	defer untrusted.Close()
 	env := []string{"ALTCRAFT_TOKEN=tok"}
 	tests := []struct {
 		name   string
@@ -114,6 +118,7 @@ func TestSummaryOnEveryExit(t *testing.T) {
 		{"no such database", importArgs(answer(404, `{"error":404,"error_text":"Database not found"}`), m, ok), exitFailed, stopDatabaseNotFound, "stopped"},
 		{"tariff", importArgs(answer(402, `{"error":402,"error_text":"Tariff limit reached"}`), m, ok), exitFailed, stopTariff, "stopped"},
 		{"nothing listens", importArgs("http://127.0.0.1:1", m, ok), exitFailed, stopWrongURL, "stopped"},
+		{"untrusted certificate", importArgs(untrusted.URL, m, ok), exitFailed, stopCertificate, "stopped"},
 		{"outage", importArgs(outage.URL, m, "--outage-wait", "1s", "--retries", "5", in), exitFailed, stopOutage, "stopped"},
 		{"max rejects", importArgs(okAPI.URL, m, "--max-rejects", "1", in), exitFailed, stopTooManyRejects, "stopped"},
 	}
