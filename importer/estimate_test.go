@@ -1,9 +1,12 @@
 package importer
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -91,5 +94,27 @@ func TestNoBatchAdviceWhenShort(t *testing.T) {
 	}
 	if s := buf.String(); strings.Contains(s, "advice") || !strings.Contains(s, "at --rate 10, about 2 rows take at least 0s") {
 		t.Errorf("stderr:\n%s", s)
+	}
+}
+
+// With --log-format json (Config.Log) a progress line is one event with its counts as fields.
+func TestProgressEvent(t *testing.T) {
+	var b bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&b, nil))
+	f := progressFrame{c: progressCounts{read: 9100, ok: 8950, bad: 50}, total: 20000, totalKnow: true, rate: 10, limit: 10}
+	f.logProgress(log, "imported", "rejected")
+	var e map[string]any
+	if err := json.Unmarshal(b.Bytes(), &e); err != nil {
+		t.Fatalf("%v: %s", err, b.String())
+	}
+	want := map[string]any{"msg": "progress", "level": "INFO", "settled": 9000.0, "imported": 8950.0, "rejected": 50.0, "read": 9100.0,
+		"total": 20000.0, "total_exact": false, "rows_per_second": 10.0, "pacing_requests_per_second": 10.0, "seconds_left": 1100.0}
+	for k, v := range want {
+		if e[k] != v {
+			t.Errorf("%s = %v, want %v (%s)", k, e[k], v, b.String())
+		}
+	}
+	if _, ok := e["time"]; !ok {
+		t.Errorf("no time: %s", b.String())
 	}
 }
