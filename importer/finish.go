@@ -8,6 +8,7 @@ import (
 	"io"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -25,6 +26,7 @@ import (
 // executed is what the execute phase leaves for finish.
 type executed struct {
 	st      *stats
+	started time.Time // wall clock, for the summary's started_at
 	elapsed time.Duration
 	resumed bool  // the run continued an interrupted one
 	outErr  error // writing the output files
@@ -90,9 +92,17 @@ func (r *run) finish(ctx context.Context, ex executed) (*Summary, error) {
 	if err != nil {
 		sum.Stopped = err.Error()
 	}
-	sum.print(cfg.Stderr)
+	sum.StartedAt, sum.FinishedAt = ex.started, time.Now()
+	if cfg.Log != nil {
+		// The summary is the caller's one event (Import returns it); what to do next is a notice.
+		if sum.advice != "" {
+			cfg.Log.Warn(strings.TrimSpace(sum.advice), "state_file", sum.StateFile)
+		}
+	} else {
+		sum.print(cfg.Stderr)
+	}
 	if cfg.SummaryPath != "" {
-		if werr := sum.writeJSON(cfg.SummaryPath); werr != nil && err == nil {
+		if werr := sum.WriteFile(cfg.SummaryPath); werr != nil && err == nil {
 			err = werr
 		}
 	}
@@ -296,12 +306,26 @@ func WriteFailedSummary(path string, files []string, err error) error {
 	if path == "" {
 		return err
 	}
-	sum := &Summary{Status: runStatus(err, 0), Files: slices.Clone(files), RunPart: RunPart{RejectedByCode: map[string]int64{}},
-		RejectFiles: []string{}, Stopped: err.Error(), ThisRun: RunPart{RejectedByCode: map[string]int64{}}}
-	if werr := sum.writeJSON(path); werr != nil {
+	if werr := FailedSummary(files, err).WriteFile(path); werr != nil {
 		return errors.Join(err, werr)
 	}
 	return err
+}
+
+// FailedSummary is the summary of an import of files that stopped before its
+// first row, for err (nil err: a run that read nothing).
+func FailedSummary(files []string, err error) *Summary {
+	if files == nil {
+		files = []string{}
+	}
+	sum := &Summary{Status: runStatus(err, 0), Files: slices.Clone(files), RunPart: RunPart{RejectedByCode: map[string]int64{}},
+		RejectFiles: []string{}, ThisRun: RunPart{RejectedByCode: map[string]int64{}}}
+	if err != nil {
+		sum.Stopped = err.Error()
+	}
+	now := time.Now()
+	sum.StartedAt, sum.FinishedAt = now, now
+	return sum
 }
 
 func (s *stats) summary(ins []*input, sinks []*rejectSink, elapsed time.Duration) *Summary {
@@ -418,13 +442,41 @@ func (s *Summary) codes() string {
 	return strings.Join(parts, ", ")
 }
 
-func (s *Summary) writeJSON(path string) error {
+// WriteFile writes the summary as JSON to path, atomically: a temporary file
+// beside it (0600: it describes customers' data) renamed over it, so that a
+// reader (a monitoring script, the next cron run) sees the old summary or the
+// new one, never half of one.
+func (s *Summary) WriteFile(path string) error {
 	b, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(path, append(b, '\n'), 0o600); err != nil {
+	if err := WriteFileAtomic(path, append(b, '\n')); err != nil {
 		return fmt.Errorf("write summary: %w", err)
 	}
-	return os.Chmod(path, 0o600)
+	return nil
+}
+
+// WriteFileAtomic replaces path with data through a temporary file in the
+// same folder (mode 0600), synced, then renamed over path.
+func WriteFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+	}
+	return err
 }

@@ -14,6 +14,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/url"
 	"os"
 	"slices"
@@ -76,6 +77,16 @@ type Config struct {
 
 	// Sender, when not nil, replaces the API client (tests and benchmarks).
 	Sender altcraft.Sender
+
+	// Log, when not nil, receives the run's start line, start estimate, progress lines and
+	// notices as structured events (cmd/acimport's --log-format json), and the summary is
+	// then not printed: Import returns it for the caller to log as one event. Notices that
+	// have no event of their own still go to Stderr.
+	Log *slog.Logger
+	// Watch, when not nil, is called once, as sending starts, with a function that returns
+	// the run's counters so far (safe to call from any goroutine, until and after Import
+	// returns): cmd/acimport reads it on a timer for --metrics-file, so nothing is done per row.
+	Watch func(snapshot func() *Summary)
 
 	// OutageWait is how long a run waits for an API that stopped answering
 	// mid-run before it stops (resumable); 0: 5 minutes.
@@ -159,7 +170,7 @@ func lockWriter(w io.Writer) io.Writer {
 func (r *run) execute(ctx context.Context) executed {
 	cfg, cp := r.cfg, r.prior.cp
 	start := time.Now()
-	ex := executed{st: newStats()}
+	ex := executed{st: newStats(), started: start}
 	if cp != nil {
 		ex.st.restore(cp.Counts)
 		ex.resumed = true
@@ -191,12 +202,22 @@ func (r *run) execute(ctx context.Context) executed {
 		Tuning:      cfg.tuning,
 	})
 	ex.st.sent = p
+	if cfg.Watch != nil {
+		st, ins, sinks := ex.st, r.ins, slices.Clone(r.sinks) // finish drops r.sinks
+		cfg.Watch(func() *Summary {
+			sum := st.summary(ins, sinks, time.Since(start))
+			sum.StartedAt, sum.FinishedAt = start, time.Now()
+			return sum
+		})
+	}
 	jr := newJournal(r.ins, r.sinks, r.results, r.state, r.prior, ex.st)
 	jr.maxRejects, jr.halt = cfg.MaxRejects, halt
 	startLine(cfg.Stderr, cfg, r.ins, string(cfg.Mapping.Mode.Method(cfg.Batch > 1)))
+	estimated := startEstimate(cfg, r.ins, cp != nil)
 	prog := startProgress(cfg.Progress, cfg.Stderr, progressSource{
 		ins: r.ins, counts: ex.st.progress, okWord: "imported", badWord: "rejected", limit: p.Limit,
 		rate: cfg.Rate, batch: cfg.Batch, interrupted: ctx.Done(), timeout: cfg.Timeout,
+		log: cfg.Log, estimated: estimated,
 	})
 
 	rows := make(chan *send.Job[row], cfg.Workers)

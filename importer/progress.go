@@ -3,6 +3,8 @@ package importer
 import (
 	"fmt"
 	"io"
+	"log/slog"
+	"math"
 	"net/url"
 	"strconv"
 	"strings"
@@ -52,6 +54,12 @@ type progressSource struct {
 	// waiting up to timeout for the requests in flight. nil for a run that cannot be interrupted.
 	interrupted <-chan struct{}
 	timeout     time.Duration
+
+	// log, when not nil, takes the log lines as structured events (see Config.Log).
+	log *slog.Logger
+	// estimated says the start estimate was given already (startEstimate): the log
+	// form then does not give one of its own.
+	estimated bool
 }
 
 // estimateTotal is the number of rows of the inputs: exact once every input has been read to
@@ -204,6 +212,10 @@ func startProgress(mode ProgressMode, w io.Writer, src progressSource) *progress
 	// once; under cron (a SIGTERM), nothing about keys nobody can press.
 	stopping := func() {
 		interrupted = nil
+		if src.log != nil {
+			src.log.Warn("stopping (interrupted): no new requests; waiting for those in flight; then the state is saved for --resume", "wait_seconds", src.timeout.Seconds())
+			return
+		}
 		if mode == ProgressBar {
 			fmt.Fprintf(w, "\nstopping: no new requests; waiting for those in flight (at most %s). Press Ctrl-C again to quit at once: the state stays consistent and --resume continues.\n", src.timeout)
 			return
@@ -275,16 +287,25 @@ func startProgress(mode ProgressMode, w io.Writer, src progressSource) *progress
 			// The first look is sooner: how long the run takes is worth knowing early.
 			first := time.NewTimer(time.Second)
 			defer first.Stop()
+			if src.estimated {
+				first.Stop()
+			}
+			looks := 0
 			for {
 				select {
 				case <-first.C:
-					if !estimateLine(w, frame(time.Now()), src.rate, src.batch) {
+					looks++
+					if !estimateLine(w, src.log, frame(time.Now()), src.rate, src.batch, looks) {
 						first.Reset(time.Second)
 					}
 				case <-interrupted:
 					stopping()
 				case now := <-t.C:
 					f := frame(now)
+					if src.log != nil {
+						f.logProgress(src.log, src.okWord, src.badWord)
+						continue
+					}
 					pct := ""
 					if f.totalKnow && f.total > 0 {
 						pct = fmt.Sprintf("%.0f%%, ", 100*float64(f.settled())/float64(f.total))
@@ -299,28 +320,63 @@ func startProgress(mode ProgressMode, w io.Writer, src progressSource) *progress
 	return p
 }
 
+// logProgress is the progress line as an event.
+func (f progressFrame) logProgress(log *slog.Logger, okWord, badWord string) {
+	attrs := []any{"settled", f.settled(), okWord, f.c.ok, badWord, f.c.bad, "read", f.c.read,
+		"rows_per_second", math.Round(f.rate*100) / 100}
+	if f.totalKnow {
+		attrs = append(attrs, "total", f.total, "total_exact", f.exact)
+	}
+	if f.limit > 0 {
+		attrs = append(attrs, "pacing_requests_per_second", math.Round(f.limit*100)/100)
+	}
+	if d, ok := f.left(); ok && f.settled() < f.total {
+		attrs = append(attrs, "seconds_left", math.Round(d.Seconds()))
+	}
+	log.Info("progress", attrs...)
+}
+
 // estimateLine says how long the run takes at --rate, once the number of rows can be
 // estimated; false when it cannot be yet. At a rate that bounds the run, a nightly load of
 // 2,000,000 rows at --rate 10 is two days, and the operator had better know at the start.
-func estimateLine(w io.Writer, f progressFrame, rate float64, batch int) bool {
+// looks is how many times it has been asked: a paced run reads rows only as fast as it
+// sends them (10 a second at --rate 10), so after a few seconds the rows read so far
+// are what the estimate gets, rather than waiting minutes for a thousand.
+func estimateLine(w io.Writer, log *slog.Logger, f progressFrame, rate float64, batch, looks int) bool {
 	if !f.totalKnow || rate <= 0 {
 		return !(rate > 0) // nothing to say without a rate; with one, wait for the estimate
 	}
-	if !f.exact && f.c.read < 1000 {
+	if !f.exact && f.c.read < 1000 && looks < 3 {
 		return false
 	}
+	sayEstimate(w, log, f.total, f.exact, rate, batch)
+	return true
+}
+
+// sayEstimate is the estimate line: "at --rate 10, about 2,000,000 rows take at least 56 h".
+func sayEstimate(w io.Writer, log *slog.Logger, total int64, exact bool, rate float64, batch int) time.Duration {
+	batch = max(batch, 1)
+	d := sendingTime(total, rate, batch)
+	if log != nil {
+		log.Info("estimate", "rows", total, "rows_exact", exact, "rate", rate, "batch", batch, "seconds_at_least", math.Round(d.Seconds()))
+		return d
+	}
 	about := "about "
-	if f.exact {
+	if exact {
 		about = ""
 	}
-	batch = max(batch, 1)
-	d := time.Duration(float64(f.total) / (rate * float64(batch)) * float64(time.Second))
 	pace := "--rate " + strconv.FormatFloat(rate, 'f', -1, 64)
 	if batch > 1 {
 		pace += fmt.Sprintf(" and --batch %d", batch)
 	}
-	fmt.Fprintf(w, "at %s, %s%s rows take at least %s\n", pace, about, thousands(f.total), roughDuration(d))
-	return true
+	fmt.Fprintf(w, "at %s, %s%s rows take at least %s\n", pace, about, thousands(total), roughDuration(d))
+	return d
+}
+
+// sendingTime is the least time rows take at rate requests a second, batch rows a request.
+func sendingTime(rows int64, rate float64, batch int) time.Duration {
+	requests := (rows + int64(batch) - 1) / int64(batch)
+	return time.Duration(float64(requests) / rate * float64(time.Second))
 }
 
 func (p *progress) stop() {
@@ -338,6 +394,11 @@ func startLine(w io.Writer, cfg Config, ins []*input, method string) {
 	host := cfg.URL
 	if u, err := url.Parse(cfg.URL); err == nil && u.Host != "" {
 		host = u.Scheme + "://" + u.Host
+	}
+	if cfg.Log != nil {
+		cfg.Log.Info("importing", "files", names, "url", host, "db_id", cfg.Mapping.DBID, "mode", string(cfg.Mapping.Mode),
+			"method", method, "matching", fmt.Sprint(cfg.Mapping.Matching), "rate", cfg.Rate, "workers", cfg.Workers, "batch", max(cfg.Batch, 1))
+		return
 	}
 	rate := "no limit"
 	if cfg.Rate > 0 {

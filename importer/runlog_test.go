@@ -33,18 +33,18 @@ func TestImportStartLine(t *testing.T) {
 func TestEstimateLine(t *testing.T) {
 	var b bytes.Buffer
 	f := progressFrame{c: progressCounts{read: 5000}, total: 2_000_000, totalKnow: true}
-	if !estimateLine(&b, f, 10, 1) || b.String() != "at --rate 10, about 2,000,000 rows take at least 56 h\n" {
+	if !estimateLine(&b, nil, f, 10, 1, 1) || b.String() != "at --rate 10, about 2,000,000 rows take at least 56 h\n" {
 		t.Errorf("%q", b.String())
 	}
 	b.Reset()
-	if !estimateLine(&b, f, 10, 100) || b.String() != "at --rate 10 and --batch 100, about 2,000,000 rows take at least 33m20s\n" {
+	if !estimateLine(&b, nil, f, 10, 100, 1) || b.String() != "at --rate 10 and --batch 100, about 2,000,000 rows take at least 33m20s\n" {
 		t.Errorf("%q", b.String())
 	}
 	b.Reset()
-	if estimateLine(&b, progressFrame{c: progressCounts{read: 10}, total: 4000, totalKnow: true}, 10, 0) || b.Len() > 0 {
+	if estimateLine(&b, nil, progressFrame{c: progressCounts{read: 10}, total: 4000, totalKnow: true}, 10, 0, 1) || b.Len() > 0 {
 		t.Errorf("an estimate from 10 rows: %q", b.String())
 	}
-	if !estimateLine(&b, progressFrame{c: progressCounts{read: 10}, total: 10, totalKnow: true, exact: true}, 2.5, 1) || b.String() != "at --rate 2.5, 10 rows take at least 4s\n" {
+	if !estimateLine(&b, nil, progressFrame{c: progressCounts{read: 10}, total: 10, totalKnow: true, exact: true}, 2.5, 1, 1) || b.String() != "at --rate 2.5, 10 rows take at least 4s\n" {
 		t.Errorf("%q", b.String())
 	}
 }

@@ -45,11 +45,16 @@ you only (0600) and never contain the token. Delete them when you are done with 
 // tests, which run many commands in one process, leave it nil or record the call.
 var gcTuner func()
 
-func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
+// cmdImport runs the import command; rep (nil for `help import`) takes what run accounts
+// for on its way out: the summary, the metrics file, the events of --log-format json.
+func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, rep *importReport) (err error) {
+	if rep == nil {
+		rep = newImportReport(nil, time.Now())
+	}
 	fs := pflag.NewFlagSet("import", pflag.ContinueOnError)
 	var (
 		mappingPath, url, tokenFile, reject, results, summary string
-		caFile                                                string
+		caFile, metricsFile, logFormat                        string
 		rate                                                  float64
 		workers, retries, maxRejects, batch                   int
 		mode, resume                                          string
@@ -70,7 +75,10 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		"answering mid-run; then stop with exit 1 (continue with --resume). No row is rejected for an outage")
 	fs.StringVar(&reject, "reject", "", "reject file (default <input>.rejects.csv beside each input; required for stdin)")
 	fs.StringVar(&results, "results", "", "optional per-row outcome log (CSV): file, line, status, profile_id, code, attempts")
-	fs.StringVar(&summary, "summary", "", "write the run summary as JSON to this file")
+	fs.StringVar(&summary, "summary", "", "write the run summary as JSON to this file, on every exit (usage errors included), atomically")
+	fs.StringVar(&metricsFile, "metrics-file", "", "write Prometheus metrics (text format, for node_exporter's textfile collector) to this file,\n"+
+		"atomically, as the run starts, every 10 s and at its end")
+	fs.StringVar(&logFormat, "log-format", logText, "text, or json: one JSON object a line (time, level, msg and the event's fields)")
 	fs.IntVar(&maxRejects, "max-rejects", 0, "stop once more than `N` rows have been rejected; 0 = no limit (rows in flight then are still settled:\n"+
 		"the reject file may hold a few more than N)")
 	fs.IntVar(&batch, "batch", 1, "profiles per request, through the API's *_batch methods (at most 10000, each request under 10 MB); 1 = one request per row")
@@ -87,14 +95,12 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err := parseFlags(fs, args, stdout, importUsage); err != nil {
 		return err
 	}
-	importing := false
-	defer func() {
-		// A run that fails before Import (a bad mapping, a bad flag value)
-		// still replaces the last run's --summary, saying so.
-		if err != nil && !importing && !dryRun {
-			err = importer.WriteFailedSummary(summary, fs.Args(), err)
-		}
-	}()
+	// From here the flags are read: run writes the --summary and the --metrics-file of
+	// whatever happens (before, from the command line as it could be read).
+	rep.summaryPath, rep.metricsPath, rep.files, rep.dryRun = summary, metricsFile, fs.Args(), dryRun
+	if logFormat != logText && logFormat != logJSON {
+		return usageErrorf("--log-format must be text or json, got %q", logFormat)
+	}
 	if fs.NArg() == 0 {
 		return usageErrorf("import: no input FILE (use - for standard input)")
 	}
@@ -129,6 +135,7 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err != nil {
 		return err
 	}
+	rep.dbID = m.DBID
 	if mode != "" {
 		if m, err = m.WithMode(mode); err != nil {
 			return usageErrorf("%v", err)
@@ -144,8 +151,8 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	cfg := importer.Config{
 		Mapping: m, Files: fs.Args(), Stdin: stdin, Stderr: stderr,
 		URL: url, Rate: rate, Workers: workers, Retries: retries, Timeout: timeout, OutageWait: outageWait,
-		MaxRejects: maxRejects, RejectPath: reject, ResultsPath: results, SummaryPath: summary,
-		Progress: progressMode(noProgress, stderr), Batch: batch,
+		MaxRejects: maxRejects, RejectPath: reject, ResultsPath: results,
+		Progress: progressMode(noProgress, stderr), Batch: batch, Log: rep.log,
 		Commands: importCommands(fs, args), Resume: doResume, AutoResume: autoResume, Again: again,
 		InsecureHTTP: insecureHTTP,
 	}
@@ -166,8 +173,16 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	} else if cfg.Token, err = readToken(tokenFile, stderr); err != nil {
 		return err
 	}
-	importing = true
+	if metricsFile != "" {
+		rep.metrics = newMetricsFile(metricsFile, m.DBID)
+		rep.metrics.start()
+		cfg.Watch = rep.metrics.watch
+	}
+	if rep.log != nil && cfg.Progress == importer.ProgressBar {
+		cfg.Progress = importer.ProgressLog // events, not a bar
+	}
 	sum, err := importer.Import(ctx, cfg)
+	rep.sum = sum
 	if sb != nil {
 		st := sb.Server.Stats()
 		fmt.Fprintf(stderr, "sandbox: %d profiles stored (%d created, %d updated); to inspect them, run 'acimport sandbox' and import with --url\n",

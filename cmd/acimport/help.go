@@ -28,7 +28,7 @@ func cmdHelp(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		fmt.Fprint(stdout, mapping.Reference)
 		return nil
 	case "import":
-		return cmdImport(ctx, help, stdin, stdout, stderr)
+		return cmdImport(ctx, help, stdin, stdout, stderr, nil)
 	case "check":
 		return cmdCheck(ctx, help, stdin, stdout, stderr)
 	case "init":

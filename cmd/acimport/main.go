@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+	"time"
 	_ "time/tzdata" // datetime fields name IANA zones; embed them for machines without zoneinfo
 )
 
@@ -28,7 +29,7 @@ func main() {
 		if isTerminal(os.Stderr) {
 			fmt.Fprintln(os.Stderr) // off the progress bar's line
 		} else if len(os.Args) > 1 && os.Args[1] == "import" {
-			stderr = logStderr(os.Stderr)
+			stderr = newImportReport(os.Args[2:], time.Now()).stderrFor(os.Stderr)
 		}
 		fmt.Fprint(stderr, secondSignalText(os.Args[1:]))
 		os.Exit(exitInterrupted)

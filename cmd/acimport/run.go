@@ -6,8 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
+	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -37,9 +38,6 @@ var errRejected = errors.New("some rows were rejected")
 // errAbandoned is a finished run that set aside, unsent, rows of an earlier
 // unfinished one (--resume=auto): exit 3, so that cron alerts.
 var errAbandoned = errors.New("rows of an earlier unfinished run were abandoned")
-
-// version is set at build time with -ldflags "-X main.version=...".
-var version = ""
 
 const usageText = `acimport bulk-imports customer profiles from CSV files into an Altcraft platform.
 
@@ -78,13 +76,15 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprint(stderr, usageText)
 		return exitUsage
 	}
+	var rep *importReport // an import accounts for itself on every exit
 	if args[0] == "import" {
-		stderr = logStderr(stderr)
+		rep = newImportReport(args[1:], time.Now())
+		stderr = rep.stderrFor(stderr)
 	}
 	var err error
 	switch args[0] {
 	case "import":
-		err = cmdImport(ctx, args[1:], stdin, stdout, stderr)
+		err = cmdImport(ctx, args[1:], stdin, stdout, stderr, rep)
 	case "check":
 		err = cmdCheck(ctx, args[1:], stdin, stdout, stderr)
 	case "sandbox":
@@ -98,9 +98,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	default:
 		err = usageErrorf("unknown command %q (commands: import, check, init, sandbox, help, version)", args[0])
 	}
-	code := exitCode(err)
+	code, stop := outcome(err)
 	switch {
 	case err == nil, errors.Is(err, pflag.ErrHelp), errors.Is(err, errRejected), errors.Is(err, errAbandoned):
+	case rep != nil && rep.log != nil:
+		rep.log.Error(err.Error(), "exit_code", code, "stop_code", stop)
 	case code == exitUsage:
 		fmt.Fprintf(stderr, "acimport: %v\nRun \"acimport --help\" for usage.\n", err)
 	case code == exitInterrupted:
@@ -108,37 +110,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	default:
 		fmt.Fprintf(stderr, "acimport: %v\n", err)
 	}
+	if rep != nil {
+		code = rep.finish(code, stop, err, stderr)
+	}
 	return code
-}
-
-// exitCode is the one place that turns errors into exit codes.
-func exitCode(err error) int {
-	switch {
-	case err == nil, errors.Is(err, pflag.ErrHelp):
-		return exitOK
-	case errors.Is(err, importer.ErrInterrupted):
-		return exitInterrupted
-	case errors.Is(err, errRejected), errors.Is(err, errAbandoned):
-		return exitRejected
-	case errors.Is(err, importer.ErrRefused):
-		return exitRefused
-	case errors.Is(err, importer.ErrUsage):
-		return exitUsage
-	default:
-		// The run stopped: *altcraft.APIError, *send.APIDownError, *send.OutageError,
-		// importer.ErrTooManyRejects, importer.ErrInput, mapping and I/O errors.
-		return exitFailed
-	}
-}
-
-func buildVersion() string {
-	if version != "" {
-		return version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "dev"
 }
 
 // parseFlags parses a command's flags; a flag error is a usage error.
@@ -163,6 +138,27 @@ func loadMapping(path string) (*mapping.Mapping, error) {
 	return mapping.Load(path)
 }
 
+// tokenModeWarning is the advice for a token file other users can read, one that can be
+// followed where the file is: a Kubernetes secret volume (files that are symlinks into its
+// ..data folder, on a read-only mount) cannot be chmod-ed; its mode is the volume's defaultMode.
+func tokenModeWarning(file string, mode os.FileMode) string {
+	if kubernetesSecret(file) {
+		return fmt.Sprintf("warning: the token file %s is accessible by other users (mode %04o); it is a Kubernetes secret volume, which cannot be chmod-ed: "+
+			"set defaultMode: 0400 on the volume's secret (and runAsUser or fsGroup in the pod's securityContext, so that the container's user can read it)\n", file, mode)
+	}
+	return fmt.Sprintf("warning: the token file %s is accessible by other users (mode %04o); run: chmod 600 %s\n", file, mode, file)
+}
+
+// kubernetesSecret says whether file is a key of a Kubernetes secret (or configMap) volume:
+// a symlink beside a ..data symlink, the way the kubelet's atomic writer lays them out.
+func kubernetesSecret(file string) bool {
+	if st, err := os.Lstat(file); err != nil || st.Mode()&os.ModeSymlink == 0 {
+		return false
+	}
+	st, err := os.Lstat(filepath.Join(filepath.Dir(file), "..data"))
+	return err == nil && st.Mode()&os.ModeSymlink != 0
+}
+
 // readToken takes the API token from --token-file or ALTCRAFT_TOKEN: never from
 // argv, where ps and shell history would show it.
 func readToken(file string, stderr io.Writer) (string, error) {
@@ -173,7 +169,7 @@ func readToken(file string, stderr io.Writer) (string, error) {
 		}
 		if st, err := os.Stat(file); err == nil && st.Mode().Perm()&0o077 != 0 {
 			// As ssh does for keys: say it, but do not refuse a working setup.
-			fmt.Fprintf(stderr, "warning: the token file %s is accessible by other users (mode %04o); run: chmod 600 %s\n", file, st.Mode().Perm(), file)
+			fmt.Fprint(stderr, tokenModeWarning(file, st.Mode().Perm()))
 		}
 		t := strings.TrimSpace(string(b))
 		if t == "" {

@@ -17,6 +17,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/acimport/acimport/internal/errs"
 )
 
 // maxAnswerBytes bounds how much of an answer is read: a real answer is a few
@@ -101,6 +103,16 @@ type ItemResult struct {
 	Reason    string
 	Err       error
 }
+
+// Kinds of the errors that stop a run before the API ever answered, for the caller's
+// classification (errors.Is); each reads as its own message, which says what to fix.
+var (
+	// ErrWrongURL: the URL or the proxy cannot be right (connection refused, no such
+	// host, plain http spoken, no such API method there). Result.WrongURL matches it.
+	ErrWrongURL = errors.New("wrong URL")
+	// ErrCertificate: the platform's TLS certificate is not trusted, or is for another host.
+	ErrCertificate = errors.New("untrusted certificate")
+)
 
 // URLError is a --url that is not a base URL: a scheme and a host, such as
 // https://example.com, to which the API's paths are added.
@@ -266,9 +278,9 @@ func (c *Client) Send(ctx context.Context, r Request) Result {
 	}
 	if err != nil {
 		if tlsErr := certificateError(err, c.route.base.Hostname()); tlsErr != nil {
-			return Result{Kind: Fatal, Err: tlsErr}
+			return Result{Kind: Fatal, Err: errs.Mark(ErrCertificate, tlsErr)}
 		}
-		return Result{Kind: Transient, Code: RejectNetwork, Reason: networkReason(err), WrongURL: c.route.wrongURL(err)}
+		return Result{Kind: Transient, Code: RejectNetwork, Reason: networkReason(err), WrongURL: errs.Mark(ErrWrongURL, c.route.wrongURL(err))}
 	}
 	var res Result
 	if r.Method.Batch() {
@@ -279,7 +291,7 @@ func (c *Client) Send(ctx context.Context, r Request) Result {
 	res.Status = resp.StatusCode()
 	if resp.StatusCode() == http.StatusNotFound && res.Kind == Rejected && res.Code == RejectHTTP(http.StatusNotFound) {
 		// Not the API's answer (it answers JSON): no such method at this address.
-		res.WrongURL = c.route.wrongMethod(r.Method.Path())
+		res.WrongURL = errs.Mark(ErrWrongURL, c.route.wrongMethod(r.Method.Path()))
 	}
 	return res
 }
