@@ -107,9 +107,13 @@ func TestSameDeltaTwiceIsRefused(t *testing.T) {
 	if !regexp.MustCompile(`at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d`).MatchString(stderr) {
 		t.Errorf("the refusal does not name the earlier run's time:\n%s", stderr)
 	}
-	var sum struct{ Status string }
+	var sum struct {
+		Status   string
+		StopCode string `json:"stop_code"`
+		ExitCode int    `json:"exit_code"`
+	}
 	b, _ := os.ReadFile(summary)
-	if json.Unmarshal(b, &sum); sum.Status != "refused" {
+	if json.Unmarshal(b, &sum); sum.Status != "refused" || sum.StopCode != "already_imported" || sum.ExitCode != exitRefused {
 		t.Errorf("summary of the refused run: %s", b)
 	}
 
