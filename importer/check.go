@@ -399,6 +399,13 @@ func (t *tally) add(c *chunk) {
 	}
 	for _, r := range c.bad {
 		where := c.in.display + ":" + strconv.Itoa(r.rec.Line)
+		if r.rec.Sheet != "" && r.rec.SourceLine == 0 {
+			where = c.in.display + ":" + r.rec.Position() // a workbook's Sheet!row
+		}
+		if errors.Is(r.rec.Err, csvio.ErrCellValue) {
+			t.note("cell-error", "error cells of the workbook (invalid_value)", fmt.Sprintf("%s: %s", where, csvReason(r.rec.Err)))
+			continue
+		}
 		if r.rec.Err != nil {
 			t.note(string(altcraft.RejectCSV), "rows that cannot be parsed (csv)", fmt.Sprintf("%s: %s", where, csvReason(r.rec.Err)))
 			continue

@@ -799,7 +799,7 @@ func (rd *Reader) workbookHeader() error {
 			for n := last + 1; n < r.num; n++ {
 				wb.skipped = append(wb.skipped, nil)
 			}
-			wb.skipped = append(wb.skipped, appendRecord(nil, rowTexts(r, 0), ','))
+			wb.skipped = append(wb.skipped, appendRecord(nil, rowTexts(wb.unmerged(r), 0), ','))
 			last = r.num
 			continue
 		}
@@ -930,4 +930,22 @@ func (rd *Reader) Workbook() (sheet string, ok bool) {
 		return "", false
 	}
 	return rd.wb.sheet, true
+}
+
+// unmerged is row r with the cells that merged ranges filled left out again:
+// a skipped title row goes to the reject file once, not once a column.
+func (wb *workbook) unmerged(r *sheetRow) *sheetRow {
+	out := &sheetRow{num: r.num}
+	for _, c := range r.cells {
+		filled := false
+		for _, m := range wb.merges {
+			if r.num >= m.r0 && r.num <= m.r1 && c.col >= m.c0 && c.col <= m.c1 && (r.num != m.r0 || c.col != m.c0) {
+				filled = true
+			}
+		}
+		if !filled {
+			out.cells = append(out.cells, c)
+		}
+	}
+	return out
 }
