@@ -61,6 +61,7 @@ type workbook struct {
 	dec *xml.Decoder
 
 	width   int      // columns of the header
+	header  int      // the header's row
 	skipped [][]byte // the rows above the header, as CSV lines (for the reject file)
 	ahead   *sheetRow
 }
@@ -818,7 +819,7 @@ func (rd *Reader) workbookHeader() error {
 				return fmt.Errorf("the header: cell %s!%s%d holds the error value %s", wb.sheet, columnName(c.col), r.num, c.err)
 			}
 		}
-		wb.width = len(fields)
+		wb.width, wb.header = len(fields), r.num
 		rd.inHeader = fields
 		rd.layout = newRejectLayout(fields)
 		rd.header = rd.layout.keep(fields)
@@ -948,4 +949,13 @@ func (wb *workbook) unmerged(r *sheetRow) *sheetRow {
 		}
 	}
 	return out
+}
+
+// HeaderRow is, for a workbook, the row of its sheet the header was read
+// from (1-based); 0 for CSV.
+func (rd *Reader) HeaderRow() int {
+	if rd.wb == nil {
+		return 0
+	}
+	return rd.wb.header
 }
