@@ -67,3 +67,64 @@ func TestWorkbookCells(t *testing.T) {
 		}
 	}
 }
+
+// Numbers read as the decimal text a person reads, whatever way the
+// workbook's writer stored them.
+func TestExactNumber(t *testing.T) {
+	for in, want := range map[string]string{
+		"79774400755": "79774400755", "7.9774400755E10": "79774400755", "7.9774400755E+10": "79774400755",
+		"100.0": "100", "100": "100", "250.5": "250.5", "12.25": "12.25", "0.1": "0.1", "0.10000000000000001": "0.1",
+		"0.30000000000000004": "0.3", "1.5E-3": "0.0015", "-0.0": "0", "-12.50": "-12.5", "1E+21": "1000000000000000000000",
+		"abc": "abc", "": "",
+	} {
+		if got := exactNumber(in); got != want {
+			t.Errorf("exactNumber(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// A custom number format is a date, a datetime, a time or a number by its
+// letters outside quotes and brackets.
+func TestFormatStyle(t *testing.T) {
+	for code, want := range map[string]cellStyle{
+		"dd.mm.yyyy": styleDate, "d mmmm yyyy": styleDate, "[$-419]d mmm yy": styleDate, "yyyy-mm-dd hh:mm": styleDateTime,
+		"hh:mm": styleTime, "[h]:mm:ss": styleTime, "0.00": styleNumber, "#,##0": styleNumber, "0.00E+00": styleNumber,
+		`"date" 0`: styleNumber, "General": styleNumber, `[Red]0.00;[Blue]-0.00`: styleNumber,
+	} {
+		if got := formatStyle(code); got != want {
+			t.Errorf("formatStyle(%q) = %d, want %d", code, got, want)
+		}
+	}
+}
+
+func TestWorkbookBadInput(t *testing.T) {
+	two := testutil.Workbook(t, testutil.Sheet{Name: "Пусто"}, testutil.Sheet{Name: "Клиенты", Rows: [][]any{{"email", "name"}, {"a@x.ru", "Ann", nil, "x"}}})
+	tests := []struct {
+		name string
+		xlsx []byte
+		opt  Options
+		is   error
+		msg  string
+	}{
+		{"no such sheet", two, Options{Sheet: "Лист1"}, ErrNoSheet, `the workbook has no sheet "Лист1"; its sheets are "Пусто", "Клиенты"`},
+		{"no such sheet number", two, Options{Sheet: "3"}, ErrNoSheet, `the workbook has no sheet "3"`},
+		{"empty", testutil.Workbook(t, testutil.Sheet{Name: "A"}, testutil.Sheet{Name: "B"}), Options{}, ErrNoHeader, `every sheet of the workbook ("A", "B") is empty`},
+		{"empty below skip_lines", two, Options{Sheet: "Клиенты", SkipLines: 5}, ErrNoHeader, `sheet "Клиенты" has no row after the 5 skipped (skip_lines)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := NewReader(bytes.NewReader(tt.xlsx), "book.xlsx", tt.opt)
+			if !errors.Is(err, tt.is) || !strings.Contains(err.Error(), tt.msg) {
+				t.Fatalf("NewReader: %v, want %v with %q", err, tt.is, tt.msg)
+			}
+		})
+	}
+	t.Run("beyond the header", func(t *testing.T) {
+		r := workbookReader(t, two, Options{Sheet: "2"})
+		recs := readAll(t, r)
+		want := `Клиенты!2: wrong number of fields: cell Клиенты!D2 has a value, "x", and the header ends at column B`
+		if len(recs) != 1 || recs[0].Err == nil || recs[0].Err.Error() != want {
+			t.Fatalf("records %+v, want one with the error %q", recs, want)
+		}
+	})
+}
