@@ -148,3 +148,43 @@ fields:
 		t.Fatalf("fixed: imported %d, stored %s; want %s", sum.Imported, stored["vera@example.com"], wantVera)
 	}
 }
+
+// A workbook and a CSV file in one run: each read as what it is, each with
+// its own reject file.
+func TestImportWorkbookBesideCSV(t *testing.T) {
+	dir := t.TempDir()
+	book, csvFile := filepath.Join(dir, "a.xlsx"), filepath.Join(dir, "b.csv")
+	xlsx := testutil.Workbook(t, testutil.Sheet{Name: "Лист1", Rows: [][]any{
+		{"E-mail", "Дата рождения"}, {"anna@example.com", testutil.Date(1990, 3, 2)}, {"bad", testutil.Date(1990, 3, 3)},
+	}, Formats: map[string]any{"B2": 14, "B3": 14}})
+	if err := os.WriteFile(book, xlsx, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(csvFile, []byte("E-mail,Дата рождения\nboris@example.com,03.02.1959\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sb, err := sandbox.Start("127.0.0.1:0", sandbox.Config{Token: testToken, DBs: []int{1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	m, err := mapping.Parse(strings.NewReader("db_id: 1\nfields:\n  email: { column: E-mail, type: email }\n  _bdate: { column: Дата рождения, type: date, format: DD.MM.YYYY }\n"), "m.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, _ := Import(context.Background(), Config{
+		Mapping: m, Files: []string{book, csvFile}, Stderr: &bytes.Buffer{},
+		URL: sb.URL, Token: testToken, Workers: 2, Retries: 1, Timeout: 5 * time.Second,
+	})
+	got := map[string]any{}
+	for _, p := range sb.Server.Profiles() {
+		got[p.Data["email"].(string)] = p.Data["_bdate"]
+	}
+	if sum.Imported != 2 || sum.Rejected != 1 || got["anna@example.com"] != "1990-03-02" || got["boris@example.com"] != "1959-02-03" {
+		t.Fatalf("imported %d, rejected %d, stored %v", sum.Imported, sum.Rejected, got)
+	}
+	rejects, _ := os.ReadFile(filepath.Join(dir, "a.rejects.csv"))
+	if !strings.Contains(string(rejects), "bad,1990-03-03,Лист1!3,invalid_value,") {
+		t.Errorf("the workbook's reject file:\n%s", rejects)
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/acimport/acimport/internal/testutil"
 )
 
@@ -127,4 +129,36 @@ func TestWorkbookBadInput(t *testing.T) {
 			t.Fatalf("records %+v, want one with the error %q", recs, want)
 		}
 	})
+}
+
+// A workbook written by a streaming writer keeps its text in inline
+// strings, not the shared-string table: read the same.
+func TestWorkbookInlineStrings(t *testing.T) {
+	f := excelize.NewFile()
+	defer f.Close()
+	sw, err := f.NewStreamWriter("Sheet1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sw.SetRow("A1", []any{"email", "name & co", "n"})
+	sw.SetRow("A2", []any{"a@x.ru", "<Анна>", 79774400755})
+	sw.SetRow("A3", []any{"b@x.ru", true, 0.1})
+	if err := sw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	r := workbookReader(t, buf.Bytes(), Options{})
+	if want := []string{"email", "name & co", "n"}; !slices.Equal(r.Header(), want) {
+		t.Fatalf("Header = %q, want %q", r.Header(), want)
+	}
+	recs := readAll(t, r)
+	if len(recs) != 2 || !slices.Equal(recs[0].Fields, []string{"a@x.ru", "<Анна>", "79774400755"}) || !slices.Equal(recs[1].Fields, []string{"b@x.ru", "TRUE", "0.1"}) {
+		for _, rec := range recs {
+			t.Logf("%s: %q %v", rec.Position(), rec.Fields, rec.Err)
+		}
+		t.Fatal("rows read wrong")
+	}
 }
