@@ -225,7 +225,7 @@ func fillChunk(ctx context.Context, c *chunk) {
 			c.err = errorf(ErrInput, "read %s: %w", in.display, err)
 			break
 		}
-		in.pos.Store(rec.End)
+		in.pos.Store(in.reader.Progress(rec))
 		c.recs = c.recs[:n+1]
 	}
 	if ctx.Err() != nil && c.err == nil {

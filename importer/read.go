@@ -62,7 +62,7 @@ func readInputs(ctx context.Context, ins []*input, prior resumeInfo, bufs *send.
 			if err != nil {
 				return errorf(ErrInput, "read %s: %w", in.display, err)
 			}
-			in.pos.Store(rec.End)
+			in.pos.Store(in.reader.Progress(rec))
 			if in.prefix != nil {
 				in.prefix.Mark(ord, rec.End)
 			}

@@ -57,8 +57,9 @@ type workbook struct {
 	skip   int // Options.SkipLines: rows of the sheet before the header may start
 	merges []merge
 
-	rc  io.ReadCloser
-	dec *xml.Decoder
+	rc   io.ReadCloser
+	dec  *xml.Decoder
+	done countingReader // the sheet's XML read so far, for Progress
 
 	width   int      // columns of the header
 	header  int      // the header's row
@@ -402,7 +403,8 @@ func (wb *workbook) rewind() error {
 	if err != nil {
 		return fmt.Errorf("sheet %q: %w", wb.sheet, err)
 	}
-	wb.rc, wb.dec, wb.ahead = rc, xml.NewDecoder(bufio.NewReaderSize(rc, 64<<10)), nil
+	wb.done = countingReader{r: rc}
+	wb.rc, wb.dec, wb.ahead = rc, xml.NewDecoder(bufio.NewReaderSize(&wb.done, 64<<10)), nil
 	for i := range wb.merges {
 		wb.merges[i].seen = false
 	}
@@ -958,4 +960,21 @@ func (rd *Reader) HeaderRow() int {
 		return 0
 	}
 	return rd.wb.header
+}
+
+// Progress is how far into the input rec is, in bytes of it, for the
+// progress display: rec.End for CSV. A workbook row's End is the workbook's
+// size (the resume state hashes all of it), so its progress is instead the
+// share of the sheet's XML read so far, scaled to the workbook's size.
+func (rd *Reader) Progress(rec *Record) int64 {
+	wb := rd.wb
+	if wb == nil {
+		return rec.End
+	}
+	total := wb.part.UncompressedSize64
+	if total == 0 {
+		return rec.End
+	}
+	read := uint64(wb.done.n.Load())
+	return min(int64(float64(wb.size)*float64(read)/float64(total)), wb.size-1)
 }

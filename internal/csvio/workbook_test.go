@@ -162,3 +162,41 @@ func TestWorkbookInlineStrings(t *testing.T) {
 		t.Fatal("rows read wrong")
 	}
 }
+
+// The progress of a workbook grows with the rows read, short of its size
+// until the end, though every row's End is the size (for the resume hash).
+func TestWorkbookProgress(t *testing.T) {
+	f := excelize.NewFile()
+	defer f.Close()
+	sw, _ := f.NewStreamWriter("Sheet1")
+	sw.SetRow("A1", []any{"email", "n"})
+	const rows = 30000
+	for i := range rows {
+		cell, _ := excelize.CoordinatesToCellName(1, i+2)
+		sw.SetRow(cell, []any{"user" + strings.Repeat("x", i%7) + "@x.ru", i})
+	}
+	sw.Flush()
+	var buf bytes.Buffer
+	f.Write(&buf)
+	size := int64(buf.Len())
+	r := workbookReader(t, buf.Bytes(), Options{})
+	var first, mid int64
+	for i := 0; ; i++ {
+		rec, err := r.Read()
+		if err != nil {
+			break
+		}
+		if rec.End != size {
+			t.Fatalf("row %d: End %d, want the size %d", i, rec.End, size)
+		}
+		switch i {
+		case 0:
+			first = r.Progress(rec)
+		case rows / 2:
+			mid = r.Progress(rec)
+		}
+	}
+	if !(0 < first && first < mid && mid < size) {
+		t.Errorf("progress: first row %d, middle row %d, size %d; want them growing, short of the size", first, mid, size)
+	}
+}
