@@ -60,6 +60,7 @@ type workbook struct {
 	rc   io.ReadCloser
 	dec  *xml.Decoder
 	done countingReader // the sheet's XML read so far, for Progress
+	last int            // the number of the row read last
 
 	width   int      // columns of the header
 	header  int      // the header's row
@@ -403,7 +404,7 @@ func (wb *workbook) rewind() error {
 	if err != nil {
 		return fmt.Errorf("sheet %q: %w", wb.sheet, err)
 	}
-	wb.done = countingReader{r: rc}
+	wb.done, wb.last = countingReader{r: rc}, 0
 	wb.rc, wb.dec, wb.ahead = rc, xml.NewDecoder(bufio.NewReaderSize(&wb.done, 64<<10)), nil
 	for i := range wb.merges {
 		wb.merges[i].seen = false
@@ -519,12 +520,13 @@ func (wb *workbook) nextRow() (*sheetRow, error) {
 		if !ok || se.Name.Local != "row" {
 			continue
 		}
-		row := &sheetRow{}
+		row := &sheetRow{num: wb.last + 1} // a row without r follows the one before
 		for _, a := range se.Attr {
-			if a.Name.Local == "r" {
-				row.num, _ = strconv.Atoi(a.Value)
+			if n, err := strconv.Atoi(a.Value); a.Name.Local == "r" && err == nil && n > 0 {
+				row.num = n
 			}
 		}
+		wb.last = row.num
 		if err := wb.readRow(row); err != nil {
 			return nil, err
 		}

@@ -1,6 +1,7 @@
 package csvio
 
 import (
+	"archive/zip"
 	"bytes"
 	"errors"
 	"slices"
@@ -198,5 +199,48 @@ func TestWorkbookProgress(t *testing.T) {
 	}
 	if !(0 < first && first < mid && mid < size) {
 		t.Errorf("progress: first row %d, middle row %d, size %d; want them growing, short of the size", first, mid, size)
+	}
+}
+
+// A workbook as other writers save it: rows and cells without their r
+// attribute, ISO dates (t="d"), rich text with a phonetic reading, the
+// 1904 date system, a namespace prefix on every element.
+func TestWorkbookOtherWriters(t *testing.T) {
+	parts := map[string]string{
+		"xl/workbook.xml": `<?xml version="1.0"?><x:workbook xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">` +
+			`<x:workbookPr date1904="1"/><x:sheets><x:sheet name="Data" sheetId="1" r:id="rId1"/></x:sheets></x:workbook>`,
+		"xl/_rels/workbook.xml.rels": `<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` +
+			`<Relationship Id="rId1" Type="worksheet" Target="/xl/worksheets/data.xml"/></Relationships>`,
+		"xl/styles.xml": `<?xml version="1.0"?><x:styleSheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">` +
+			`<x:cellXfs count="2"><x:xf numFmtId="0"/><x:xf numFmtId="14"/></x:cellXfs></x:styleSheet>`,
+		"xl/worksheets/data.xml": `<?xml version="1.0"?><x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData>` +
+			`<x:row><x:c t="inlineStr"><x:is><x:t>name</x:t></x:is></x:c><x:c t="inlineStr"><x:is><x:t>day</x:t></x:is></x:c><x:c t="inlineStr"><x:is><x:t>serial</x:t></x:is></x:c></x:row>` +
+			`<x:row><x:c t="inlineStr"><x:is><x:r><x:t>Ya</x:t></x:r><x:r><x:t>mada</x:t></x:r><x:rPh><x:t>ヤマダ</x:t></x:rPh></x:is></x:c><x:c t="d"><x:v>2024-03-05T00:00:00</x:v></x:c><x:c s="1"><x:v>0</x:v></x:c></x:row>` +
+			`<x:row r="5"><x:c r="B5" t="d"><x:v>2024-03-05T10:20:30Z</x:v></x:c><x:c s="1"><x:v>1</x:v></x:c></x:row>` +
+			`</x:sheetData></x:worksheet>`,
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, text := range parts {
+		w, _ := zw.Create(name)
+		w.Write([]byte(text))
+	}
+	zw.Close()
+	r := workbookReader(t, buf.Bytes(), Options{})
+	if want := []string{"name", "day", "serial"}; !slices.Equal(r.Header(), want) {
+		t.Fatalf("Header = %q, want %q", r.Header(), want)
+	}
+	recs := readAll(t, r)
+	want := []struct{ pos, fields string }{
+		{"Data!2", "Yamada|2024-03-05|1904-01-01"},
+		{"Data!5", "|2024-03-05 10:20:30|1904-01-02"},
+	}
+	if len(recs) != len(want) {
+		t.Fatalf("%d records, want %d", len(recs), len(want))
+	}
+	for i, w := range want {
+		if got := strings.Join(recs[i].Fields, "|"); recs[i].Position() != w.pos || got != w.fields {
+			t.Errorf("record %d: %s %q (%v), want %s %q", i, recs[i].Position(), got, recs[i].Err, w.pos, w.fields)
+		}
 	}
 }
