@@ -422,7 +422,7 @@ func (wb *workbook) findMerges() ([]merge, error) {
 	defer rc.Close()
 	br := bufio.NewReaderSize(rc, 64<<10)
 	var merges []merge
-	tag := []byte("<mergeCell ")
+	tag := []byte("mergeCell ") // after < or a namespace prefix's :
 	var carry []byte
 	buf := make([]byte, 64<<10)
 	for {
@@ -436,6 +436,10 @@ func (wb *workbook) findMerges() ([]merge, error) {
 			end := bytes.IndexByte(chunk[i:], '>')
 			if end < 0 {
 				break
+			}
+			if i == 0 || chunk[i-1] != '<' && chunk[i-1] != ':' {
+				chunk = chunk[i+len(tag):]
+				continue
 			}
 			el := chunk[i : i+end]
 			if j := bytes.Index(el, []byte(`ref="`)); j >= 0 {

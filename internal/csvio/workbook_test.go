@@ -204,7 +204,7 @@ func TestWorkbookProgress(t *testing.T) {
 
 // A workbook as other writers save it: rows and cells without their r
 // attribute, ISO dates (t="d"), rich text with a phonetic reading, the
-// 1904 date system, a namespace prefix on every element.
+// 1904 date system, a namespace prefix on every element (a merged range's too).
 func TestWorkbookOtherWriters(t *testing.T) {
 	parts := map[string]string{
 		"xl/workbook.xml": `<?xml version="1.0"?><x:workbook xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">` +
@@ -217,7 +217,7 @@ func TestWorkbookOtherWriters(t *testing.T) {
 			`<x:row><x:c t="inlineStr"><x:is><x:t>name</x:t></x:is></x:c><x:c t="inlineStr"><x:is><x:t>day</x:t></x:is></x:c><x:c t="inlineStr"><x:is><x:t>serial</x:t></x:is></x:c></x:row>` +
 			`<x:row><x:c t="inlineStr"><x:is><x:r><x:t>Ya</x:t></x:r><x:r><x:t>mada</x:t></x:r><x:rPh><x:t>ヤマダ</x:t></x:rPh></x:is></x:c><x:c t="d"><x:v>2024-03-05T00:00:00</x:v></x:c><x:c s="1"><x:v>0</x:v></x:c></x:row>` +
 			`<x:row r="5"><x:c r="B5" t="d"><x:v>2024-03-05T10:20:30Z</x:v></x:c><x:c s="1"><x:v>1</x:v></x:c></x:row>` +
-			`</x:sheetData></x:worksheet>`,
+			`</x:sheetData><x:mergeCells count="1"><x:mergeCell ref="A2:A5"/></x:mergeCells></x:worksheet>`,
 	}
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
@@ -233,7 +233,7 @@ func TestWorkbookOtherWriters(t *testing.T) {
 	recs := readAll(t, r)
 	want := []struct{ pos, fields string }{
 		{"Data!2", "Yamada|2024-03-05|1904-01-01"},
-		{"Data!5", "|2024-03-05 10:20:30|1904-01-02"},
+		{"Data!5", "Yamada|2024-03-05 10:20:30|1904-01-02"}, // A2:A5 merged
 	}
 	if len(recs) != len(want) {
 		t.Fatalf("%d records, want %d", len(recs), len(want))
