@@ -225,7 +225,7 @@ func fillChunk(ctx context.Context, c *chunk) {
 			c.err = errorf(ErrInput, "read %s: %w", in.display, err)
 			break
 		}
-		in.pos.Store(rec.End)
+		in.pos.Store(in.reader.Progress(rec))
 		c.recs = c.recs[:n+1]
 	}
 	if ctx.Err() != nil && c.err == nil {
@@ -399,6 +399,13 @@ func (t *tally) add(c *chunk) {
 	}
 	for _, r := range c.bad {
 		where := c.in.display + ":" + strconv.Itoa(r.rec.Line)
+		if r.rec.Sheet != "" && r.rec.SourceLine == 0 {
+			where = c.in.display + ":" + r.rec.Position() // a workbook's Sheet!row
+		}
+		if errors.Is(r.rec.Err, csvio.ErrCellValue) {
+			t.note("cell-error", "error cells of the workbook (invalid_value)", fmt.Sprintf("%s: %s", where, csvReason(r.rec.Err)))
+			continue
+		}
 		if r.rec.Err != nil {
 			t.note(string(altcraft.RejectCSV), "rows that cannot be parsed (csv)", fmt.Sprintf("%s: %s", where, csvReason(r.rec.Err)))
 			continue

@@ -63,7 +63,7 @@ func readInputs(ctx context.Context, ins []*input, prior resumeInfo, bufs *send.
 			if err != nil {
 				return errorf(ErrInput, "read %s: %w", in.display, err)
 			}
-			in.pos.Store(rec.End)
+			in.pos.Store(in.reader.Progress(rec))
 			in.seen.Store(ord + 1)
 			if in.prefix != nil {
 				in.prefix.Mark(ord, rec.End)
@@ -121,7 +121,11 @@ func csvReason(err error) string {
 // Import and check both word their local rejects here.
 func rowReject(in *input, rec *csvio.Record, ord int64, err error) send.Outcome[row] {
 	if rec.Err != nil {
-		return send.Outcome[row]{Row: row{in, rec, ord}, Status: send.Rejected, Code: altcraft.RejectCSV, Reason: csvReason(rec.Err)}
+		code := altcraft.RejectCSV
+		if errors.Is(rec.Err, csvio.ErrCellValue) {
+			code = mapping.CodeInvalidValue // a workbook's error cell (#N/A)
+		}
+		return send.Outcome[row]{Row: row{in, rec, ord}, Status: send.Rejected, Code: code, Reason: csvReason(rec.Err)}
 	}
 	o := send.Outcome[row]{Row: row{in, rec, ord}, Status: send.Rejected, Code: mapping.CodeInvalidValue, Reason: err.Error()}
 	var re *mapping.RowError

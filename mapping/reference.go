@@ -62,6 +62,8 @@ CSV KEYS (csv:)
   encoding       utf-8 (a BOM is skipped), utf-16 (with a BOM), windows-1251, windows-1252,
                  iso-8859-1, koi8-r, or auto [utf-8]
   lazy_quotes    true: a stray " inside an unquoted cell is kept as text, as spreadsheets read it
+  skip_lines     lines before the header that are not read (a title row); of a workbook, its rows [0]
+  sheet          for an .xlsx workbook: the sheet's name or 1-based number [the first sheet with a row]
   Excel's first line "sep=;" sets the delimiter whatever the mapping says.
 
 OPTIONS KEYS (options:)

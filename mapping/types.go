@@ -123,7 +123,7 @@ func (c *converter) appendValue(dst []byte, s string, memo *rowMemo) ([]byte, st
 		}
 		return dst, "not a boolean (true/false, 1/0, yes/no, да/нет)"
 	case kindDate, kindDateTime:
-		p, ok := c.format.parse(s)
+		p, ok := c.parseCellDate(s) // isodate.go
 		if !ok {
 			return dst, "not a " + c.kind.String() + " in the form " + c.format.text + dateHint(s, c.format.text)
 		}

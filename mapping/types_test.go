@@ -83,7 +83,11 @@ func TestConvertTypes(t *testing.T) {
 		{name: "date wrong separator", def: date, cell: "15/01/1990", reason: "not a date in the form DD.MM.YYYY; it looks like DD/MM/YYYY"},
 		{name: "date format suggested", def: `{ column: c, type: date, format: YYYY-MM-DD }`, cell: "15.01.1990", reason: "not a date in the form YYYY-MM-DD; it looks like DD.MM.YYYY"},
 		{name: "date format suggested, ambiguous", def: `{ column: c, type: date, format: YYYY-MM-DD }`, cell: "05.01.1990", reason: "not a date in the form YYYY-MM-DD; it looks like DD.MM.YYYY or MM.DD.YYYY"},
-		{name: "datetime format suggested", def: `{ column: c, type: datetime, format: DD.MM.YYYY hh:mm }`, cell: "2024-03-01 10:15:00", reason: "not a datetime in the form DD.MM.YYYY hh:mm; it looks like YYYY-MM-DD hh:mm:ss"},
+		{name: "datetime format suggested", def: `{ column: c, type: datetime, format: DD.MM.YYYY hh:mm }`, cell: "2024-03-01 10:15", reason: "not a datetime in the form DD.MM.YYYY hh:mm; it looks like YYYY-MM-DD hh:mm"},
+		// A workbook's date cells come as YYYY-MM-DD (hh:mm:ss), which any date field reads.
+		{name: "date cell, other format", def: date, cell: "1990-03-02", want: `"1990-03-02"`},
+		{name: "date cell with a time, date field", def: date, cell: "1990-03-02 00:00:00", want: `"1990-03-02"`},
+		{name: "datetime cell, other format", def: `{ column: c, type: datetime, format: DD.MM.YYYY hh:mm }`, cell: "2024-03-01 10:15:00", want: `"2024-03-01T07:15:00Z"`}, // in the test binding's timezone, UTC+3,
 		{name: "date trailing", def: date, cell: "15.01.1990x", reason: "not a date in the form DD.MM.YYYY"},
 		{name: "date iso", def: `{ column: c, type: date, format: YYYY-MM-DD }`, cell: "2001-12-31", want: `"2001-12-31"`},
 		{name: "date US", def: `{ column: c, type: date, format: MM/DD/YYYY }`, cell: "12/31/2001", want: `"2001-12-31"`},

@@ -97,7 +97,8 @@ func TestGzipInput(t *testing.T) {
 
 	xlsx := filepath.Join("..", "..", "internal", "csvio", "testdata", "corpus", "workbook.xlsx")
 	code, _, stderr = runCmd(t, "", "check", "--no-progress", "-m", mapPath, xlsx)
-	if code != exitFailed || !strings.Contains(stderr, "Excel workbook (.xlsx), not CSV") || strings.Contains(stderr, "bare") {
-		t.Errorf("check of an xlsx: exit %d, want 1 saying it is an Excel workbook\n%s", code, stderr)
+	// A workbook is read directly; this one is only a zip with an empty xl/workbook.xml.
+	if code != exitFailed || !strings.Contains(stderr, "Excel workbook (.xlsx) with no sheet that can be read") || strings.Contains(stderr, "bare") {
+		t.Errorf("check of a damaged xlsx: exit %d, want 1 saying it is an Excel workbook with no sheet\n%s", code, stderr)
 	}
 }

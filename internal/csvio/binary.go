@@ -13,6 +13,9 @@ var gzipMagic = []byte{0x1F, 0x8B}
 // saveAsCSV is how to get a CSV file out of a spreadsheet.
 const saveAsCSV = `open it in Excel and use File → Save As → "CSV UTF-8 (Comma delimited) (*.csv)", or in LibreOffice Calc File → Save As → "Text CSV (.csv)", and import that file`
 
+// saveAsXLSX is how to get a workbook acimport reads out of an old one.
+const saveAsXLSX = `open it in Excel and use File → Save As → "Excel Workbook (*.xlsx)" (or in LibreOffice Calc File → Save As → "Excel 2007-365 (.xlsx)"), and import that file: acimport reads .xlsx workbooks directly`
+
 // signatures are the first bytes of files people give an importer instead
 // of CSV, with what each is and what to do.
 var signatures = []struct {
@@ -20,7 +23,7 @@ var signatures = []struct {
 	what  string
 	todo  string
 }{
-	{[]byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1"), "an old-style Excel workbook (.xls) or another Microsoft Office document", saveAsCSV},
+	{[]byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1"), "an old-style Excel workbook (.xls) or another Microsoft Office document", saveAsXLSX},
 	{[]byte("%PDF-"), "a PDF document", "export the table as CSV from the program that made it"},
 	{[]byte("7z\xBC\xAF\x27\x1C"), "a 7-Zip archive", "unpack it and import the CSV file inside"},
 	{[]byte("Rar!\x1A\x07"), "a RAR archive", "unpack it and import the CSV file inside"},
@@ -43,7 +46,7 @@ func notCSV(window []byte, utf16 bool) error {
 		case bytes.Contains(window, []byte("xl/")):
 			return errs.Errorf(ErrNotCSV, "the file is an Excel workbook (.xlsx), not CSV: %s", saveAsCSV)
 		case bytes.Contains(window, []byte("opendocument.spreadsheet")):
-			return errs.Errorf(ErrNotCSV, "the file is a LibreOffice/OpenDocument spreadsheet (.ods), not CSV: open it in LibreOffice Calc, use File → Save As → \"Text CSV (.csv)\", and import that file")
+			return errs.Errorf(ErrNotCSV, "the file is a LibreOffice/OpenDocument spreadsheet (.ods), which acimport does not read: open it in LibreOffice Calc, use File → Save As → \"Excel 2007-365 (.xlsx)\" (every sheet is kept), and import that file")
 		case bytes.Contains(window, []byte("word/")):
 			return errs.Errorf(ErrNotCSV, "the file is a Word document (.docx), not CSV: export the table as CSV from a spreadsheet")
 		}

@@ -106,6 +106,9 @@ func (l *rejectLayout) sourceLine(fields []string) int {
 		return 0
 	}
 	v := fields[len(fields)-l.trailing+l.lineCol]
+	if i := strings.LastIndexByte(v, '!'); i >= 0 {
+		v = v[i+1:] // a workbook's Sheet!row
+	}
 	if !isDigits(v) {
 		return 0
 	}
@@ -160,4 +163,17 @@ func isDigits(s string) bool {
 		}
 	}
 	return true
+}
+
+// sourceSheet is the sheet a reject file row's reject_line names (Клиенты!5),
+// else def.
+func (l *rejectLayout) sourceSheet(fields []string, def string) string {
+	if l.lineCol < 0 || len(fields) < l.trailing {
+		return def
+	}
+	v := fields[len(fields)-l.trailing+l.lineCol]
+	if i := strings.LastIndexByte(v, '!'); i > 0 && isDigits(v[i+1:]) {
+		return v[:i]
+	}
+	return def
 }

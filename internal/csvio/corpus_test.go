@@ -53,8 +53,8 @@ func TestCorpus(t *testing.T) {
 			Rows: [][]string{{"name", "city"}, {`STAZIONE "IP" Nord`, "Roma"}, {"x y", "z"}, {`5" pipe`, "ok"}}},
 		{File: "customers.csv.gz", Opt: Options{Delimiter: "auto"}, Encoding: "utf-8",
 			Rows: [][]string{{"email", "name"}, {"a@x.ru", "Анна"}, {"b@x.ru", "Борис"}}},
-		{File: "workbook.xlsx", Is: ErrNotCSV, Message: `the file is an Excel workbook (.xlsx), not CSV: open it in Excel and use File → Save As → "CSV UTF-8`},
-		{File: "workbook.xls", Is: ErrNotCSV, Message: "the file is an old-style Excel workbook (.xls)"},
+		{File: "workbook.xlsx", Is: ErrNoSheet, Message: `the file is an Excel workbook (.xlsx) with no sheet that can be read`},
+		{File: "workbook.xls", Is: ErrNotCSV, Message: "the file is an old-style Excel workbook (.xls) or another Microsoft Office document, not CSV: open it in Excel and use File → Save As → \"Excel Workbook (*.xlsx)\""},
 		{File: "customers.zip", Is: ErrNotCSV, Message: "the file is a zip archive, not CSV: unpack it"},
 	}
 	for _, tt := range tests {

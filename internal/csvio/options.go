@@ -41,6 +41,14 @@ type Options struct {
 	// on at the line after its first. Memory use follows this limit, not the
 	// longest line of the file.
 	MaxRecordBytes int
+	// SkipLines is how many lines before the header are not read (a title,
+	// a group row). For a workbook: rows 1 to SkipLines of the sheet; the
+	// reject file starts with them.
+	SkipLines int
+	// Sheet is, for an Excel workbook input, the sheet to read: its name or
+	// its 1-based number; "" reads the first sheet that has a row (after
+	// SkipLines). A CSV input has no sheets: it is ignored.
+	Sheet string
 }
 
 // DefaultMaxRecordBytes is the limit when Options.MaxRecordBytes is 0.

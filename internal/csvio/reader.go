@@ -45,6 +45,8 @@ type Reader struct {
 	layout       rejectLayout
 
 	err error // sticky: io.EOF or the stream's failure
+
+	wb *workbook // an Excel workbook's sheet, read instead of CSV text; nil for CSV
 }
 
 // NewReader reads the header line of the CSV file r. name is the file's name
@@ -90,6 +92,9 @@ func (rd *Reader) open(r io.Reader, opt Options) error {
 	window, whole, err := peekWindow(br)
 	if err != nil {
 		return err
+	}
+	if isZip(window) {
+		return rd.openWorkbook(r, br, window, opt) // workbook.go
 	}
 	if bytes.HasPrefix(window, gzipMagic) {
 		// A nightly export, gzipped: read through it. Offsets in it cannot
@@ -181,6 +186,9 @@ func newRecorder(r io.Reader, cs *charset, max int) recorder {
 // goes straight to its first unfinished row instead of parsing every finished
 // one again. The input must be an io.Seeker (a file, not a pipe).
 func (rd *Reader) SeekRecord(offset int64, line int) error {
+	if rd.wb != nil {
+		return rd.seekWorkbook(line)
+	}
 	sk, ok := rd.count.r.(io.Seeker)
 	if !ok || rd.gz {
 		return fmt.Errorf("read %s: %w", rd.where(), ErrNotSeekable)
@@ -309,6 +317,9 @@ func (rd *Reader) Read() (*Record, error) {
 // caller that recycles its records reads without allocating them. The
 // strings of the old Fields stay valid; the bytes of the old Raw do not.
 func (rd *Reader) ReadInto(rec *Record) error {
+	if rd.wb != nil {
+		return rd.readWorkbook(rec)
+	}
 	for rd.err == nil {
 		s, err := rd.scan()
 		switch {
@@ -572,6 +583,7 @@ func (rd *Reader) record(s scanned, rec *Record) {
 	}
 	rec.Raw = rd.rawOf(rec.Raw, &s, fields, len(s.fields))
 	rec.SourceLine = rd.layout.sourceLine(fields)
+	rec.Sheet = rd.layout.sourceSheet(fields, "")
 	if err := rd.checkText(s, fields); err != nil {
 		fail(err)
 		return

@@ -3,6 +3,7 @@ package csvio
 import (
 	"errors"
 	"fmt"
+	"strconv"
 )
 
 // Record is one CSV record (one row, which may span several lines when a
@@ -25,6 +26,10 @@ type Record struct {
 	// reject_line column names: the row's line in the original input. 0 when
 	// the input is not a reject file or the column is empty.
 	SourceLine int
+	// Sheet names, for a row of an Excel workbook, the sheet Line is a row
+	// of (positions read Sheet!Line, as Excel shows them); for a row of a
+	// reject file read back, the sheet its reject_line names. "" for CSV.
+	Sheet string
 	// Ending is the record's line terminator as read: "\r\n", "\n", or "" for
 	// a last line with none.
 	Ending string
@@ -42,14 +47,33 @@ type Record struct {
 // RowError is a row that could not be parsed. The run goes on with the next
 // row; the row itself goes to the reject file.
 type RowError struct {
-	Line int   // where the record starts, as Record.Line
-	Err  error // wraps csv.ErrFieldCount, csv.ErrBareQuote, csv.ErrQuote, ErrInvalidUTF8, ErrNUL or ErrRecordTooLong
+	Line  int    // where the record starts, as Record.Line
+	Sheet string // as Record.Sheet
+	Err   error  // wraps csv.ErrFieldCount, csv.ErrBareQuote, csv.ErrQuote, ErrInvalidUTF8, ErrNUL or ErrRecordTooLong
 }
 
 // Error says where and what, as in
 // "line 7: wrong number of fields: 9, the header has 8" or
 // "line 7: field 3 \"Phone\": bare \" in non-quoted-field".
-func (e *RowError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
+func (e *RowError) Error() string {
+	if e.Sheet != "" {
+		return fmt.Sprintf("%s!%d: %v", e.Sheet, e.Line, e.Err)
+	}
+	return fmt.Sprintf("line %d: %v", e.Line, e.Err)
+}
+
+// Position is where the record is, as messages and reject_line name it: its
+// line, or for a workbook row Sheet!row (Клиенты!5).
+func (r *Record) Position() string {
+	n := r.Line
+	if r.SourceLine > 0 {
+		n = r.SourceLine
+	}
+	if r.Sheet != "" {
+		return r.Sheet + "!" + strconv.Itoa(n)
+	}
+	return strconv.Itoa(n)
+}
 
 // Unwrap returns the cause, so errors.Is(err, csv.ErrFieldCount) and the like work.
 func (e *RowError) Unwrap() error { return e.Err }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -50,11 +49,7 @@ func (w *RejectWriter) Write(rec *Record, code, reason string) error {
 		line = utf8.AppendRune(line, w.r.comma)
 	}
 	// A row read back from a reject file keeps the line of the original input.
-	n := rec.Line
-	if rec.SourceLine > 0 {
-		n = rec.SourceLine
-	}
-	line = appendField(line, strconv.Itoa(n), w.r.comma)
+	line = appendField(line, rec.Position(), w.r.comma)
 	line = utf8.AppendRune(line, w.r.comma)
 	line = appendField(line, oneLine(code), w.r.comma)
 	line = utf8.AppendRune(line, w.r.comma)

@@ -2,7 +2,8 @@
 // -update flag, a generator of customer CSV files with known invalid rows, and the checker that
 // every row of such a file came out exactly once: stored with its values, or rejected.
 //
-// It depends on the standard library only, so that any package's tests may use it.
+// It depends on the standard library only, and on excelize to write test workbooks (workbook.go),
+// so that any package's tests may use it.
 package testutil
 
 import (

@@ -38,6 +38,9 @@ type Mapping struct {
 	BadRows   int      // rows of the sample that could not be parsed (they do not count)
 	Matching  string   // "email", "phone", or "" when there is no column to match by
 	Columns   []Column // in header order
+	Sheet     string   // an Excel workbook's sheet that was read; "" for CSV
+	SkipLines int      // rows above the header (a workbook's title row)
+	Title     string   // the title row that SkipLines skips
 }
 
 // Column is what became of one CSV column.
@@ -69,6 +72,9 @@ func Guess(r io.Reader, name string, opt Options) (*Mapping, error) {
 		return nil, err
 	}
 	g := &Mapping{File: name, Encoding: rd.Encoding(), Delimiter: rd.Comma(), BOM: rd.BOM(), SepLine: rd.SepLine()}
+	if rd, err = workbookReader(rd, r, name, g); err != nil { // workbook.go
+		return nil, err
+	}
 	header := rd.Header()
 	samples := make([]sample, len(header))
 	for g.Rows < opt.SampleRows {
@@ -278,9 +284,16 @@ func (g *Mapping) YAML(checkCommand string) []byte {
 		b.WriteString("# a profile, e.g. matching: custom with match: { field: CRM_ID, column: \"CRM ID\" }.\n")
 	}
 	b.WriteString("csv:\n")
-	fmt.Fprintf(&b, "  encoding: %s # detected: %s\n", g.Encoding, g.encodingWhy())
-	delim, why := g.delimiterYAML()
-	fmt.Fprintf(&b, "  delimiter: %s # detected: %s\n", delim, why)
+	if g.Sheet != "" {
+		fmt.Fprintf(&b, "  sheet: %s # an Excel workbook: the first sheet with rows\n", quote(g.Sheet))
+		if g.SkipLines > 0 {
+			fmt.Fprintf(&b, "  skip_lines: %d # the title row %s above the header\n", g.SkipLines, quote(g.Title))
+		}
+	} else {
+		fmt.Fprintf(&b, "  encoding: %s # detected: %s\n", g.Encoding, g.encodingWhy())
+		delim, why := g.delimiterYAML()
+		fmt.Fprintf(&b, "  delimiter: %s # detected: %s\n", delim, why)
+	}
 	b.WriteString("fields:\n")
 	wroteCustom := false
 	for _, custom := range []bool{false, true} {
