@@ -22,6 +22,14 @@ const (
 // unchanged; a bad cell also returns the failing value (the cell or the list item) and the reason.
 func (s *source) appendCell(dst []byte, cell string, memo *rowMemo) ([]byte, cellStatus, string, string) {
 	if blank(cell) {
+		if s.requireCell {
+			for _, v := range s.conv.enum {
+				if blank(v.from) {
+					return append(dst, v.json...), cellOK, "", ""
+				}
+			}
+			return dst, cellBad, cell, fmt.Sprintf("column %q is empty: every contact's subscription status must be known; fill it in, or map the empty cell in values (\"\": subscribed)", s.column)
+		}
 		return dst, cellEmpty, "", ""
 	}
 	if !s.list {

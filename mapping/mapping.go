@@ -71,11 +71,20 @@ type source struct {
 	action altcraft.Action
 	// unsetEmpty: an empty cell sends {"action":"unset"} instead of leaving the field out.
 	unsetEmpty bool
+	// requireCell: an empty cell fails (a subscription's status column), unless values maps "".
+	requireCell bool
+	// skipInvalid (on_invalid: skip): a cell that fails its type leaves the field out, and the
+	// row is sent without it.
+	skipInvalid bool
 }
 
 // subscription is one entry of the subscriptions section.
 type subscription struct {
 	line    int
+	channel string
+	// status says where the subscription's status comes from; statusWord is the constant's word.
+	status     statusFrom
+	statusWord string
 	prefix  []byte    // {"channel":...,"resource_id":N plus constant members
 	contact *source   // when its cell is empty the subscription is left out
 	parts   []*source // further members, in file order

@@ -6,10 +6,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
+
+	"github.com/acimport/acimport/internal/altcraft"
 )
 
 // kind is a field type of the mapping file.
@@ -155,42 +155,9 @@ func (c *converter) allowed() string {
 	return strings.Join(names, ", ")
 }
 
-// plausibleEmail accepts what looks like one address; the platform does the real check.
-func plausibleEmail(s string) bool {
-	at := strings.IndexByte(s, '@')
-	if at <= 0 || strings.IndexByte(s[at+1:], '@') >= 0 {
-		return false
-	}
-	domain := s[at+1:]
-	if dot := strings.IndexByte(domain, '.'); dot <= 0 || domain[len(domain)-1] == '.' || strings.Contains(domain, "..") {
-		return false
-	}
-	for i := 0; i < len(s); {
-		if b := s[i]; b < utf8.RuneSelf {
-			if emailBadASCII[b] {
-				return false
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError || unicode.IsSpace(r) {
-			return false
-		}
-		i += size
-	}
-	return true
-}
-
-// emailBadASCII are the ASCII bytes an address may not hold: controls, spaces and the separators
-// of address lists.
-var emailBadASCII = func() (t [utf8.RuneSelf]bool) {
-	for b := range t {
-		r := rune(b)
-		t[b] = r < 0x20 || r == 0x7f || r == ',' || r == '<' || r == '>' || r == ';' || unicode.IsSpace(r)
-	}
-	return t
-}()
+// plausibleEmail is the platform's own check (altcraft.ValidEmail): check finds every address the
+// platform would refuse.
+func plausibleEmail(s string) bool { return altcraft.ValidEmail(s) }
 
 // rowMemo remembers the last email checked and the last phone number normalised while converting
 // one row: the same cell often feeds the matching key, a field and a subscription, and a phone is

@@ -1,0 +1,88 @@
+package mapping
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+)
+
+// subStatuses converts record with b and returns each subscription's status ("" when none).
+func subStatuses(t *testing.T, b *Binder, record ...string) ([]string, error) {
+	t.Helper()
+	body, _, err := b.Convert(nil, record)
+	if err != nil {
+		return nil, err
+	}
+	var req struct {
+		Data struct {
+			Subscriptions []struct {
+				Status string `json:"status"`
+			} `json:"subscriptions"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil {
+		t.Fatalf("%v\n%s", err, body)
+	}
+	var out []string
+	for _, s := range req.Data.Subscriptions {
+		out = append(out, s.Status)
+	}
+	return out, nil
+}
+
+// TestStatusFromColumn: issue 19 item 1 — a UniSender export's status column feeds each
+// contact's subscription status, like an enum.
+func TestStatusFromColumn(t *testing.T) {
+	m := mustParse(t, `db_id: 1
+fields:
+  email: Email
+subscriptions:
+  - channel: email
+    resource_id: 3
+    email: { column: Email }
+    status: { column: Статус, values: { активен: subscribed, отписан: unsubscribed, недоступен: 3, "не подтверждён": unconfirmed } }
+`)
+	b := mustBind(t, m, "Email", "Статус")
+	for _, c := range []struct{ cell, want string }{
+		{"активен", "subscribed"}, {"отписан", "unsubscribed"}, {"Отписан", "unsubscribed"},
+		{"недоступен", "hardbounced"}, {"не подтверждён", "unconfirmed"},
+	} {
+		got, err := subStatuses(t, b, "a@example.com", c.cell)
+		if err != nil || len(got) != 1 || got[0] != c.want {
+			t.Errorf("%q: statuses %q, error %v; want [%s]", c.cell, got, err, c.want)
+		}
+	}
+	for _, cell := range []string{"удалён", ""} {
+		_, err := subStatuses(t, b, "a@example.com", cell)
+		var re *RowError
+		if !errors.As(err, &re) || !strings.Contains(re.Error(), "Статус") {
+			t.Errorf("%q: error %v; want the row rejected naming the column", cell, err)
+		}
+	}
+}
+
+// TestStatusChecked: issue 19 item 2 — a misspelt status stops the run with the mapping's line
+// and the nearest valid word; numbers are the platform's statuses too.
+func TestStatusChecked(t *testing.T) {
+	for _, c := range []struct{ name, status, want string }{
+		{"constant typo", "unsubcribed", `m.yaml:7: subscriptions[0].status: unknown subscription status "unsubcribed"; did you mean "unsubscribed"?`},
+		{"values typo", "{ column: S, values: { a: subscribed, b: unsubscibed } }", `m.yaml:7: subscriptions[0].status.values.b: unknown subscription status "unsubscibed"; did you mean "unsubscribed"?`},
+		{"number out of range", "9", `unknown subscription status "9"`},
+		{"a value constant", "{ value: optout }", `unknown subscription status "optout"`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse(strings.NewReader("db_id: 1\nfields:\n  email: E\nsubscriptions:\n  - channel: email\n    resource_id: 1\n    status: "+c.status+"\n    email: { column: E }\n"), "m.yaml")
+			if err == nil || !strings.Contains(err.Error(), c.want) || !errors.Is(err, ErrInvalid) {
+				t.Fatalf("error %v; want %q", err, c.want)
+			}
+		})
+	}
+	for status, want := range map[string]string{"unsubscribed": "unsubscribed", "1": "unsubscribed", "Hardbounced": "hardbounced", "{ value: 5 }": "suspended"} {
+		m := mustParse(t, "db_id: 1\nfields:\n  email: E\nsubscriptions:\n  - { channel: email, resource_id: 1, email: { column: E }, status: "+status+" }\n")
+		got, err := subStatuses(t, mustBind(t, m, "E"), "a@example.com")
+		if err != nil || len(got) != 1 || got[0] != want {
+			t.Errorf("status %s: got %q, %v; want %s", status, got, err, want)
+		}
+	}
+}
