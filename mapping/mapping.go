@@ -85,10 +85,10 @@ type subscription struct {
 	// status says where the subscription's status comes from; statusWord is the constant's word.
 	status     statusFrom
 	statusWord string
-	prefix  []byte    // {"channel":...,"resource_id":N plus constant members
-	contact *source   // when its cell is empty the subscription is left out
-	parts   []*source // further members, in file order
-	objects []subObject
+	prefix     []byte    // {"channel":...,"resource_id":N plus constant members
+	contact    *source   // when its cell is empty the subscription is left out
+	parts      []*source // further members, in file order
+	objects    []subObject
 }
 
 // subObject is a nested object of a subscription (cc_data, custom_fields) built from sources.

@@ -192,4 +192,3 @@ func validPhone(s string) bool {
 func validEmail(s string) bool { return altcraft.ValidEmail(s) }
 
 func isLetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
-
