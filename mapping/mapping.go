@@ -35,6 +35,8 @@ type Mapping struct {
 	subs     []*subscription
 	digest   string // of the file's bytes; see Digest
 	modeLine int    // of mode, 0 when the file does not say
+	// ignoreOptOuts: opt_out_evidence: ignore turns CheckOptOuts off.
+	ignoreOptOuts bool
 }
 
 // matchSpec is the match section with its defaults applied.
