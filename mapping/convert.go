@@ -117,13 +117,21 @@ func (s *source) keyValue(cell string) string {
 // When the row cannot be converted, Convert returns dst unchanged, an empty key and a *RowError
 // naming every failing cell; it returns no other errors.
 func (b *Binder) Convert(dst []byte, record []string) (body []byte, key string, err error) {
-	return b.convert(dst, record, false)
+	body, key, _, err = b.convert(dst, record, false)
+	return body, key, err
+}
+
+// ConvertSkipping is Convert, or ConvertItem when item is set, that also returns the cells left
+// out under on_invalid: skip (nil when none was): the row is sent without them.
+func (b *Binder) ConvertSkipping(dst []byte, record []string, item bool) (body []byte, key string, skipped []CellError, err error) {
+	return b.convert(dst, record, item)
 }
 
 // ConvertItem is Convert for a batch: it appends the row as one profile of the data array of a
 // request that starts with BatchHead, the profile carrying its own key among its fields.
 func (b *Binder) ConvertItem(dst []byte, record []string) (item []byte, key string, err error) {
-	return b.convert(dst, record, true)
+	item, key, _, err = b.convert(dst, record, true)
+	return item, key, err
 }
 
 // Method is the API method of the mapping's mode, its batch form when batch is set.
@@ -136,9 +144,9 @@ func (b *Binder) BatchHead() []byte { return b.batchHead }
 // BatchTail closes a batch request.
 const BatchTail = "]}"
 
-func (b *Binder) convert(dst []byte, record []string, item bool) (body []byte, key string, err error) {
+func (b *Binder) convert(dst []byte, record []string, item bool) (body []byte, key string, skipped []CellError, err error) {
 	if len(record) != len(b.header) {
-		return dst, "", &RowError{Code: CodeInvalidValue, Cells: []CellError{{
+		return dst, "", nil, &RowError{Code: CodeInvalidValue, Cells: []CellError{{
 			Reason: fmt.Sprintf("the row has %d cells but the header has %d", len(record), len(b.header)),
 		}}}
 	}
@@ -234,7 +242,12 @@ func (b *Binder) convert(dst []byte, record []string, item bool) (body []byte, k
 			}
 		case cellBad:
 			dst = dst[:mark]
-			cells = addCell(cells, CellError{Column: f.column, Value: badValue, Reason: reason, Format: f.conv.dateForm()})
+			c := CellError{Column: f.column, Value: badValue, Reason: reason, Format: f.conv.dateForm()}
+			if f.skipInvalid {
+				skipped = addCell(skipped, c)
+			} else {
+				cells = addCell(cells, c)
+			}
 		}
 	}
 
@@ -250,7 +263,7 @@ func (b *Binder) convert(dst []byte, record []string, item bool) (body []byte, k
 		} else {
 			dst = append(dst, ',')
 		}
-		if dst, ok, cells = b.subs[i].append(dst, record, cells, &memo); ok {
+		if dst, ok, cells = b.subs[i].append(dst, record, cells, &skipped, &memo); ok {
 			nsubs++
 		} else {
 			dst = dst[:mark]
@@ -274,9 +287,9 @@ func (b *Binder) convert(dst []byte, record []string, item bool) (body []byte, k
 			copy(cells[1:missingAt+1], cells[:missingAt])
 			cells[0] = c
 		}
-		return dst[:start], "", e
+		return dst[:start], "", nil, e
 	}
-	return dst, key, nil
+	return dst, key, skipped, nil
 }
 
 // addCell adds c unless the same failure is already there (a key column also mapped to a field).
@@ -320,9 +333,9 @@ func (b *Binder) missingKey(record []string) CellError {
 
 // append appends the subscription object. ok is false when it is left out: its contact is empty or a
 // cell failed (the failure is added to cells).
-func (s *boundSub) append(dst []byte, record []string, cells []CellError, memo *rowMemo) (out []byte, ok bool, _ []CellError) {
+func (s *boundSub) append(dst []byte, record []string, cells []CellError, skipped *[]CellError, memo *rowMemo) (out []byte, ok bool, _ []CellError) {
 	start := len(dst)
-	bad := false
+	bad, contactSkipped := false, false
 	if s.contact != nil && s.contact.col >= 0 && blank(record[s.contact.col]) {
 		return dst, false, cells
 	}
@@ -344,8 +357,14 @@ func (s *boundSub) append(dst []byte, record []string, cells []CellError, memo *
 			dst = o
 			return true
 		case cellBad:
+			c := CellError{Column: p.column, Value: item, Reason: reason, Format: p.conv.dateForm()}
+			if p.skipInvalid {
+				*skipped = addCell(*skipped, c)
+				contactSkipped = contactSkipped || p == s.contact
+				break
+			}
 			bad = true
-			cells = addCell(cells, CellError{Column: p.column, Value: item, Reason: reason, Format: p.conv.dateForm()})
+			cells = addCell(cells, c)
 		}
 		dst = dst[:mark]
 		return false
@@ -374,7 +393,8 @@ func (s *boundSub) append(dst []byte, record []string, cells []CellError, memo *
 		}
 		dst = append(dst, '}')
 	}
-	if bad {
+	if bad || contactSkipped {
+		// A subscription whose contact was skipped is left out: it has nothing to subscribe.
 		return dst[:start], false, cells
 	}
 	return append(dst, '}'), true, cells

@@ -121,6 +121,15 @@ func (p *parser) source(n *yaml.Node, path, name string, line int, def kind, fix
 				bad(e.val, "region", ErrInvalid, "unknown region %q: use a two-letter country code such as RU", v)
 			}
 			s.conv.region = r
+		case "on_invalid":
+			switch {
+			case v == "skip" && name == "status":
+				bad(e.val, "on_invalid", ErrInvalid, "a subscription's status cannot be skipped: a contact whose status is not known must not be imported as subscribed")
+			case v == "skip":
+				s.skipInvalid = true
+			case v != "reject":
+				bad(e.val, "on_invalid", ErrInvalid, "unknown on_invalid %q (known: reject, the default: the row is rejected; skip: the value is left out and the row imported)", v)
+			}
 		case "separator":
 			if v == "" {
 				bad(e.val, "separator", ErrInvalid, "separator must not be empty")

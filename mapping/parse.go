@@ -17,7 +17,7 @@ var (
 	matchKeys        = []string{"column", "field", "resource_id"}
 	csvKeys          = []string{"delimiter", "encoding", "lazy_quotes"}
 	optionKeys       = []string{"skip_triggers", "detect_geo", "skip_invalid_subscriptions", "add_to_segments", "remove_from_segments"}
-	sourceKeys       = []string{"column", "value", "type", "format", "timezone", "region", "values", "separator", "action", "on_empty"}
+	sourceKeys       = []string{"column", "value", "type", "format", "timezone", "region", "values", "separator", "action", "on_empty", "on_invalid"}
 	subscriptionKeys = []string{"channel", "resource_id", "email", "phone", "provider", "subscription_id", "status", "priority", "cats", "cc_data", "custom_fields"}
 )
 

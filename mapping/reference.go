@@ -88,6 +88,10 @@ FIELDS (fields:)
   separator      split one cell into a list of values, e.g. ","; phones is always a list
   action         what the value does to the field (below) [set]
   on_empty       skip: an empty cell leaves the field as it is [default]; unset: it clears the field
+  on_invalid     reject: a cell that fails its type rejects the row [default]; skip: the value is
+                 left out and the row imported without it (counted in the summary's skipped_values,
+                 marked in --results, listed apart by check); not for the matching key, nor status.
+                 On a subscription's contact (phone, email), the subscription is left out instead
 
 TYPES (type:)
   string    the cell as it is

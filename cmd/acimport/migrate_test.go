@@ -1,10 +1,13 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/acimport/acimport/sandbox"
 )
 
 // Mailchimp exports one file per status; the unsubscribed and cleaned files add their own columns.
@@ -82,5 +85,91 @@ func TestOptOutGuard(t *testing.T) {
 		if code, _, stderr := runCmd(t, "", "import", "--no-progress", "--url", api.URL, "-m", at(c[0]), at(c[1])); code != exitOK {
 			t.Errorf("%s over %s: exit %d\n%s", c[0], c[1], code, stderr)
 		}
+	}
+}
+
+// sandboxProfiles starts a sandbox for the test, with ALTCRAFT_TOKEN set.
+func startSandbox(t *testing.T) *sandbox.Instance {
+	t.Helper()
+	sb, err := sandbox.Start("127.0.0.1:0", sandbox.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sb.Close() })
+	t.Setenv("ALTCRAFT_TOKEN", "t")
+	return sb
+}
+
+// byEmail returns the sandbox's profiles by email.
+func byEmail(sb *sandbox.Instance) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for _, p := range sb.Server.Profiles() {
+		e, _ := p.Data["email"].(string)
+		out[e] = p.Data
+	}
+	return out
+}
+
+// subStatus is the status of a profile's subscription on channel ("" when there is none,
+// "none" when it has no status).
+func subStatus(data map[string]any, channel string) string {
+	subs, _ := data["subscriptions"].([]any)
+	for _, s := range subs {
+		m, _ := s.(map[string]any)
+		if m["channel"] == channel {
+			if st, ok := m["status"].(string); ok {
+				return st
+			}
+			return "none"
+		}
+	}
+	return ""
+}
+
+// TestOnInvalidSkip: issue 19 item 5 — a bad phone no longer rejects the contact and its opt-out:
+// with on_invalid: skip the phone (and its sms subscription) is left out, the row imported; the
+// summary counts skipped_values by column, --results marks the row, check lists it apart.
+func TestOnInvalidSkip(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"unsubscribed_members_export.csv": mcUnsubscribed,
+		"m.yaml": `db_id: 1
+fields:
+  email: { column: Email Address, type: email }
+  phones: { column: Phone Number, type: phone, region: US, on_invalid: skip }
+subscriptions:
+  - { channel: email, resource_id: 1, email: { column: Email Address }, status: unsubscribed }
+  - { channel: sms, resource_id: 1, phone: { column: Phone Number, on_invalid: skip }, status: unsubscribed }
+`})
+	at := func(name string) string { return filepath.Join(dir, name) }
+	code, stdout, stderr := runCmd(t, "", "check", "--no-progress", "-m", at("m.yaml"), at("unsubscribed_members_export.csv"))
+	if code != exitOK || !strings.Contains(stdout, "2 rows: 2 valid, 0 invalid; 1 values left out (on_invalid: skip)") ||
+		!strings.Contains(stdout, `column "Phone Number": 1`) || !strings.Contains(stdout, `"12"`) {
+		t.Errorf("check: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	sb := startSandbox(t)
+	code, _, stderr = runCmd(t, "", "import", "--no-progress", "--url", sb.URL, "--summary", at("sum.json"), "--results", at("res.csv"),
+		"-m", at("m.yaml"), at("unsubscribed_members_export.csv"))
+	if code != exitOK {
+		t.Fatalf("import: exit %d\n%s", code, stderr)
+	}
+	got := byEmail(sb)
+	if eve := got["eve@example.com"]; eve == nil || eve["phones"] != nil || subStatus(eve, "email") != "unsubscribed" || subStatus(eve, "sms") != "" {
+		t.Errorf("eve (phone 12): %v; want imported unsubscribed, without phones or sms", eve)
+	}
+	if dan := got["dan@example.com"]; dan == nil || subStatus(dan, "sms") != "unsubscribed" {
+		t.Errorf("dan: %v", dan)
+	}
+	var sum struct {
+		Skipped map[string]int64 `json:"skipped_values"`
+	}
+	b, _ := os.ReadFile(at("sum.json"))
+	if err := json.Unmarshal(b, &sum); err != nil || sum.Skipped["Phone Number"] != 1 || len(sum.Skipped) != 1 {
+		t.Errorf("summary skipped_values %v (%v):\n%s", sum.Skipped, err, b)
+	}
+	if res, _ := os.ReadFile(at("res.csv")); !strings.Contains(string(res), ",3,imported,") || !strings.Contains(string(res), ",1,Phone Number\n") {
+		t.Errorf("results do not mark line 3:\n%s", res)
+	}
+	if !strings.Contains(stderr, "Phone Number 1") {
+		t.Errorf("the summary does not say what was left out:\n%s", stderr)
 	}
 }
