@@ -1,6 +1,8 @@
 package mapping
 
 import (
+	"strconv"
+
 	"go.yaml.in/yaml/v3"
 
 	"github.com/acimport/acimport/internal/csvio"
@@ -12,6 +14,18 @@ func (p *parser) parseCSV(m *Mapping, n *yaml.Node) {
 		if e.key == "lazy_quotes" {
 			if b, ok := p.boolean(e.val, path); ok {
 				m.CSV.LazyQuotes = b
+			}
+			continue
+		}
+		if e.key == "skip_lines" {
+			if e.val.Kind != yaml.ScalarNode || e.val.Tag != "!!int" {
+				p.fail(e.val.Line, path, ErrInvalid, "must be a number of lines, not %s", describe(e.val))
+				continue
+			}
+			n, _ := strconv.Atoi(e.val.Value)
+			m.CSV.SkipLines = n
+			if _, err := csvio.ParseSkipLines(n); err != nil {
+				p.fail(e.val.Line, path, ErrInvalid, "%s", err)
 			}
 			continue
 		}

@@ -15,7 +15,7 @@ import (
 var (
 	topKeys          = []string{"db_id", "matching", "match", "mode", "timezone", "csv", "options", "fields", "subscriptions", "opt_out_evidence"}
 	matchKeys        = []string{"column", "field", "resource_id"}
-	csvKeys          = []string{"delimiter", "encoding", "lazy_quotes"}
+	csvKeys          = []string{"delimiter", "encoding", "lazy_quotes", "skip_lines"}
 	optionKeys       = []string{"skip_triggers", "detect_geo", "skip_invalid_subscriptions", "add_to_segments", "remove_from_segments"}
 	sourceKeys       = []string{"column", "value", "type", "format", "timezone", "region", "values", "separator", "action", "on_empty", "on_invalid"}
 	subscriptionKeys = []string{"channel", "resource_id", "email", "phone", "provider", "subscription_id", "status", "priority", "cats", "cc_data", "custom_fields"}

@@ -65,6 +65,8 @@ CSV KEYS (csv:)
   encoding       utf-8 (a BOM is skipped), utf-16 (with a BOM), windows-1251, windows-1252,
                  iso-8859-1, koi8-r, or auto [utf-8]
   lazy_quotes    true: a stray " inside an unquoted cell is kept as text, as spreadsheets read it
+  skip_lines     how many lines above the header to pass over (a title, a group row) [0]; the
+                 reject file starts with the same lines, so the same mapping reads it back
   Excel's first line "sep=;" sets the delimiter whatever the mapping says.
 
 OPTIONS KEYS (options:)

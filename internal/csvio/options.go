@@ -34,6 +34,11 @@ type Options struct {
 	// of the cell, as spreadsheets and Python's csv module do. false, the
 	// default, rejects such a row, saying where the quote is.
 	LazyQuotes bool
+	// SkipLines is how many physical lines above the header to pass over
+	// unparsed (a title, a group row of an Excel export), 0 to MaxSkipLines;
+	// after Excel's "sep=" line when there is one. A reject file starts with
+	// the same lines, so that the same options read it back.
+	SkipLines int
 	// MaxRecordBytes is the longest a record may be, in bytes of its text
 	// decoded to UTF-8, line breaks included; 0 means
 	// DefaultMaxRecordBytes. A longer record, most often an unclosed quote
