@@ -1,7 +1,9 @@
 package mapping
 
 import (
+	"encoding/csv"
 	"fmt"
+	"io"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -42,11 +44,15 @@ func (s *source) appendCell(dst []byte, cell string, memo *rowMemo) ([]byte, cel
 	start := len(dst)
 	dst = append(dst, '[')
 	n := 0
+	items := quotedItems(cell, s.separator)
 	for rest, more := cell, true; more; {
 		var part string
-		if s.separator == "" {
+		switch {
+		case items != nil:
+			part, items, more = items[0], items[1:], len(items) > 1
+		case s.separator == "":
 			part, more = rest, false
-		} else {
+		default:
 			part, rest, more = strings.Cut(rest, s.separator)
 		}
 		part = strings.TrimSpace(part)
@@ -95,6 +101,14 @@ var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': t
 
 // keyValue is the part of a key cell that is the key: the trimmed cell, or for a list its first item.
 func (s *source) keyValue(cell string) string {
+	if items := quotedItems(cell, s.separator); items != nil {
+		for _, part := range items {
+			if part = strings.TrimSpace(part); part != "" {
+				return part
+			}
+		}
+		return ""
+	}
 	if s.separator != "" {
 		for rest, more := cell, true; more; {
 			var part string
@@ -398,4 +412,29 @@ func (s *boundSub) append(dst []byte, record []string, cells []CellError, skippe
 		return dst[:start], false, cells
 	}
 	return append(dst, '}'), true, cells
+}
+
+// quotedItems splits a list cell that quotes its items (Mailchimp's TAGS: "Customer","VIP") as a
+// CSV record with the separator, so that a quoted item keeps its separator and loses its quotes.
+// It returns nil for a cell without a quote, or when the separator is not one character or the
+// cell is not such a record: the cell is then split at each separator.
+func quotedItems(cell, sep string) []string {
+	if strings.IndexByte(cell, '"') < 0 {
+		return nil
+	}
+	r, size := utf8.DecodeRuneInString(sep)
+	if size == 0 || size != len(sep) || r == '"' || r == '\r' || r == '\n' {
+		return nil
+	}
+	cr := csv.NewReader(strings.NewReader(strings.TrimSpace(cell)))
+	cr.Comma = r
+	cr.TrimLeadingSpace = true
+	items, err := cr.Read()
+	if err != nil {
+		return nil
+	}
+	if _, err := cr.Read(); err != io.EOF { // a line break outside quotes: not one record
+		return nil
+	}
+	return items
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -37,6 +38,10 @@ func (p *parser) parseFields(m *Mapping, n *yaml.Node) bool {
 			def = kindPhone
 		}
 		if s := p.source(e.val, path, e.key, e.keyLine, def, false, e.key == "phones"); s != nil {
+			if e.key == "_bdate" && (s.conv.kind == kindDate || s.conv.kind == kindDateTime) {
+				now := time.Now()
+				s.conv.birth = now.Year()*10000 + int(now.Month())*100 + now.Day()
+			}
 			m.fields = append(m.fields, s)
 		} else {
 			p.broken[e.key] = true

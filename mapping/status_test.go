@@ -86,3 +86,39 @@ func TestStatusChecked(t *testing.T) {
 		}
 	}
 }
+
+// TestQuotedListItems: issue 19 item 9 — Mailchimp's TAGS quote their items: the quotes go, and
+// a quoted item keeps its separator.
+func TestQuotedListItems(t *testing.T) {
+	for cell, want := range map[string]string{
+		`"Customer","VIP"`:           `["Customer","VIP"]`,
+		`"Webinar: Q3, 2024"`:        `["Webinar: Q3, 2024"]`,
+		`"Webinar: Q3, 2024", "VIP"`: `["Webinar: Q3, 2024","VIP"]`,
+		`plain, list`:                `["plain","list"]`,
+		`say "hi", there`:            `["say \"hi\"","there"]`,
+	} {
+		got, re := convertField(t, `{ column: c, separator: "," }`, cell)
+		if re != nil || got != want {
+			t.Errorf("%s: got %s (%v), want %s", cell, got, re, want)
+		}
+	}
+}
+
+// TestTwoDigitYearsAndLostPlus: issue 19 item 7 — 02-03-59 read as MM-DD-YY is 2059: a birth date
+// in the future is refused with the likely cause; 380501781460 (region RU) is a Ukrainian number
+// that lost its +, and the reason says so.
+func TestTwoDigitYearsAndLostPlus(t *testing.T) {
+	m := mustParse(t, "db_id: 1\nmatching: profile_id\nmatch: { column: id }\nfields:\n  _bdate: { column: c, type: date, format: MM-DD-YY }\n  phones: { column: p, type: phone, region: RU }\n")
+	b := mustBind(t, m, "id", "c", "p")
+	_, _, err := b.Convert(nil, []string{"1", "02-03-59", ""})
+	if err == nil || !strings.Contains(err.Error(), "a birth date in the future: 2059-02-03; is the year written with two digits?") {
+		t.Errorf("02-03-59: %v", err)
+	}
+	if _, _, err := b.Convert(nil, []string{"1", "02-03-99", ""}); err != nil {
+		t.Errorf("02-03-99: %v", err)
+	}
+	_, _, err = b.Convert(nil, []string{"1", "", "380501781460"})
+	if err == nil || !strings.Contains(err.Error(), "+380501781460 is a valid number of UA") {
+		t.Errorf("380501781460: %v", err)
+	}
+}
