@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/acimport/acimport/internal/csvio"
 )
 
 // subStatuses converts record with b and returns each subscription's status ("" when none).
@@ -120,5 +122,20 @@ func TestTwoDigitYearsAndLostPlus(t *testing.T) {
 	_, _, err = b.Convert(nil, []string{"1", "", "380501781460"})
 	if err == nil || !strings.Contains(err.Error(), "+380501781460 is a valid number of UA") {
 		t.Errorf("380501781460: %v", err)
+	}
+}
+
+// TestWrongEncodingNamed: issue 19 item 10 — a file converted to UTF-8 while the mapping still says
+// windows-1251: "no column Имя" showed mojibake without naming the encoding as the cause.
+func TestWrongEncodingNamed(t *testing.T) {
+	m := mustParse(t, "db_id: 1\ncsv: { encoding: windows-1251, delimiter: \";\" }\nfields:\n  email: Email\n  _fname: Имя\n")
+	rd, err := csvio.NewReader(strings.NewReader("Email;Имя\na@b.cd;Анна\n"), "in.csv", m.CSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = m.Bind(rd.Header())
+	if err == nil || !errors.Is(err, ErrUnknownColumn) || !strings.Contains(err.Error(), "the file is UTF-8") ||
+		!strings.Contains(err.Error(), "encoding: utf-8") {
+		t.Errorf("error %v; want it to name the encoding", err)
 	}
 }
