@@ -41,7 +41,6 @@ func (m *Mapping) wrongEncoding(header []string) *Error {
 	return nil
 }
 
-
 // encodeCodePage turns text read in the code page back into its bytes: a byte the code page
 // leaves undefined was read as the C1 control of its value (as csvio reads it).
 func encodeCodePage(cm *charmap.Charmap, s string) ([]byte, bool) {
