@@ -282,3 +282,15 @@ func TestGuessOnlyWhatTheSampleProves(t *testing.T) {
 		}
 	}
 }
+
+// TestGuessTwoDigitYearSaysSo: issue 19 item 7 — a two-digit-year format is chosen only with a
+// comment that says what it does to 59.
+func TestGuessTwoDigitYearSaysSo(t *testing.T) {
+	g, err := Guess(strings.NewReader("Email,Birthday\na@b.cd,02-03-59\nb@b.cd,12-25-88\nc@b.cd,07-14-01\n"), "f.csv", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if y := string(g.YAML("acimport check")); !strings.Contains(y, "a two-digit year") {
+		t.Errorf("no word of the two-digit year:\n%s", y)
+	}
+}

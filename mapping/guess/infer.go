@@ -326,6 +326,13 @@ func dateType(g mapping.DateGuess) string {
 }
 
 func ambiguity(g mapping.DateGuess) string {
+	if strings.Contains(g.Format, "YY") && !strings.Contains(g.Format, "YYYY") {
+		return " (a two-digit year: 69-99 read as 19xx, 00-68 as 20xx, so 02-03-59 is 2059; a birth date in the future is refused: check it)" + ambiguityDays(g)
+	}
+	return ambiguityDays(g)
+}
+
+func ambiguityDays(g mapping.DateGuess) string {
 	if g.Ambiguous == "" {
 		if strings.HasPrefix(g.Format, "DD") || strings.HasPrefix(g.Format, "MM") {
 			return " (a day above 12 shows which comes first)"
