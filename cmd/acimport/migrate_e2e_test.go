@@ -64,7 +64,7 @@ func TestMigrationShapes(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := writeFiles(t, tc.files)
-			sb := startSandbox(t)
+			sb := startMigSandbox(t)
 			var yamls string
 			for name := range tc.files {
 				csv, m := filepath.Join(dir, name), filepath.Join(dir, name+".yaml")

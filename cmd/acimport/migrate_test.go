@@ -88,8 +88,8 @@ func TestOptOutGuard(t *testing.T) {
 	}
 }
 
-// sandboxProfiles starts a sandbox for the test, with ALTCRAFT_TOKEN set.
-func startSandbox(t *testing.T) *sandbox.Instance {
+// startMigSandbox starts a sandbox for the test, with ALTCRAFT_TOKEN set.
+func startMigSandbox(t *testing.T) *sandbox.Instance {
 	t.Helper()
 	sb, err := sandbox.Start("127.0.0.1:0", sandbox.Config{})
 	if err != nil {
@@ -146,7 +146,7 @@ subscriptions:
 		!strings.Contains(stdout, `column "Phone Number": 1`) || !strings.Contains(stdout, `"12"`) {
 		t.Errorf("check: exit %d\n%s\n%s", code, stdout, stderr)
 	}
-	sb := startSandbox(t)
+	sb := startMigSandbox(t)
 	code, _, stderr = runCmd(t, "", "import", "--no-progress", "--url", sb.URL, "--summary", at("sum.json"), "--results", at("res.csv"),
 		"-m", at("m.yaml"), at("unsubscribed_members_export.csv"))
 	if code != exitOK {
