@@ -139,3 +139,16 @@ func TestWrongEncodingNamed(t *testing.T) {
 		t.Errorf("error %v; want it to name the encoding", err)
 	}
 }
+
+// TestOnInvalidRefused: on_invalid: skip cannot leave out the matching key nor a status.
+func TestOnInvalidRefused(t *testing.T) {
+	for _, c := range []struct{ name, text, want string }{
+		{"key", "db_id: 1\nfields:\n  email: { column: E, on_invalid: skip }\n", "on_invalid: skip cannot be used on the matching key"},
+		{"status", "db_id: 1\nfields:\n  email: E\nsubscriptions:\n  - { channel: email, resource_id: 1, email: { column: E }, status: { column: S, values: { a: subscribed }, on_invalid: skip } }\n", "a subscription's status cannot be skipped"},
+		{"unknown", "db_id: 1\nfields:\n  email: E\n  phones: { column: P, on_invalid: drop }\n", `unknown on_invalid "drop"`},
+	} {
+		if _, err := Parse(strings.NewReader(c.text), "m.yaml"); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v; want %q", c.name, err, c.want)
+		}
+	}
+}
