@@ -353,7 +353,8 @@ func writeRejects(sink *rejectSink, c *chunk) (err error) {
 // not cleared: the next rows are read into their memory.
 func (f *checkFlow) recycle(c *chunk) {
 	clear(c.bad)
-	*c = chunk{recs: c.recs[:0], bad: c.bad[:0]}
+	clear(c.skipped)
+	*c = chunk{recs: c.recs[:0], bad: c.bad[:0], skipped: c.skipped[:0]}
 	f.free.Put(c)
 }
 
