@@ -48,7 +48,7 @@ func (m *Mapping) CheckOptOuts(file string, header []string) error {
 	}
 	var cols []string
 	for _, h := range header {
-		n := normName(h)
+		n := NormColumn(h)
 		for _, e := range evidenceColumns {
 			if strings.Contains(n, e) {
 				cols = append(cols, fmt.Sprintf("%q", h))
@@ -82,9 +82,10 @@ func (m *Mapping) CheckOptOuts(file string, header []string) error {
 	return nil
 }
 
-// normName lowercases a column name and keeps its letters and digits: "UNSUB_TIME" is "unsubtime",
-// "Дата отписки" is "датаотписки".
-func normName(s string) string {
+// NormColumn lowercases a column name and keeps only its letters and digits, ё read as е, so that
+// the spellings of one name compare equal: "UNSUB_TIME" is "unsubtime", "E-mail" is "email",
+// "Дата отписки" is "датаотписки". init matches column names by it too.
+func NormColumn(s string) string {
 	var b strings.Builder
 	for _, r := range strings.ToLower(s) {
 		if r == 'ё' {
