@@ -49,6 +49,11 @@ func (m *Mapping) CheckOptOuts(file string, header []string) error {
 	var cols []string
 	for _, h := range header {
 		n := NormColumn(h)
+		if n == "status" || n == "статус" {
+			// A status column (UniSender's Статус) whose statuses the mapping does not read.
+			cols = append(cols, fmt.Sprintf("%q", h))
+			continue
+		}
 		for _, e := range evidenceColumns {
 			if strings.Contains(n, e) {
 				cols = append(cols, fmt.Sprintf("%q", h))

@@ -144,8 +144,8 @@ STATUSES (status:), as words or their numbers
   invalid       6   the contact is not valid for the channel
   Any other status stops the run before the first request, naming the nearest one. Opt-outs
   must survive a migration: when an input's name or columns show unsubscribes (UNSUB_TIME,
-  UNSUB_REASON, CLEAN_TIME, unsubscribed_at, Дата отписки; "unsub", "cleaned", "отпис" in the
-  file name) and a subscription would send subscribed (or no status), the run stops and says
+  UNSUB_REASON, CLEAN_TIME, unsubscribed_at, Дата отписки, a Status/Статус column; "unsub",
+  "cleaned", "отпис" in the file name) and a subscription would send subscribed (or no status), the run stops and says
   which status to set; opt_out_evidence: ignore says you have checked and it is meant.
 
 EMPTY CELLS AND ERRORS

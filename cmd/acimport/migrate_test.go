@@ -46,6 +46,8 @@ func TestOptOutGuard(t *testing.T) {
 	dir := writeFiles(t, map[string]string{
 		"unsubscribed_members_export.csv": mcUnsubscribed, "cleaned_members_export.csv": mcCleaned,
 		"subscribed_members_export.csv": mcSubscribed, "copy.csv": mcUnsubscribed,
+		"unisender.csv": "Email;Статус\nann@example.ru;отписан\n",
+		"status.yaml":   "db_id: 1\ncsv: { delimiter: \";\" }\nfields:\n  email: Email\nsubscriptions:\n  - { channel: email, resource_id: 1, email: { column: Email }, status: subscribed }\n",
 		"constant.yaml": strings.ReplaceAll(mapping, "%s", ", status: subscribed"), "none.yaml": strings.ReplaceAll(mapping, "%s", ""),
 		"ignore.yaml": "opt_out_evidence: ignore\n" + strings.ReplaceAll(mapping, "%s", ", status: subscribed"),
 	})
@@ -57,6 +59,7 @@ func TestOptOutGuard(t *testing.T) {
 		{"constant over unsubscribed", "constant.yaml", "unsubscribed_members_export.csv", []string{`the file name "unsubscribed_members_export.csv" says "unsub"`, `"UNSUB_TIME"`, `"UNSUB_REASON"`, "status: unsubscribed", "opt_out_evidence: ignore", "constant.yaml:5"}},
 		{"no status over cleaned", "none.yaml", "cleaned_members_export.csv", []string{`"CLEAN_TIME"`, "hardbounced", "has no status"}},
 		{"columns alone", "constant.yaml", "copy.csv", []string{`"UNSUB_TIME"`}},
+		{"a status column not read", "status.yaml", "unisender.csv", []string{`"Статус"`, "status: { column: ..., values:"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			api := newFakeAPI(t, allOK)
