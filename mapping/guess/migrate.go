@@ -95,6 +95,14 @@ func statusOf(v string) string {
 	return ""
 }
 
+// The usual values of a status column, added to those of the sample.
+var (
+	usualStatusesRU = []enumValue{{"активен", "subscribed"}, {"отписан", "unsubscribed"}, {"недоступен", "hardbounced"},
+		{"не подтверждён", "unconfirmed"}, {"не подтвержден", "unconfirmed"}}
+	usualStatusesEN = []enumValue{{"subscribed", "subscribed"}, {"active", "subscribed"}, {"unsubscribed", "unsubscribed"},
+		{"bounced", "hardbounced"}, {"cleaned", "hardbounced"}, {"unconfirmed", "unconfirmed"}, {"pending", "unconfirmed"}}
+)
+
 // statusColumnNames are the names of a status column.
 var statusColumnNames = []string{"status", "статус", "статусподписки", "subscriptionstatus", "состояние", "emailstatus"}
 
@@ -125,6 +133,26 @@ func (g *Mapping) migration(header []string, samples []sample) {
 		}
 		if known == 0 {
 			continue
+		}
+		// The usual spellings the sample missed (отписан in a sample of активен) are read too.
+		cyrillic := false
+		for v := range seen {
+			for _, r := range v {
+				cyrillic = cyrillic || r >= 0x400 && r < 0x500
+			}
+		}
+		usual := usualStatusesEN
+		if cyrillic {
+			usual = usualStatusesRU
+		}
+		for _, u := range usual {
+			have := false
+			for _, v := range sub.StatusValues {
+				have = have || strings.EqualFold(v.From, u.From)
+			}
+			if !have {
+				sub.StatusValues = append(sub.StatusValues, u)
+			}
 		}
 		sub.Why = fmt.Sprintf("the column %q holds each contact's status: %d of its %d values in the sample are statuses this tool knows", h, known, len(seen))
 		g.Subscription = sub
