@@ -23,6 +23,9 @@ type CheckReport struct {
 	Rows    int64
 	Valid   int64
 	Invalid int64
+	// SkippedValues counts, by column, the cells valid rows would be imported without
+	// (on_invalid: skip); nil when there are none.
+	SkippedValues map[string]int64
 }
 
 // checkExamples is how many examples each problem shows.
@@ -94,8 +97,15 @@ type chunk struct {
 	// Filled in by a converter: bad rows' failures, and the bodies of the
 	// first valid rows (a chunk keeps no more than the report can show).
 	bad     []badRow
+	skipped []badCell // cells left out under on_invalid: skip, of valid rows
 	samples [][]byte
 	err     error // a failure of the whole input, after recs; ends the check
+}
+
+// badCell is a cell a valid row is sent without (on_invalid: skip).
+type badCell struct {
+	rec  *csvio.Record
+	cell mapping.CellError
 }
 
 // badRow is an invalid row: a csv error, or the conversion error.
@@ -277,10 +287,13 @@ func convertChunk(c *chunk, buf []byte) []byte {
 			c.bad = append(c.bad, badRow{rec: rec, err: rec.Err})
 			continue
 		}
-		body, _, err := c.in.binder.Convert(buf[:0], rec.Fields)
+		body, _, skipped, err := c.in.binder.ConvertSkipping(buf[:0], rec.Fields, false)
 		if err != nil {
 			c.bad = append(c.bad, badRow{rec: rec, err: err})
 			continue
+		}
+		for _, cell := range skipped {
+			c.skipped = append(c.skipped, badCell{rec: rec, cell: cell})
 		}
 		buf = body
 		if len(c.samples) < checkSamples {
@@ -340,7 +353,8 @@ func writeRejects(sink *rejectSink, c *chunk) (err error) {
 // not cleared: the next rows are read into their memory.
 func (f *checkFlow) recycle(c *chunk) {
 	clear(c.bad)
-	*c = chunk{recs: c.recs[:0], bad: c.bad[:0]}
+	clear(c.skipped)
+	*c = chunk{recs: c.recs[:0], bad: c.bad[:0], skipped: c.skipped[:0]}
 	f.free.Put(c)
 }
 
@@ -351,8 +365,12 @@ type tally struct {
 	perFile  []CheckReport // by input
 	problems map[string]*problem
 	order    []string
-	samples  [][]byte
-	method   altcraft.Method // the samples are sent to
+	// skips are the cells left out under on_invalid: skip, by column: apart from the problems,
+	// since their rows are valid.
+	skips     map[string]*problem
+	skipOrder []string
+	samples   [][]byte
+	method    altcraft.Method // the samples are sent to
 	// The progress display reads these from its own goroutine.
 	read, valid, invalid atomic.Int64
 }
@@ -395,6 +413,24 @@ func (t *tally) add(c *chunk) {
 	for _, s := range c.samples {
 		if len(t.samples) < checkSamples {
 			t.samples = append(t.samples, s)
+		}
+	}
+	for _, sc := range c.skipped {
+		col := sc.cell.Column
+		if t.rep.SkippedValues == nil {
+			t.rep.SkippedValues = map[string]int64{}
+			t.skips = map[string]*problem{}
+		}
+		t.rep.SkippedValues[col]++
+		p := t.skips[col]
+		if p == nil {
+			p = &problem{label: fmt.Sprintf("column %q", col)}
+			t.skips[col] = p
+			t.skipOrder = append(t.skipOrder, col)
+		}
+		p.count++
+		if len(p.examples) < checkExamples {
+			p.examples = append(p.examples, fmt.Sprintf("%s:%d: %q — %s", c.in.display, sc.rec.Line, sc.cell.Value, sc.cell.Reason))
 		}
 	}
 	for _, r := range c.bad {
@@ -452,6 +488,16 @@ func (t *tally) write(w io.Writer, sink *rejectSink) {
 			fmt.Fprintf(w, "  %s\n", hint)
 		}
 	}
+	if len(t.skipOrder) > 0 {
+		fmt.Fprintf(w, "\nvalues left out under on_invalid: skip (their rows are valid and are imported without them):\n")
+		for _, col := range t.skipOrder {
+			p := t.skips[col]
+			fmt.Fprintf(w, "  %s: %d\n", p.label, p.count)
+			for _, ex := range p.examples {
+				fmt.Fprintf(w, "    %s\n", ex)
+			}
+		}
+	}
 	fmt.Fprintln(w)
 	if len(t.ins) > 1 {
 		for i, in := range t.ins {
@@ -460,7 +506,11 @@ func (t *tally) write(w io.Writer, sink *rejectSink) {
 		}
 		fmt.Fprint(w, "total: ")
 	}
-	fmt.Fprintf(w, "%d rows: %d valid, %d invalid\n", t.rep.Rows, t.rep.Valid, t.rep.Invalid)
+	fmt.Fprintf(w, "%d rows: %d valid, %d invalid", t.rep.Rows, t.rep.Valid, t.rep.Invalid)
+	if n := sumCounts(t.rep.SkippedValues); n > 0 {
+		fmt.Fprintf(w, "; %d values left out (on_invalid: skip)", n)
+	}
+	fmt.Fprintln(w)
 	if sink != nil {
 		fmt.Fprintf(w, "the invalid rows are in %s, in the reject file's form: fix them there and check it again\n", sink.path)
 	}
@@ -478,4 +528,11 @@ func (p *problem) dateHint() string {
 	}
 	return fmt.Sprintf("the column looks like %s%s, not %s: set format: %q in the mapping (%d of the %d values that failed fit it)",
 		g.Format, also, p.format, g.Format, g.Fits, len(p.dates))
+}
+
+func sumCounts(m map[string]int64) (n int64) {
+	for _, v := range m {
+		n += v
+	}
+	return n
 }

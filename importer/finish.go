@@ -137,6 +137,8 @@ type stats struct {
 
 	mu     sync.Mutex
 	byCode map[altcraft.RejectCode]int64
+	// skipped counts, by column, the cells imported rows were sent without (on_invalid: skip).
+	skipped map[string]int64
 
 	// base is where an interrupted run left the counters (zero for a fresh run).
 	base resume.Counts
@@ -165,6 +167,7 @@ func (s *stats) whole() resume.Counts {
 		Rejected: b.Rejected + s.rejected.Load(),
 		Retries:  b.Retries,
 		ByCode:   maps.Clone(b.ByCode),
+		Skipped:  maps.Clone(b.Skipped),
 	}
 	if c.ByCode == nil {
 		c.ByCode = map[altcraft.RejectCode]int64{}
@@ -172,6 +175,12 @@ func (s *stats) whole() resume.Counts {
 	s.mu.Lock()
 	for k, v := range s.byCode {
 		c.ByCode[k] += v
+	}
+	for k, v := range s.skipped {
+		if c.Skipped == nil {
+			c.Skipped = map[string]int64{}
+		}
+		c.Skipped[k] += v
 	}
 	s.mu.Unlock()
 	c.Throttled = b.Throttled
@@ -189,6 +198,21 @@ func (s *stats) rejectedTotal() int64 { return s.base.Rejected + s.rejected.Load
 func (s *stats) progress() progressCounts {
 	b := s.base
 	return progressCounts{read: b.Read + s.read.Load(), ok: b.Imported + s.imported.Load(), bad: b.Rejected + s.rejected.Load()}
+}
+
+// skip counts the cells an imported row was sent without, by column.
+func (s *stats) skip(columns []string) {
+	if len(columns) == 0 {
+		return
+	}
+	s.mu.Lock()
+	if s.skipped == nil {
+		s.skipped = map[string]int64{}
+	}
+	for _, c := range columns {
+		s.skipped[c]++
+	}
+	s.mu.Unlock()
 }
 
 func (s *stats) reject(code altcraft.RejectCode) {
@@ -343,6 +367,7 @@ func (s *stats) summary(ins []*input, sinks []*rejectSink, elapsed time.Duration
 			this.RejectedByCode[string(k)] = v
 		}
 	}
+	this.SkippedValues = maps.Clone(s.skipped)
 	s.mu.Unlock()
 	if elapsed > 0 {
 		this.RowsPerSecond = float64(this.Imported+this.Rejected) / elapsed.Seconds()
@@ -350,7 +375,7 @@ func (s *stats) summary(ins []*input, sinks []*rejectSink, elapsed time.Duration
 	sum := &Summary{
 		RunPart: RunPart{
 			RowsRead: w.Read, Imported: w.Imported, Rejected: w.Rejected, NotSent: this.NotSent,
-			RejectedByCode: byCodeText(w.ByCode), Retries: w.Retries, Throttled: w.Throttled,
+			RejectedByCode: byCodeText(w.ByCode), Retries: w.Retries, Throttled: w.Throttled, SkippedValues: w.Skipped,
 			ElapsedSeconds: this.ElapsedSeconds, RowsPerSecond: this.RowsPerSecond,
 		},
 		ThisRun:     this,
@@ -398,6 +423,9 @@ func (s *Summary) print(w io.Writer) {
 	fmt.Fprintln(w)
 	if s.NotSent > 0 {
 		fmt.Fprintf(w, "  not sent  %d  (the run stopped before they were settled)\n", s.NotSent)
+	}
+	if len(s.SkippedValues) > 0 {
+		fmt.Fprintf(w, "  values left out (on_invalid: skip; the rows were imported without them): %s\n", countsText(s.SkippedValues))
 	}
 	if s.Retries > 0 || s.Throttled > 0 {
 		fmt.Fprintf(w, "  retries   %d  (%d answers said slow down: HTTP 429)\n", s.Retries, s.Throttled)
@@ -479,4 +507,18 @@ func WriteFileAtomic(path string, data []byte) error {
 		os.Remove(tmp)
 	}
 	return err
+}
+
+// countsText writes counts by name, most first: "Phone Number 3, Birthday 1".
+func countsText(m map[string]int64) string {
+	names := slices.Collect(maps.Keys(m))
+	sort.Slice(names, func(i, j int) bool {
+		a, b := m[names[i]], m[names[j]]
+		return a > b || (a == b && names[i] < names[j])
+	})
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = fmt.Sprintf("%s %d", n, m[n])
+	}
+	return strings.Join(parts, ", ")
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gocarina/gocsv"
@@ -93,6 +94,7 @@ func (j *journal) record(o send.Outcome[row]) {
 	case send.Imported:
 		j.st.imported.Add(1)
 		in.count.imported.Add(1)
+		j.st.skip(o.Row.skipped)
 	case send.Rejected:
 		if j.err == nil {
 			if err := in.reject.w.Write(rec, string(o.Code), o.Reason); err != nil {
@@ -128,7 +130,8 @@ func (j *journal) record(o send.Outcome[row]) {
 	}
 	j.trackers[idx].Finish(ord, resume.RowPos{End: rec.End, Line: rec.NextLine}, sn)
 	if j.results != nil {
-		j.results.add(resultRow{File: in.display, Line: rec.Line, Status: string(o.Status), ProfileID: o.ProfileID, Code: string(o.Code), Attempts: o.Attempts})
+		j.results.add(resultRow{File: in.display, Line: rec.Line, Status: string(o.Status), ProfileID: o.ProfileID, Code: string(o.Code), Attempts: o.Attempts,
+			Skipped: strings.Join(o.Row.skipped, "; ")})
 	}
 }
 
@@ -241,6 +244,9 @@ type resultRow struct {
 	ProfileID string `csv:"profile_id"`
 	Code      string `csv:"code"`
 	Attempts  int    `csv:"attempts"`
+	// Skipped names the columns whose cells the row was imported without (on_invalid: skip),
+	// separated by "; ".
+	Skipped string `csv:"skipped"`
 }
 
 // resultsFile is the --results log. The journal owns it and writes it in

@@ -184,6 +184,9 @@ func openInputsHashed(files []string, stdin io.Reader, m *mapping.Mapping, hashP
 			return fail(errorf(ErrInput, "the mapping does not fit %s:\n%w", in.display, err))
 		}
 		in.binder = b
+		if err := m.CheckOptOuts(in.display, cr.Header()); err != nil {
+			return fail(Mark(ErrInput, err))
+		}
 	}
 	return ins, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"slices"
 
 	"github.com/acimport/acimport/importer/send"
 	"github.com/acimport/acimport/internal/altcraft"
@@ -20,6 +21,8 @@ type row struct {
 	in  *input
 	rec *csvio.Record // nil for statusEnd
 	ord int64         // the row's position among its input's rows, 0-based
+	// skipped are the columns whose cells were left out under on_invalid: skip.
+	skipped []string
 }
 
 // The outcomes that the reader hands the journal itself, beside send's.
@@ -72,7 +75,7 @@ func readInputs(ctx context.Context, ins []*input, prior resumeInfo, bufs *send.
 				if ord >= low {
 					// Finished above the low-water mark: the journal takes
 					// its hash from this run's reading.
-					out <- send.Outcome[row]{Row: row{in, rec, ord}, Status: statusFinished}
+					out <- send.Outcome[row]{Row: row{in: in, rec: rec, ord: ord}, Status: statusFinished}
 				}
 				continue
 			}
@@ -83,21 +86,17 @@ func readInputs(ctx context.Context, ins []*input, prior resumeInfo, bufs *send.
 				continue
 			}
 			bp := bufs.Buffer()
-			convert := in.binder.Convert
-			if items {
-				convert = in.binder.ConvertItem
-			}
-			body, key, err := convert((*bp)[:0], rec.Fields)
+			body, key, skipped, err := in.binder.ConvertSkipping((*bp)[:0], rec.Fields, items)
 			if err != nil {
 				bufs.PutBuffer(bp)
 				out <- rowReject(in, rec, ord, err)
 				continue
 			}
 			select {
-			case rows <- &send.Job[row]{Row: row{in, rec, ord}, Body: body, Key: key}:
+			case rows <- &send.Job[row]{Row: row{in: in, rec: rec, ord: ord, skipped: skippedColumns(skipped)}, Body: body, Key: key}:
 			case <-ctx.Done():
 				bufs.PutBuffer(bp)
-				out <- send.Outcome[row]{Row: row{in, rec, ord}, Status: send.NotSent}
+				out <- send.Outcome[row]{Row: row{in: in, rec: rec, ord: ord}, Status: send.NotSent}
 				return nil
 			}
 		}
@@ -125,12 +124,23 @@ func rowReject(in *input, rec *csvio.Record, ord int64, err error) send.Outcome[
 		if errors.Is(rec.Err, csvio.ErrCellValue) {
 			code = mapping.CodeInvalidValue // a workbook's error cell (#N/A)
 		}
-		return send.Outcome[row]{Row: row{in, rec, ord}, Status: send.Rejected, Code: code, Reason: csvReason(rec.Err)}
+		return send.Outcome[row]{Row: row{in: in, rec: rec, ord: ord}, Status: send.Rejected, Code: code, Reason: csvReason(rec.Err)}
 	}
-	o := send.Outcome[row]{Row: row{in, rec, ord}, Status: send.Rejected, Code: mapping.CodeInvalidValue, Reason: err.Error()}
+	o := send.Outcome[row]{Row: row{in: in, rec: rec, ord: ord}, Status: send.Rejected, Code: mapping.CodeInvalidValue, Reason: err.Error()}
 	var re *mapping.RowError
 	if errors.As(err, &re) {
 		o.Code = re.Code
 	}
 	return o
+}
+
+// skippedColumns are the columns of the cells a row was sent without (on_invalid: skip), each once.
+func skippedColumns(cells []mapping.CellError) []string {
+	var out []string
+	for _, c := range cells {
+		if !slices.Contains(out, c.Column) {
+			out = append(out, c.Column)
+		}
+	}
+	return out
 }

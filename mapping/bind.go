@@ -174,6 +174,9 @@ func (m *Mapping) Bind(header []string) (*Binder, error) {
 		if e := m.oneColumnHeader(header); e != nil {
 			return nil, e
 		}
+		if e := m.wrongEncoding(header); e != nil {
+			return nil, e
+		}
 		slices.SortStableFunc(errs, func(a, b *Error) int { return a.Line - b.Line })
 		joined := make([]error, len(errs))
 		for i, e := range errs {

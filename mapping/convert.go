@@ -1,7 +1,9 @@
 package mapping
 
 import (
+	"encoding/csv"
 	"fmt"
+	"io"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -22,6 +24,14 @@ const (
 // unchanged; a bad cell also returns the failing value (the cell or the list item) and the reason.
 func (s *source) appendCell(dst []byte, cell string, memo *rowMemo) ([]byte, cellStatus, string, string) {
 	if blank(cell) {
+		if s.requireCell {
+			for _, v := range s.conv.enum {
+				if blank(v.from) {
+					return append(dst, v.json...), cellOK, "", ""
+				}
+			}
+			return dst, cellBad, cell, fmt.Sprintf("column %q is empty: every contact's subscription status must be known; fill it in, or map the empty cell in values (\"\": subscribed)", s.column)
+		}
 		return dst, cellEmpty, "", ""
 	}
 	if !s.list {
@@ -34,11 +44,15 @@ func (s *source) appendCell(dst []byte, cell string, memo *rowMemo) ([]byte, cel
 	start := len(dst)
 	dst = append(dst, '[')
 	n := 0
+	items := quotedItems(cell, s.separator)
 	for rest, more := cell, true; more; {
 		var part string
-		if s.separator == "" {
+		switch {
+		case items != nil:
+			part, items, more = items[0], items[1:], len(items) > 1
+		case s.separator == "":
 			part, more = rest, false
-		} else {
+		default:
 			part, rest, more = strings.Cut(rest, s.separator)
 		}
 		part = strings.TrimSpace(part)
@@ -87,6 +101,14 @@ var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': t
 
 // keyValue is the part of a key cell that is the key: the trimmed cell, or for a list its first item.
 func (s *source) keyValue(cell string) string {
+	if items := quotedItems(cell, s.separator); items != nil {
+		for _, part := range items {
+			if part = strings.TrimSpace(part); part != "" {
+				return part
+			}
+		}
+		return ""
+	}
 	if s.separator != "" {
 		for rest, more := cell, true; more; {
 			var part string
@@ -109,13 +131,21 @@ func (s *source) keyValue(cell string) string {
 // When the row cannot be converted, Convert returns dst unchanged, an empty key and a *RowError
 // naming every failing cell; it returns no other errors.
 func (b *Binder) Convert(dst []byte, record []string) (body []byte, key string, err error) {
-	return b.convert(dst, record, false)
+	body, key, _, err = b.convert(dst, record, false)
+	return body, key, err
+}
+
+// ConvertSkipping is Convert, or ConvertItem when item is set, that also returns the cells left
+// out under on_invalid: skip (nil when none was): the row is sent without them.
+func (b *Binder) ConvertSkipping(dst []byte, record []string, item bool) (body []byte, key string, skipped []CellError, err error) {
+	return b.convert(dst, record, item)
 }
 
 // ConvertItem is Convert for a batch: it appends the row as one profile of the data array of a
 // request that starts with BatchHead, the profile carrying its own key among its fields.
 func (b *Binder) ConvertItem(dst []byte, record []string) (item []byte, key string, err error) {
-	return b.convert(dst, record, true)
+	item, key, _, err = b.convert(dst, record, true)
+	return item, key, err
 }
 
 // Method is the API method of the mapping's mode, its batch form when batch is set.
@@ -128,9 +158,9 @@ func (b *Binder) BatchHead() []byte { return b.batchHead }
 // BatchTail closes a batch request.
 const BatchTail = "]}"
 
-func (b *Binder) convert(dst []byte, record []string, item bool) (body []byte, key string, err error) {
+func (b *Binder) convert(dst []byte, record []string, item bool) (body []byte, key string, skipped []CellError, err error) {
 	if len(record) != len(b.header) {
-		return dst, "", &RowError{Code: CodeInvalidValue, Cells: []CellError{{
+		return dst, "", nil, &RowError{Code: CodeInvalidValue, Cells: []CellError{{
 			Reason: fmt.Sprintf("the row has %d cells but the header has %d", len(record), len(b.header)),
 		}}}
 	}
@@ -226,7 +256,12 @@ func (b *Binder) convert(dst []byte, record []string, item bool) (body []byte, k
 			}
 		case cellBad:
 			dst = dst[:mark]
-			cells = addCell(cells, CellError{Column: f.column, Value: badValue, Reason: reason, Format: f.conv.dateForm()})
+			c := CellError{Column: f.column, Value: badValue, Reason: reason, Format: f.conv.dateForm()}
+			if f.skipInvalid {
+				skipped = addCell(skipped, c)
+			} else {
+				cells = addCell(cells, c)
+			}
 		}
 	}
 
@@ -242,7 +277,7 @@ func (b *Binder) convert(dst []byte, record []string, item bool) (body []byte, k
 		} else {
 			dst = append(dst, ',')
 		}
-		if dst, ok, cells = b.subs[i].append(dst, record, cells, &memo); ok {
+		if dst, ok, cells = b.subs[i].append(dst, record, cells, &skipped, &memo); ok {
 			nsubs++
 		} else {
 			dst = dst[:mark]
@@ -266,9 +301,9 @@ func (b *Binder) convert(dst []byte, record []string, item bool) (body []byte, k
 			copy(cells[1:missingAt+1], cells[:missingAt])
 			cells[0] = c
 		}
-		return dst[:start], "", e
+		return dst[:start], "", nil, e
 	}
-	return dst, key, nil
+	return dst, key, skipped, nil
 }
 
 // addCell adds c unless the same failure is already there (a key column also mapped to a field).
@@ -312,9 +347,9 @@ func (b *Binder) missingKey(record []string) CellError {
 
 // append appends the subscription object. ok is false when it is left out: its contact is empty or a
 // cell failed (the failure is added to cells).
-func (s *boundSub) append(dst []byte, record []string, cells []CellError, memo *rowMemo) (out []byte, ok bool, _ []CellError) {
+func (s *boundSub) append(dst []byte, record []string, cells []CellError, skipped *[]CellError, memo *rowMemo) (out []byte, ok bool, _ []CellError) {
 	start := len(dst)
-	bad := false
+	bad, contactSkipped := false, false
 	if s.contact != nil && s.contact.col >= 0 && blank(record[s.contact.col]) {
 		return dst, false, cells
 	}
@@ -336,8 +371,14 @@ func (s *boundSub) append(dst []byte, record []string, cells []CellError, memo *
 			dst = o
 			return true
 		case cellBad:
+			c := CellError{Column: p.column, Value: item, Reason: reason, Format: p.conv.dateForm()}
+			if p.skipInvalid {
+				*skipped = addCell(*skipped, c)
+				contactSkipped = contactSkipped || p == s.contact
+				break
+			}
 			bad = true
-			cells = addCell(cells, CellError{Column: p.column, Value: item, Reason: reason, Format: p.conv.dateForm()})
+			cells = addCell(cells, c)
 		}
 		dst = dst[:mark]
 		return false
@@ -366,8 +407,34 @@ func (s *boundSub) append(dst []byte, record []string, cells []CellError, memo *
 		}
 		dst = append(dst, '}')
 	}
-	if bad {
+	if bad || contactSkipped {
+		// A subscription whose contact was skipped is left out: it has nothing to subscribe.
 		return dst[:start], false, cells
 	}
 	return append(dst, '}'), true, cells
+}
+
+// quotedItems splits a list cell that quotes its items (Mailchimp's TAGS: "Customer","VIP") as a
+// CSV record with the separator, so that a quoted item keeps its separator and loses its quotes.
+// It returns nil for a cell without a quote, or when the separator is not one character or the
+// cell is not such a record: the cell is then split at each separator.
+func quotedItems(cell, sep string) []string {
+	if strings.IndexByte(cell, '"') < 0 {
+		return nil
+	}
+	r, size := utf8.DecodeRuneInString(sep)
+	if size == 0 || size != len(sep) || r == '"' || r == '\r' || r == '\n' {
+		return nil
+	}
+	cr := csv.NewReader(strings.NewReader(strings.TrimSpace(cell)))
+	cr.Comma = r
+	cr.TrimLeadingSpace = true
+	items, err := cr.Read()
+	if err != nil {
+		return nil
+	}
+	if _, err := cr.Read(); err != io.EOF { // a line break outside quotes: not one record
+		return nil
+	}
+	return items
 }

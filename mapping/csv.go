@@ -33,6 +33,18 @@ func (p *parser) parseCSV(m *Mapping, n *yaml.Node) {
 			}
 			continue
 		}
+		if e.key == "skip_lines" {
+			if e.val.Kind != yaml.ScalarNode || e.val.Tag != "!!int" {
+				p.fail(e.val.Line, path, ErrInvalid, "must be a number of lines, not %s", describe(e.val))
+				continue
+			}
+			n, _ := strconv.Atoi(e.val.Value)
+			m.CSV.SkipLines = n
+			if _, err := csvio.ParseSkipLines(n); err != nil {
+				p.fail(e.val.Line, path, ErrInvalid, "%s", err)
+			}
+			continue
+		}
 		s, ok := p.str(e.val, path)
 		if !ok {
 			continue

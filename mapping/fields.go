@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -37,6 +38,10 @@ func (p *parser) parseFields(m *Mapping, n *yaml.Node) bool {
 			def = kindPhone
 		}
 		if s := p.source(e.val, path, e.key, e.keyLine, def, false, e.key == "phones"); s != nil {
+			if e.key == "_bdate" && (s.conv.kind == kindDate || s.conv.kind == kindDateTime) {
+				now := time.Now()
+				s.conv.birth = now.Year()*10000 + int(now.Month())*100 + now.Day()
+			}
 			m.fields = append(m.fields, s)
 		} else {
 			p.broken[e.key] = true
@@ -121,6 +126,15 @@ func (p *parser) source(n *yaml.Node, path, name string, line int, def kind, fix
 				bad(e.val, "region", ErrInvalid, "unknown region %q: use a two-letter country code such as RU", v)
 			}
 			s.conv.region = r
+		case "on_invalid":
+			switch {
+			case v == "skip" && name == "status":
+				bad(e.val, "on_invalid", ErrInvalid, "a subscription's status cannot be skipped: a contact whose status is not known must not be imported as subscribed")
+			case v == "skip":
+				s.skipInvalid = true
+			case v != "reject":
+				bad(e.val, "on_invalid", ErrInvalid, "unknown on_invalid %q (known: reject, the default: the row is rejected; skip: the value is left out and the row imported)", v)
+			}
 		case "separator":
 			if v == "" {
 				bad(e.val, "separator", ErrInvalid, "separator must not be empty")

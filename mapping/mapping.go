@@ -35,6 +35,8 @@ type Mapping struct {
 	subs     []*subscription
 	digest   string // of the file's bytes; see Digest
 	modeLine int    // of mode, 0 when the file does not say
+	// ignoreOptOuts: opt_out_evidence: ignore turns CheckOptOuts off.
+	ignoreOptOuts bool
 }
 
 // matchSpec is the match section with its defaults applied.
@@ -71,15 +73,24 @@ type source struct {
 	action altcraft.Action
 	// unsetEmpty: an empty cell sends {"action":"unset"} instead of leaving the field out.
 	unsetEmpty bool
+	// requireCell: an empty cell fails (a subscription's status column), unless values maps "".
+	requireCell bool
+	// skipInvalid (on_invalid: skip): a cell that fails its type leaves the field out, and the
+	// row is sent without it.
+	skipInvalid bool
 }
 
 // subscription is one entry of the subscriptions section.
 type subscription struct {
 	line    int
-	prefix  []byte    // {"channel":...,"resource_id":N plus constant members
-	contact *source   // when its cell is empty the subscription is left out
-	parts   []*source // further members, in file order
-	objects []subObject
+	channel string
+	// status says where the subscription's status comes from; statusWord is the constant's word.
+	status     statusFrom
+	statusWord string
+	prefix     []byte    // {"channel":...,"resource_id":N plus constant members
+	contact    *source   // when its cell is empty the subscription is left out
+	parts      []*source // further members, in file order
+	objects    []subObject
 }
 
 // subObject is a nested object of a subscription (cc_data, custom_fields) built from sources.

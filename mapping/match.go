@@ -122,6 +122,13 @@ func (p *parser) resolveMatch(m *Mapping) {
 		key.conv = converter{kind: k}
 		return &key
 	}
+	defer func() {
+		for _, k := range []*source{mm.key, mm.emailKey, mm.phoneKey} {
+			if k != nil && k.skipInvalid {
+				p.fail(k.line, k.path+".on_invalid", ErrInvalid, "on_invalid: skip cannot be used on the matching key (%s): a row without its key cannot be imported", k.name)
+			}
+		}
+	}()
 	switch m.Matching.Key() {
 	case altcraft.KeyEmail:
 		mm.key = keyFrom(altcraft.FieldEmail, kindEmail)

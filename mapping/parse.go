@@ -13,11 +13,11 @@ import (
 
 // Keys each part of the file may hold. Anything else is ErrUnknownKey.
 var (
-	topKeys          = []string{"db_id", "matching", "match", "mode", "timezone", "csv", "options", "fields", "subscriptions"}
+	topKeys          = []string{"db_id", "matching", "match", "mode", "timezone", "csv", "options", "fields", "subscriptions", "opt_out_evidence"}
 	matchKeys        = []string{"column", "field", "resource_id"}
 	csvKeys          = []string{"delimiter", "encoding", "lazy_quotes", "skip_lines", "sheet"}
 	optionKeys       = []string{"skip_triggers", "detect_geo", "skip_invalid_subscriptions", "add_to_segments", "remove_from_segments"}
-	sourceKeys       = []string{"column", "value", "type", "format", "timezone", "region", "values", "separator", "action", "on_empty"}
+	sourceKeys       = []string{"column", "value", "type", "format", "timezone", "region", "values", "separator", "action", "on_empty", "on_invalid"}
 	subscriptionKeys = []string{"channel", "resource_id", "email", "phone", "provider", "subscription_id", "status", "priority", "cats", "cc_data", "custom_fields"}
 )
 
@@ -104,6 +104,12 @@ func (p *parser) parse(data []byte) *Mapping {
 			fieldsOK = p.parseFields(m, e.val)
 		case "subscriptions":
 			p.parseSubscriptions(m, e.val)
+		case "opt_out_evidence":
+			if s, ok := p.str(e.val, e.key); ok && s == "ignore" {
+				m.ignoreOptOuts = true
+			} else if ok {
+				p.fail(e.val.Line, e.key, ErrInvalid, "the only value is ignore: the inputs' unsubscribe evidence has been checked and the constant status is meant")
+			}
 		}
 	}
 	if !seen["db_id"] {

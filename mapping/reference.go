@@ -37,6 +37,9 @@ TOP-LEVEL KEYS
   options        passed through to every request (below)
   fields         profile field name → where its value comes from (required; below)
   subscriptions  a list of subscriptions to add to every profile (below)
+  opt_out_evidence  ignore: let a constant status subscribed (or none) through for an input
+                 whose name or columns show opt-outs (UNSUB_TIME, "unsub" in the name, ...);
+                 without it such a run stops before the first request (see STATUSES)
 
 MATCHING MODES (matching:)
   email            by email address: the field email, or match.column
@@ -62,8 +65,10 @@ CSV KEYS (csv:)
   encoding       utf-8 (a BOM is skipped), utf-16 (with a BOM), windows-1251, windows-1252,
                  iso-8859-1, koi8-r, or auto [utf-8]
   lazy_quotes    true: a stray " inside an unquoted cell is kept as text, as spreadsheets read it
-  skip_lines     lines before the header that are not read (a title row); of a workbook, its rows [0]
-  sheet          for an .xlsx workbook: the sheet's name or 1-based number [the first sheet with a row]
+  skip_lines     how many lines above the header to pass over (a title, a group row) [0]; the
+                 reject file starts with the same lines, so the same mapping reads it back
+  sheet          for an .xlsx workbook: the sheet's name or 1-based number [the first sheet with a row];
+                 skip_lines then counts the sheet's rows above the header
   Excel's first line "sep=;" sets the delimiter whatever the mapping says.
 
 OPTIONS KEYS (options:)
@@ -87,6 +92,10 @@ FIELDS (fields:)
   separator      split one cell into a list of values, e.g. ","; phones is always a list
   action         what the value does to the field (below) [set]
   on_empty       skip: an empty cell leaves the field as it is [default]; unset: it clears the field
+  on_invalid     reject: a cell that fails its type rejects the row [default]; skip: the value is
+                 left out and the row imported without it (counted in the summary's skipped_values,
+                 marked in --results, listed apart by check); not for the matching key, nor status.
+                 On a subscription's contact (phone, email), the subscription is left out instead
 
 TYPES (type:)
   string    the cell as it is
@@ -118,11 +127,28 @@ SUBSCRIPTIONS (subscriptions:)
   phone            channel sms: where the number comes from
   provider, subscription_id   channel push
   cc_data          notify, viber, whatsapp, telegram_bot: e.g. { phone: { column: Phone } }
-  status           e.g. subscribed, unsubscribed
+  status           a status (below) for every row, e.g. unsubscribed; or read from a column
+                   like an enum: { column: Статус, values: { активен: subscribed, отписан: unsubscribed } }
+                   (a cell not in values, or an empty one, rejects the row); none: the platform's
+                   default, subscribed for a new subscription
   priority         an integer
   cats             a list of subscription categories
   custom_fields    subscription-level fields, as fields: { name: { column: ... } }
   A subscription whose contact cell is empty is left out of that row's request.
+
+STATUSES (status:), as words or their numbers
+  subscribed    0   messages are sent to the contact
+  unsubscribed  1   the contact opted out: nothing is sent
+  complained    2   the contact marked a message as spam
+  hardbounced   3   the address or number does not exist (a hard bounce; Mailchimp's "cleaned")
+  unconfirmed   4   waits for the contact's confirmation (double opt-in)
+  suspended     5   sending to the contact is paused
+  invalid       6   the contact is not valid for the channel
+  Any other status stops the run before the first request, naming the nearest one. Opt-outs
+  must survive a migration: when an input's name or columns show unsubscribes (UNSUB_TIME,
+  UNSUB_REASON, CLEAN_TIME, unsubscribed_at, Дата отписки, a Status/Статус column; "unsub",
+  "cleaned", "отпис" in the file name) and a subscription would send subscribed (or no status), the run stops and says
+  which status to set; opt_out_evidence: ignore says you have checked and it is meant.
 
 EMPTY CELLS AND ERRORS
   An empty cell leaves its field out of the request (the profile keeps what it had), unless

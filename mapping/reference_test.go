@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"fmt"
 	"regexp"
 	"testing"
 
@@ -24,6 +25,9 @@ func TestReferenceIsComplete(t *testing.T) {
 		lists["mode"] = append(lists["mode"], string(op))
 	}
 	lists["on_empty value"] = []string{"skip", "unset"}
+	for _, st := range altcraft.Statuses {
+		lists["status"] = append(lists["status"], st.Name, fmt.Sprint(st.Number))
+	}
 	for _, d := range dateTokens {
 		lists["date format letter"] = append(lists["date format letter"], d.text)
 	}

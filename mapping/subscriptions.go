@@ -61,6 +61,7 @@ func (p *parser) subscription(n *yaml.Node, path string) *subscription {
 		p.fail(n.Line, join(path, contact), ErrInvalid, "channel %s needs %s", channel, contact)
 		ok = false
 	}
+	sub.channel = channel
 	sub.prefix = append(sub.prefix, `{"channel":`...)
 	sub.prefix = appendString(sub.prefix, channel)
 	sub.prefix = append(sub.prefix, `,"resource_id":`...)
@@ -94,10 +95,17 @@ func (p *parser) subscription(n *yaml.Node, path string) *subscription {
 				sub.parts = append(sub.parts, s)
 			}
 		case "status":
-			if s, good := p.str(e.val, epath); good {
-				sub.prefix = appendString(append(sub.prefix, `,"status":`...), s)
-			} else {
+			st, good := p.status(e.val, epath, e.keyLine)
+			switch {
+			case !good:
 				ok = false
+			case st.isConst:
+				sub.prefix = append(append(sub.prefix, `,"status":`...), st.constant...)
+				sub.status = statusConst
+				sub.statusWord = constStatus(st)
+			default:
+				sub.parts = append(sub.parts, st)
+				sub.status = statusColumn
 			}
 		case "priority":
 			var v int

@@ -6,10 +6,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
+
+	"github.com/acimport/acimport/internal/altcraft"
 )
 
 // kind is a field type of the mapping file.
@@ -48,6 +48,9 @@ type converter struct {
 	loc    *time.Location // datetime
 	region string         // phone; "" means the number must be international
 	enum   []enumValue    // enum, in file order
+	// birth (date, datetime of _bdate): a date after this one, today's when the mapping was
+	// parsed as YYYYMMDD, is refused: a birth date in the future is a two-digit year read wrong.
+	birth int
 }
 
 type enumValue struct {
@@ -86,6 +89,9 @@ func (c *converter) appendValue(dst []byte, s string, memo *rowMemo) ([]byte, st
 	case kindPhone:
 		e164, ok := memo.normalise(s, c.region)
 		if !ok {
+			if hint := plusHint(s); hint != "" {
+				return dst, hint
+			}
 			if c.region == "" {
 				return dst, "not a valid phone number in international form (+ and country code; no region is set)"
 			}
@@ -127,6 +133,9 @@ func (c *converter) appendValue(dst []byte, s string, memo *rowMemo) ([]byte, st
 		if !ok {
 			return dst, "not a " + c.kind.String() + " in the form " + c.format.text + dateHint(s, c.format.text)
 		}
+		if c.birth != 0 && p.year*10000+p.month*100+p.day > c.birth {
+			return dst, fmt.Sprintf("a birth date in the future: %04d-%02d-%02d; is the year written with two digits?", p.year, p.month, p.day)
+		}
 		if c.kind == kindDate {
 			return appendDate(dst, p), ""
 		}
@@ -155,42 +164,9 @@ func (c *converter) allowed() string {
 	return strings.Join(names, ", ")
 }
 
-// plausibleEmail accepts what looks like one address; the platform does the real check.
-func plausibleEmail(s string) bool {
-	at := strings.IndexByte(s, '@')
-	if at <= 0 || strings.IndexByte(s[at+1:], '@') >= 0 {
-		return false
-	}
-	domain := s[at+1:]
-	if dot := strings.IndexByte(domain, '.'); dot <= 0 || domain[len(domain)-1] == '.' || strings.Contains(domain, "..") {
-		return false
-	}
-	for i := 0; i < len(s); {
-		if b := s[i]; b < utf8.RuneSelf {
-			if emailBadASCII[b] {
-				return false
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError || unicode.IsSpace(r) {
-			return false
-		}
-		i += size
-	}
-	return true
-}
-
-// emailBadASCII are the ASCII bytes an address may not hold: controls, spaces and the separators
-// of address lists.
-var emailBadASCII = func() (t [utf8.RuneSelf]bool) {
-	for b := range t {
-		r := rune(b)
-		t[b] = r < 0x20 || r == 0x7f || r == ',' || r == '<' || r == '>' || r == ';' || unicode.IsSpace(r)
-	}
-	return t
-}()
+// plausibleEmail is the platform's own check (altcraft.ValidEmail): check finds every address the
+// platform would refuse.
+func plausibleEmail(s string) bool { return altcraft.ValidEmail(s) }
 
 // rowMemo remembers the last email checked and the last phone number normalised while converting
 // one row: the same cell often feeds the matching key, a field and a subscription, and a phone is
@@ -334,4 +310,17 @@ exponent:
 // errReason makes a parse-time error out of a conversion reason for a constant value.
 func errReason(value, reason string) error {
 	return fmt.Errorf("%q is %s", value, reason)
+}
+
+// plusHint is the reason for a number that is a valid international number once a + is put in
+// front of it, as Excel drops it from 380501781460: "" for any other.
+func plusHint(s string) string {
+	if s == "" || s[0] < '1' || s[0] > '9' || len(s) < 8 {
+		return ""
+	}
+	num, err := phonenumbers.Parse("+"+s, "")
+	if err != nil || !phonenumbers.IsValidNumber(num) {
+		return ""
+	}
+	return fmt.Sprintf("not a valid phone number as written, but +%s is a valid number of %s: the + was probably lost (Excel drops it); add it, or read the column as international numbers", s, phonenumbers.GetRegionCodeForNumber(num))
 }

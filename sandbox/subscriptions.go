@@ -146,7 +146,7 @@ func ccData(sub map[string]any, field func(string) string) (map[string]any, *api
 
 func optionalSubFields(sub map[string]any, field func(string) string) *apiError {
 	if v, ok := sub["status"]; ok && v != nil {
-		if s, isStr := v.(string); !isStr || s == "" {
+		if _, known := altcraft.LookupStatus(scalarText(v)); !known {
 			return invalidValue(field("status"), v)
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"net/netip"
 	"strings"
 	"time"
+
+	"github.com/acimport/acimport/internal/altcraft"
 )
 
 // fieldKind is how the platform checks one system field.
@@ -185,45 +187,8 @@ func validPhone(s string) bool {
 	return true
 }
 
-// validEmail is a practical address check: a dot-atom local part, "@", and a
-// domain of at least two labels whose last one has two or more characters.
-// Bytes above ASCII are allowed in the domain for internationalised names.
-func validEmail(s string) bool {
-	if len(s) > 254 {
-		return false
-	}
-	at := strings.LastIndexByte(s, '@')
-	if at < 1 || at > 64 {
-		return false
-	}
-	local, domain := s[:at], s[at+1:]
-	if local[0] == '.' || local[len(local)-1] == '.' || strings.Contains(local, "..") {
-		return false
-	}
-	for i := 0; i < len(local); i++ {
-		c := local[i]
-		if !isLetter(c) && !isDigit(c) && !strings.ContainsRune(".!#$%&'*+/=?^_`{|}~-", rune(c)) {
-			return false
-		}
-	}
-	labels := strings.Split(domain, ".")
-	if len(labels) < 2 || len(labels[len(labels)-1]) < 2 {
-		return false
-	}
-	for _, l := range labels {
-		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
-			return false
-		}
-		for i := 0; i < len(l); i++ {
-			c := l[i]
-			if !isLetter(c) && !isDigit(c) && c != '-' && c < 0x80 {
-				return false
-			}
-		}
-	}
-	return true
-}
+// validEmail is the platform's address check, shared with acimport check:
+// see altcraft.ValidEmail.
+func validEmail(s string) bool { return altcraft.ValidEmail(s) }
 
 func isLetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
-
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }

@@ -150,13 +150,27 @@ func describeGuess(w io.Writer, g *guess.Mapping, out string) {
 			case "date", "datetime":
 				detail += " " + c.Format
 			case "phone":
-				detail += " " + c.Region
+				if c.Region != "" {
+					detail += " " + c.Region
+				} else {
+					detail += ", no region: see its comment"
+				}
 			}
 			fmt.Fprintf(w, "  %-12s ← %q (%s)\n", c.Field, c.Name, detail)
 		}
 	}
 	if len(custom) > 0 {
 		fmt.Fprintf(w, "  commented out, as custom fields to check: %s\n", strings.Join(custom, ", "))
+	}
+	if g.SkipLines > 0 {
+		fmt.Fprintf(w, "  the header is line %d: skip_lines: %d passes over the lines above it\n", g.SkipLines+1, g.SkipLines)
+	}
+	if s := g.Subscription; s != nil {
+		status := s.StatusConst
+		if s.StatusColumn != "" {
+			status = fmt.Sprintf("read from the column %q", s.StatusColumn)
+		}
+		fmt.Fprintf(w, "  subscriptions: status %s; set each resource_id to your resource's id\n", status)
 	}
 	if g.Matching == "" {
 		fmt.Fprintln(w, "no email or phone column: set matching in the mapping to the key that identifies a profile")

@@ -91,6 +91,8 @@ type Counts struct {
 	Retries  int64                         `json:"retries"`
 	// Throttled counts the answers that said slow down (HTTP 429).
 	Throttled int64 `json:"throttled,omitempty"`
+	// Skipped counts, by column, the cells imported rows were sent without (on_invalid: skip).
+	Skipped map[string]int64 `json:"skipped,omitempty"`
 }
 
 type record struct {

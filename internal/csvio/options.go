@@ -34,6 +34,12 @@ type Options struct {
 	// of the cell, as spreadsheets and Python's csv module do. false, the
 	// default, rejects such a row, saying where the quote is.
 	LazyQuotes bool
+	// SkipLines is how many physical lines above the header to pass over
+	// unparsed (a title, a group row of an Excel export), 0 to MaxSkipLines;
+	// after Excel's "sep=" line when there is one. A reject file starts with
+	// the same lines, so that the same options read it back. For a workbook:
+	// rows 1 to SkipLines of the sheet, written to its reject file as CSV.
+	SkipLines int
 	// MaxRecordBytes is the longest a record may be, in bytes of its text
 	// decoded to UTF-8, line breaks included; 0 means
 	// DefaultMaxRecordBytes. A longer record, most often an unclosed quote
@@ -41,10 +47,6 @@ type Options struct {
 	// on at the line after its first. Memory use follows this limit, not the
 	// longest line of the file.
 	MaxRecordBytes int
-	// SkipLines is how many lines before the header are not read (a title,
-	// a group row). For a workbook: rows 1 to SkipLines of the sheet; the
-	// reject file starts with them.
-	SkipLines int
 	// Sheet is, for an Excel workbook input, the sheet to read: its name or
 	// its 1-based number; "" reads the first sheet that has a row (after
 	// SkipLines). A CSV input has no sheets: it is ignored.

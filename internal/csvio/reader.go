@@ -33,6 +33,8 @@ type Reader struct {
 	gz    bool   // the input is gzip-compressed
 	lines int    // physical lines before the recorder's start
 	sep   []byte // Excel's "sep=" line, decoded, without its terminator; nil if none
+	// skipped are the lines Options.SkipLines passed over, decoded, with their terminators.
+	skipped []byte
 	// rawBase is where the decoded stream starts in the input: after a BOM
 	// and a "sep=" line.
 	rawBase int64
@@ -84,6 +86,10 @@ func (rd *Reader) open(r io.Reader, opt Options) error {
 		return err
 	}
 	if rd.max, err = parseMaxRecord(opt.MaxRecordBytes); err != nil {
+		return err
+	}
+	skip, err := parseSkipLines(opt.SkipLines)
+	if err != nil {
 		return err
 	}
 	rd.lazy = opt.LazyQuotes
@@ -153,7 +159,13 @@ func (rd *Reader) open(r io.Reader, opt Options) error {
 		if _, err := br.Discard(raw); err != nil {
 			return err
 		}
-	case comma == 0:
+	}
+	if skip > 0 {
+		if text, err = rd.skipTitle(br, skip); err != nil {
+			return err
+		}
+	}
+	if comma == 0 {
 		comma = sniffDelimiter(text)
 	}
 	if !cs.encodable(comma) {

@@ -96,6 +96,12 @@ func (w *RejectWriter) start() error {
 			return err
 		}
 	}
+	if len(w.r.skipped) > 0 {
+		// The lines above the header, so that the same skip_lines reads the file back.
+		if err := w.write(w.r.skipped); err != nil {
+			return err
+		}
+	}
 	line := append([]byte(nil), w.r.headerRaw...)
 	for i, name := range RejectColumns {
 		if i > 0 || len(w.r.header) > 0 {

@@ -39,8 +39,12 @@ type Mapping struct {
 	Matching  string   // "email", "phone", or "" when there is no column to match by
 	Columns   []Column // in header order
 	Sheet     string   // an Excel workbook's sheet that was read; "" for CSV
-	SkipLines int      // rows above the header (a workbook's title row)
-	Title     string   // the title row that SkipLines skips
+	Title     string   // a workbook's title row that SkipLines skips
+	// SkipLines are the lines above the header (a title, a group row); SkipWhy says how they were found.
+	SkipLines int
+	SkipWhy   string
+	// Subscription is set for an export that says each contact's subscription status.
+	Subscription *Subscription
 }
 
 // Column is what became of one CSV column.
@@ -53,7 +57,11 @@ type Column struct {
 	Format string      // date, datetime
 	Region string      // phone
 	Enum   []enumValue // enum
-	Why    string      // what the guess rests on, for the comment above it
+	// Separator splits a cell into a list (tags).
+	Separator string
+	// OnInvalid is "skip" for a field whose bad cells must not reject the contact.
+	OnInvalid string
+	Why       string // what the guess rests on, for the comment above it
 }
 
 // enumValue is one value of an enum: the cell as written, and what the profile gets.
@@ -67,13 +75,31 @@ func Guess(r io.Reader, name string, opt Options) (*Mapping, error) {
 	if opt.SampleRows <= 0 {
 		opt.SampleRows = DefaultSampleRows
 	}
-	rd, err := csvio.NewReader(r, name, csvio.Options{Delimiter: "auto", Encoding: "auto"})
+	head, err := io.ReadAll(io.LimitReader(r, headBytes))
 	if err != nil {
 		return nil, err
 	}
-	g := &Mapping{File: name, Encoding: rd.Encoding(), Delimiter: rd.Comma(), BOM: rd.BOM(), SepLine: rd.SepLine()}
-	if rd, err = workbookReader(rd, r, name, g); err != nil { // workbook.go
-		return nil, err
+	var rd *csvio.Reader
+	var g *Mapping
+	if rs, ok := r.(io.ReadSeeker); ok && bytes.HasPrefix(head, []byte("PK\x03\x04")) {
+		// A zip, perhaps a workbook: csvio reads it whole, and workbook.go looks for a title row.
+		if _, err := rs.Seek(0, io.SeekStart); err != nil {
+			return nil, fmt.Errorf("read %q again: %w", name, err)
+		}
+		if rd, err = csvio.NewReader(rs, name, csvio.Options{Delimiter: "auto", Encoding: "auto"}); err != nil {
+			return nil, err
+		}
+		g = &Mapping{File: name, Encoding: rd.Encoding(), Delimiter: rd.Comma(), BOM: rd.BOM(), SepLine: rd.SepLine()}
+		if rd, err = workbookReader(rd, rs, name, g); err != nil { // workbook.go
+			return nil, err
+		}
+	} else {
+		skip, skipWhy := detectSkipLines(head, name)
+		rd, err = csvio.NewReader(io.MultiReader(bytes.NewReader(head), r), name, csvio.Options{Delimiter: "auto", Encoding: "auto", SkipLines: skip})
+		if err != nil {
+			return nil, err
+		}
+		g = &Mapping{File: name, Encoding: rd.Encoding(), Delimiter: rd.Comma(), BOM: rd.BOM(), SepLine: rd.SepLine(), SkipLines: skip, SkipWhy: skipWhy}
 	}
 	header := rd.Header()
 	samples := make([]sample, len(header))
@@ -97,8 +123,20 @@ func Guess(r io.Reader, name string, opt Options) (*Mapping, error) {
 		}
 	}
 	g.assign(header, samples)
+	g.migration(header, samples)
+	if g.Subscription != nil {
+		for i := range g.Columns {
+			if c := &g.Columns[i]; c.Field == "phones" && !c.Custom && !c.Skip {
+				c.OnInvalid = "skip"
+				c.Why += "; on_invalid: skip, so that a bad number does not reject the contact and its status"
+			}
+		}
+	}
 	return g, nil
 }
+
+// headBytes is how much of the file's start init looks through for the header.
+const headBytes = 1 << 20
 
 // russian: a Cyrillic header or a Cyrillic code page; phones written the national way are then
 // first tried as Russian ones.
@@ -135,6 +173,9 @@ func (g *Mapping) assign(header []string, samples []sample) {
 			continue
 		case count[h] > 1:
 			c.Skip, c.Type, c.Why = true, "string", "the header has more than one column of this name; rename all but one to map it"
+			continue
+		}
+		if tagsColumn(c) {
 			continue
 		}
 		if f := fieldByName(h); f != "" {
@@ -207,11 +248,8 @@ func systemField(c *Column, f string, s sample, ru bool) bool {
 			c.Why += ", so the date format DD.MM.YYYY is a guess: check it"
 		}
 		if f == "phones" {
-			c.Type, c.Region = "phone", "RU"
-			if !ru {
-				c.Region = "US"
-			}
-			c.Why += ", so the region " + c.Region + " is a guess: check it"
+			c.Type = "phone"
+			c.Why += ", so no region is set: numbers must be written with + and a country code, or set region"
 		}
 		if f == "email" {
 			c.Type = "email"
@@ -226,15 +264,12 @@ func systemField(c *Column, f string, s sample, ru bool) bool {
 		}
 		c.Type, c.Why = "email", named+"; "+of(k)+" are email addresses"
 	case "phones":
-		if ok, _ := s.most(phoneShape); !ok {
+		if ok, _ := s.most(phoneShape); !ok || datesOrTimes(s) {
 			return false
 		}
-		region, valid, ok := phoneRegion(s, ru)
+		region, why, _ := phoneRegion(s, ru)
 		c.Type, c.Region = "phone", region
-		c.Why = fmt.Sprintf("%s; %s are valid numbers of region %s", named, of(valid), region)
-		if !ok {
-			c.Why += " (the region is a guess: numbers written with + and a country code are read whatever it is)"
-		}
+		c.Why = named + "; " + why
 	case "_bdate":
 		g, ok := guessDate(s)
 		if !ok {
@@ -293,6 +328,9 @@ func (g *Mapping) YAML(checkCommand string) []byte {
 		fmt.Fprintf(&b, "  encoding: %s # detected: %s\n", g.Encoding, g.encodingWhy())
 		delim, why := g.delimiterYAML()
 		fmt.Fprintf(&b, "  delimiter: %s # detected: %s\n", delim, why)
+		if g.SkipLines > 0 {
+			fmt.Fprintf(&b, "  skip_lines: %d # %s\n", g.SkipLines, oneLine(g.SkipWhy))
+		}
 	}
 	b.WriteString("fields:\n")
 	wroteCustom := false
@@ -314,6 +352,7 @@ func (g *Mapping) YAML(checkCommand string) []byte {
 			fmt.Fprintf(&b, "  %s%s: %s\n", prefix, key(c.Field, c.Name), c.source())
 		}
 	}
+	g.writeSubscriptions(&b)
 	return b.Bytes()
 }
 
@@ -375,13 +414,22 @@ func (c Column) source() string {
 	case "date", "datetime":
 		parts = append(parts, "format: "+quote(c.Format))
 	case "phone":
-		parts = append(parts, "region: "+c.Region)
+		if c.Region != "" {
+			parts = append(parts, "region: "+c.Region)
+		}
+	case "string":
+		if c.Separator != "" {
+			parts = append(parts, "separator: "+quote(c.Separator))
+		}
 	case "enum":
 		vals := make([]string, len(c.Enum))
 		for i, v := range c.Enum {
 			vals[i] = quote(v.From) + ": " + v.To
 		}
 		parts = append(parts, "values: { "+strings.Join(vals, ", ")+" }")
+	}
+	if c.OnInvalid != "" {
+		parts = append(parts, "on_invalid: "+c.OnInvalid)
 	}
 	return "{ " + strings.Join(parts, ", ") + " }"
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"reflect"
@@ -252,4 +253,44 @@ func readExample(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestGuessOnlyWhatTheSampleProves: issue 19 item 6 — a mixed US and RU list got region DE
+// ("440 of 515 values are valid numbers of region DE"), and a loyalty file's txn_date became
+// phones; init now leaves the region to the user, saying why, and never reads dates as phones.
+func TestGuessOnlyWhatTheSampleProves(t *testing.T) {
+	mixed := "Email,Phone\n"
+	for i, p := range []string{"(521) 950-0029", "+7 912 345-67-89", "(646) 555-0199", "+1 212 555 0134", "8 (916) 123-45-67", "(415) 555-0111"} {
+		mixed += fmt.Sprintf("u%d@example.com,%s\n", i, p)
+	}
+	g, err := Guess(strings.NewReader(mixed), "list.csv", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range g.Columns {
+		if c.Name == "Phone" && (c.Region != "" || !strings.Contains(c.Why, "several countries")) {
+			t.Errorf("mixed list: region %q (%s); want none, and why", c.Region, c.Why)
+		}
+	}
+	g, err = Guess(strings.NewReader("card_id;email;txn_date;points\n1;a@b.cd;2024-11-30;5\n2;b@b.cd;2024-11-29;7\n"), "loyalty.csv", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range g.Columns {
+		if c.Name == "txn_date" && (c.Field == "phones" || c.Type != "date") {
+			t.Errorf("txn_date read as %s %s (%s)", c.Field, c.Type, c.Why)
+		}
+	}
+}
+
+// TestGuessTwoDigitYearSaysSo: issue 19 item 7 — a two-digit-year format is chosen only with a
+// comment that says what it does to 59.
+func TestGuessTwoDigitYearSaysSo(t *testing.T) {
+	g, err := Guess(strings.NewReader("Email,Birthday\na@b.cd,02-03-59\nb@b.cd,12-25-88\nc@b.cd,07-14-01\n"), "f.csv", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if y := string(g.YAML("acimport check")); !strings.Contains(y, "a two-digit year") {
+		t.Errorf("no word of the two-digit year:\n%s", y)
+	}
 }

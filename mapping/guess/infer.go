@@ -2,6 +2,8 @@ package guess
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -89,53 +91,96 @@ var (
 	regionsOther = []string{"US", "GB", "DE", "FR", "ES", "IT", "RU", "IN", "BR"}
 )
 
-// phoneRegion picks the region that makes the most of the sample valid numbers; ok is false when
-// it makes few of them valid.
-func phoneRegion(s sample, russian bool) (region string, valid int, ok bool) {
-	regions := regionsOther
+// phoneRegion returns the region the sample proves for its numbers written the national way:
+// the country of its numbers written with a country code when they are all of one, and it reads
+// the national ones too; else the one region among the candidates that reads nearly all the
+// national numbers when no other reads even half of them (a Russian header settles RU against
+// another). Otherwise region is "": the numbers must then be written with +, and why says what
+// the user must decide. ok is false when the column holds numbers of no region at all.
+func phoneRegion(s sample, russian bool) (region, why string, ok bool) {
+	var national []string
+	dialled := map[string]int{}
+	for _, v := range s.values {
+		if strings.HasPrefix(strings.TrimSpace(v), "+") {
+			if num, err := phonenumbers.Parse(v, ""); err == nil && phonenumbers.IsValidNumber(num) {
+				dialled[phonenumbers.GetRegionCodeForNumber(num)]++
+			}
+			continue
+		}
+		national = append(national, v)
+	}
+	of := s.of
+	validIn := func(r string) int {
+		n := 0
+		for _, v := range national {
+			if num, err := phonenumbers.Parse(v, r); err == nil && phonenumbers.IsValidNumber(num) {
+				n++
+			}
+		}
+		return n
+	}
+	if len(national) == 0 {
+		return "", of(len(s.values)) + " are written with + and a country code, so no region is needed", len(dialled) > 0
+	}
+	countries := slices.Sorted(maps.Keys(dialled))
+	enough := func(n int) bool { return float64(n) >= mostly*float64(len(national)) }
+	switch {
+	case len(countries) == 1:
+		r := countries[0]
+		if n := validIn(r); enough(n) {
+			return r, fmt.Sprintf("the numbers written with a country code are all of %s, and %s reads %d of the %d others", r, r, n, len(national)), true
+		}
+		return "", fmt.Sprintf("the numbers written with a country code are of %s, but %s does not read the others (%s): set region to their country, or leave it out to accept only numbers written with +", r, r, national[0]), true
+	case len(countries) > 1:
+		return "", fmt.Sprintf("the numbers written with a country code are of several countries (%s), so the numbers written without one (%s) cannot be told apart: set region only if they are all of one country", strings.Join(countries, ", "), national[0]), true
+	}
+	candidates := regionsOther
 	if russian {
-		regions = regionsRU
+		candidates = regionsRU
 	}
-	if hint := dialledRegion(s); hint != "" {
-		// Tried first, so that it wins a tie: a national number such as
-		// "8 (900) 123-45-67" is valid in Russia and in Germany alike.
-		regions = append([]string{hint}, regions...)
-	}
-	for _, r := range regions {
-		n := s.count(func(v string) bool {
-			num, err := phonenumbers.Parse(v, r)
-			return err == nil && phonenumbers.IsValidNumber(num)
-		})
-		if n > valid {
-			region, valid = r, n
+	var explain, plausible []string
+	best, bestN := "", 0
+	for _, r := range candidates {
+		n := validIn(r)
+		if enough(n) {
+			explain = append(explain, r)
+		}
+		if 2*n >= len(national) {
+			plausible = append(plausible, r)
+		}
+		if n > bestN {
+			best, bestN = r, n
 		}
 	}
-	if region == "" {
-		return regions[0], 0, false
+	switch {
+	case len(explain) == 1 && len(plausible) == 1:
+		return explain[0], fmt.Sprintf("%s reads %d of the %d numbers, and no other region reads half of them", explain[0], bestN, len(national)), true
+	case len(explain) > 0 && russian && explain[0] == "RU":
+		return "RU", fmt.Sprintf("RU reads %d of the %d numbers (so do %s, but the file is in Russian)", validIn("RU"), len(national), strings.Join(plausible[1:], ", ")), true
 	}
-	return region, valid, float64(valid) >= mostly*float64(len(s.values))
+	if plus := countPlusLess(national); enough(plus) {
+		return "", fmt.Sprintf("%d of the %d numbers without + are valid international numbers once a + is put in front (Excel drops it, e.g. %s): add the + in the file; no region is set", plus, len(national), national[0]), true
+	}
+	if bestN == 0 {
+		return "", "no region reads these numbers", false
+	}
+	return "", fmt.Sprintf("no region is proven: the numbers are written without a country code, and %s each read some of them (%s reads %d of %d): set region to their country, or leave it out to accept only numbers written with +",
+		strings.Join(plausible, ", "), best, bestN, len(national)), true
 }
 
-// dialledRegion is the region most of the sample's numbers written with a
-// country code ("+7 912 ...") belong to, "" when none is.
-func dialledRegion(s sample) string {
-	counts := map[string]int{}
-	best := ""
-	for _, v := range s.values {
-		if !strings.HasPrefix(strings.TrimSpace(v), "+") {
+// countPlusLess counts the values that are valid international numbers once a + is added.
+func countPlusLess(values []string) int {
+	n := 0
+	for _, v := range values {
+		v = strings.TrimSpace(v)
+		if v == "" || v[0] < '1' || v[0] > '9' {
 			continue
 		}
-		num, err := phonenumbers.Parse(v, "")
-		if err != nil || !phonenumbers.IsValidNumber(num) {
-			continue
-		}
-		r := phonenumbers.GetRegionCodeForNumber(num)
-		counts[r]++
-		if counts[r] > counts[best] || (counts[r] == counts[best] && r < best) {
-			best = r
+		if num, err := phonenumbers.Parse("+"+v, ""); err == nil && phonenumbers.IsValidNumber(num) {
+			n++
 		}
 	}
-	return best
+	return n
 }
 
 // intLike is an integer the mapping reads as one, and not a code whose leading zeros matter.
@@ -243,13 +288,13 @@ func inferType(s sample, russian bool) (col Column) {
 		col.Type, col.Why = "string", "the column is empty in the sample"
 	case s.all(looksEmail):
 		col.Type, col.Why = "email", of(n)+" are email addresses"
-	case s.all(formattedPhone):
-		region, valid, ok := phoneRegion(s, russian)
+	case s.all(formattedPhone) && !datesOrTimes(s):
+		region, why, ok := phoneRegion(s, russian)
 		if ok {
-			col.Type, col.Region, col.Why = "phone", region, of(valid)+" are phone numbers of region "+region
+			col.Type, col.Region, col.Why = "phone", region, of(n)+" look like phone numbers: "+why
 			break
 		}
-		col.Type, col.Why = "string", "the values look like phone numbers, but not of one region"
+		col.Type, col.Why = "string", "the values look like phone numbers, but no region reads them"
 	case s.all(func(v string) bool { _, ok := genderOf(v); return ok }):
 		col.Type, col.Enum, col.Why = "enum", genderValues(s), of(n)+" spell a gender"
 	default:
@@ -281,6 +326,13 @@ func dateType(g mapping.DateGuess) string {
 }
 
 func ambiguity(g mapping.DateGuess) string {
+	if strings.Contains(g.Format, "YY") && !strings.Contains(g.Format, "YYYY") {
+		return " (a two-digit year: 69-99 read as 19xx, 00-68 as 20xx, so 02-03-59 is 2059; a birth date in the future is refused: check it)" + ambiguityDays(g)
+	}
+	return ambiguityDays(g)
+}
+
+func ambiguityDays(g mapping.DateGuess) string {
 	if g.Ambiguous == "" {
 		if strings.HasPrefix(g.Format, "DD") || strings.HasPrefix(g.Format, "MM") {
 			return " (a day above 12 shows which comes first)"
@@ -288,4 +340,11 @@ func ambiguity(g mapping.DateGuess) string {
 		return ""
 	}
 	return fmt.Sprintf(" or as %s: no day above 12 in the sample tells them apart; check it", g.Ambiguous)
+}
+
+// datesOrTimes: most of the sample reads as dates or times (2024-11-30, 10:15:00), which a phone
+// column never holds, however many digits and dashes they have.
+func datesOrTimes(s sample) bool {
+	g, ok := mapping.GuessDateFormat(s.values)
+	return ok && float64(g.Fits) >= mostly*float64(len(s.values))
 }

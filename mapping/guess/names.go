@@ -3,6 +3,8 @@ package guess
 import (
 	"strings"
 	"unicode"
+
+	"github.com/acimport/acimport/mapping"
 )
 
 // fieldNames are the column names, normalised by normName, that mean each of the platform's
@@ -42,20 +44,9 @@ func fieldByName(column string) string {
 	return ""
 }
 
-// normName lowercases a column name and keeps only its letters and digits, so that "E-mail",
-// "e_mail" and "Email " are one name, and "Эл. почта" is "элпочта". ё is е.
-func normName(s string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(s) {
-		switch {
-		case r == 'ё':
-			b.WriteRune('е')
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
+// normName is mapping.NormColumn: "E-mail", "e_mail" and "Email " are one name, "Эл. почта" is
+// "элпочта".
+func normName(s string) string { return mapping.NormColumn(s) }
 
 // translit spells Russian letters in Latin ones, for custom field names.
 var translit = map[rune]string{
