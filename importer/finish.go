@@ -132,6 +132,7 @@ type stats struct {
 type sentCounts interface {
 	Retries() int64
 	Throttled() int64
+	ByteCap() int64
 }
 
 func newStats() *stats { return &stats{byCode: map[altcraft.RejectCode]int64{}} }
@@ -224,6 +225,10 @@ type Summary struct {
 	// Abandoned counts the rows of an earlier unfinished run that --resume=auto
 	// set aside unsent.
 	Abandoned int64 `json:"abandoned"`
+	// BatchByteCap is the most bytes a batch request of this run carried after
+	// a larger one was refused for its size (HTTP 413 from the server or a
+	// proxy): the largest body that passed. 0 when none was refused.
+	BatchByteCap int64 `json:"batch_byte_cap"`
 
 	advice string // what to do next, for print
 }
@@ -326,6 +331,9 @@ func (s *stats) summary(ins []*input, sinks []*rejectSink, elapsed time.Duration
 		Files:       []string{},
 		RejectFiles: []string{},
 	}
+	if s.sent != nil {
+		sum.BatchByteCap = s.sent.ByteCap()
+	}
 	for _, in := range ins {
 		sum.Files = append(sum.Files, in.display)
 		if len(ins) > 1 {
@@ -370,6 +378,9 @@ func (s *Summary) print(w io.Writer) {
 	}
 	if s.Retries > 0 || s.Throttled > 0 {
 		fmt.Fprintf(w, "  retries   %d  (%d answers said slow down: HTTP 429)\n", s.Retries, s.Throttled)
+	}
+	if s.BatchByteCap > 0 {
+		fmt.Fprintf(w, "  byte cap  %d bytes a batch request  (larger ones were refused: HTTP 413)\n", s.BatchByteCap)
 	}
 	if len(s.Inputs) > 0 {
 		note := ""

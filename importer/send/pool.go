@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sync"
 
 	"github.com/acimport/acimport/internal/altcraft"
@@ -133,6 +134,9 @@ func (p *Pool[R]) process(stopCtx context.Context, j *Job[R]) Outcome[R] {
 		o.Status, o.ProfileID = Imported, a.ProfileID
 	default: // Rejected, or Transient past its retries
 		o.Status, o.Code, o.Reason = Rejected, a.Code, a.Reason
+		if a.Status == http.StatusRequestEntityTooLarge {
+			o.Reason = p.bodyCap.tooLargeReason(len(j.Body), a)
+		}
 	}
 	return o
 }
@@ -159,6 +163,14 @@ func (p *Pool[R]) sendRetrying(stopCtx context.Context, req altcraft.Request) (a
 		}
 		attempts++
 		a = p.client.Send(p.send, req)
+		// The client's own resends after dead kept-alive connections are retries too.
+		attempts += a.Resends
+		p.retriesDone.Add(int64(a.Resends))
+		if a.BodyCutOff && req.Items > 1 {
+			// A batch cut off while its body was sent: a proxy's body limit, split by the caller.
+			p.gate.abandon(probe)
+			return a, attempts, true
+		}
 		p.pacer.Observe(sent, a.RateLimited, a.RetryAfter)
 		v, used, stop := p.gate.observe(probe, a, &b)
 		switch v {

@@ -100,6 +100,13 @@ func closedBeforeAnswer(err error) bool {
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
+// failedWriting: the connection failed while the request was being written
+// (a broken pipe, a reset), not while its answer was awaited.
+func failedWriting(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "write"
+}
+
 // IsLoopback reports whether host (a host name or address, without a port)
 // is this machine: a loopback address, or localhost (with or without the
 // trailing dot of a fully qualified name). It is the one answer to "is this

@@ -1,0 +1,104 @@
+package importer
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/acimport/acimport/internal/nginxtest"
+)
+
+// wideMapping maps an email and 20 custom fields: 21 fields, as in the field report.
+func wideMapping() string {
+	var b strings.Builder
+	b.WriteString("db_id: 5\ncsv: { delimiter: \";\" }\nfields:\n  email: Email\n")
+	for i := range 20 {
+		fmt.Fprintf(&b, "  F%02d: C%02d\n", i, i)
+	}
+	return b.String()
+}
+
+// wideRows is a CSV of n distinct rows for wideMapping, about 1.1 KB of JSON each; rows whose
+// number is in fat carry a field of fatBytes more.
+func wideRows(n int, fat map[int]bool, fatBytes int) string {
+	var b strings.Builder
+	b.WriteString("Email")
+	for i := range 20 {
+		fmt.Fprintf(&b, ";C%02d", i)
+	}
+	b.WriteString("\n")
+	for r := range n {
+		fmt.Fprintf(&b, "w%d@example.com", r)
+		for i := range 20 {
+			v := fmt.Sprintf("%d-%02d-%s", r, i, strings.Repeat("x", 40))
+			if i == 0 && fat[r] {
+				v += strings.Repeat("y", fatBytes)
+			}
+			b.WriteString(";" + v)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// Item 1 of issue 23: behind nginx's default client_max_body_size (1 MiB), batches of 1,000 wide
+// rows (about 1.1 MB each) were rejected whole as http_413. They are split in halves instead; the
+// largest body that passed becomes the run's byte cap, said on stderr and in the summary; every row
+// is imported, the exit is 0.
+func TestBatchOverNginxBodyLimit(t *testing.T) {
+	ng, sb := behindNginx(t, nginxtest.Config{ClientMaxBodySize: 1 << 20})
+	const rows = 4000
+	var stderr syncBuffer
+	sum, dir, err := runImportMapping(t, ng.URL, wideMapping(), wideRows(rows, nil, 0), func(c *Config) {
+		c.Batch, c.Workers, c.Retries, c.RootCAs, c.Stderr = 1000, 4, 0, ng.Roots, &stderr
+		c.tuning.BatchLinger = time.Minute // full batches however slow the machine
+	})
+	if err != nil {
+		t.Fatalf("Import: %v\n%s", err, stderr.String())
+	}
+	rej, _ := os.ReadFile(filepath.Join(dir, "in.rejects.csv"))
+	if sum.Imported != rows || sum.Rejected != 0 || sum.ExitCode != 0 {
+		t.Fatalf("summary %+v: every row should be imported, exit 0\n%s\n%.2000s", sum, stderr.String(), rej)
+	}
+	if got := sb.Server.Stats().Created; got != rows {
+		t.Errorf("the sandbox stored %d profiles, want %d", got, rows)
+	}
+	if sum.BatchByteCap <= 0 || sum.BatchByteCap > 1<<20 {
+		t.Errorf("batch_byte_cap %d: want the largest body that passed, at most 1 MiB", sum.BatchByteCap)
+	}
+	if log := stderr.String(); strings.Count(log, "refused a batch") != 1 || !strings.Contains(log, "--batch") {
+		t.Errorf("stderr should say the byte cap once, naming HTTP 413 and --batch:\n%s", log)
+	}
+}
+
+// A single row over the proxy's limit is the one rejected, with a reason that says so and names
+// the limit; the rows of its batch are imported. Per-row requests get the same reason.
+func TestRowOverNginxBodyLimit(t *testing.T) {
+	ng, sb := behindNginx(t, nginxtest.Config{ClientMaxBodySize: 64 << 10})
+	const rows = 300
+	csv := wideRows(rows, map[int]bool{7: true, 250: true}, 70<<10)
+	for _, batch := range []int{100, 1} {
+		t.Run(fmt.Sprintf("batch %d", batch), func(t *testing.T) {
+			sum, dir, err := runImportMapping(t, ng.URL, wideMapping(), csv, func(c *Config) {
+				c.Batch, c.Workers, c.Retries, c.RootCAs = batch, 2, 0, ng.Roots
+			})
+			if err != nil {
+				t.Fatalf("Import: %v", err)
+			}
+			rej, _ := os.ReadFile(filepath.Join(dir, "in.rejects.csv"))
+			if sum.Imported != rows-2 || sum.Rejected != 2 || sum.RejectedByCode["http_413"] != 2 {
+				t.Fatalf("summary %+v: want the 2 fat rows rejected http_413, the others imported\n%.3000s", sum, rej)
+			}
+			lines := strings.Split(strings.TrimSpace(string(rej)), "\n")
+			for _, l := range lines[1:] {
+				if !strings.Contains(l, "too large for the server or a proxy in front of it") || strings.Contains(l, "<html") {
+					t.Errorf("reject reason should say the row is too large, without the proxy's page: %.300s", l[len(l)-min(len(l), 300):])
+				}
+			}
+			_ = sb
+		})
+	}
+}
