@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acimport/acimport/importer/send"
 	"github.com/acimport/acimport/internal/nginxtest"
 )
 
@@ -99,6 +100,41 @@ func TestRowOverNginxBodyLimit(t *testing.T) {
 				}
 			}
 			_ = sb
+		})
+	}
+}
+
+// Item 2 of issue 23: behind nginx's limit_req at 1–3 r/s, --batch with --rate 0 lost whole
+// batches to http_429 in the first seconds ("gave up after 6 attempts"). A batch's 429s slow the
+// whole run and spend no retries while the pace can still fall: no row is rejected, run after run.
+func TestBatchBehindNginxLowLimit(t *testing.T) {
+	cases := []struct {
+		Name       string
+		RPS, Batch int
+		Rows       int
+	}{
+		{Name: "3 r/s, --batch 100", RPS: 3, Batch: 100, Rows: 3000},
+		{Name: "1 r/s, --batch 1000", RPS: 1, Batch: 1000, Rows: 12000},
+	}
+	for _, tc := range cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			ng, sb := behindNginx(t, nginxtest.Config{LimitRPS: tc.RPS, Burst: 1})
+			for run := range 2 {
+				sum, _, err := runImport(t, ng.URL, manyRows(tc.Rows), func(c *Config) {
+					c.Batch, c.Rate, c.Workers, c.Retries, c.RootCAs = tc.Batch, 0, 8, 5, ng.Roots
+					c.tuning.Backoff = send.DefaultBackoff
+				})
+				if err != nil {
+					t.Fatalf("run %d: %v", run+1, err)
+				}
+				if sum.Imported != int64(tc.Rows) || sum.Rejected != 0 {
+					t.Fatalf("run %d: summary %+v: every row should be imported, none rejected", run+1, sum)
+				}
+				t.Logf("run %d: %d retries, %d answers 429, %.1fs", run+1, sum.Retries, sum.Throttled, sum.ElapsedSeconds)
+			}
+			if got := sb.Server.Stats().Created; got != int64(tc.Rows) {
+				t.Errorf("the sandbox stored %d profiles, want %d", got, tc.Rows)
+			}
 		})
 	}
 }

@@ -119,7 +119,7 @@ func exitCode(err error) int {
 	case errors.Is(err, importer.ErrUsage):
 		return exitUsage
 	default:
-		// The run stopped: *altcraft.APIError, *send.APIDownError, *send.OutageError,
+		// The run stopped: *altcraft.APIError, *send.APIDownError, *send.OutageError, *send.ThrottledError,
 		// importer.ErrTooManyRejects, importer.ErrInput, mapping and I/O errors.
 		return exitFailed
 	}

@@ -66,6 +66,19 @@ func (e *APIDownError) Error() string {
 	return fmt.Sprintf("the API looks down: %d requests in a row failed (last: %s); check --url and the network, then run again", e.Failures, e.Last)
 }
 
+// ThrottledError stops a run whose requests the API still answers 429 (slow down) at the slowest
+// pace the run falls to: every row would meet it, and rejecting them would only make the user
+// send them again.
+type ThrottledError struct {
+	Limit    float64 // the pace in force, requests per second
+	Attempts int     // the attempts of the request that gave up
+}
+
+func (e *ThrottledError) Error() string {
+	return fmt.Sprintf("the API still answers HTTP 429 (slow down) at %.2g requests/s, the slowest pace (%d attempts of one request): its limit may be used up by other clients or for the day; run the same command with --resume later",
+		e.Limit, e.Attempts)
+}
+
 // shortWhy is a failure's reason without the page a proxy sent with it:
 // "HTTP 502 Bad Gateway", not its HTML. A failure that came with a success
 // status (an answer that is not the API's) or with none (the network) is told
@@ -334,6 +347,14 @@ func (g *gate) admit(ctx context.Context) (probe bool, err error) {
 		}
 		t.Stop()
 	}
+}
+
+// rateLimited records a 429 that costs the row nothing (the pace can still fall): an answer of the
+// API, and the end of the probe when it was one.
+func (g *gate) rateLimited(probe bool) {
+	g.failStreak.Store(0)
+	g.answered()
+	g.abandon(probe)
 }
 
 // abandon gives the probe slot back when the probe was never sent.

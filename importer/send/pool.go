@@ -172,6 +172,16 @@ func (p *Pool[R]) sendRetrying(stopCtx context.Context, req altcraft.Request) (a
 			return a, attempts, true
 		}
 		p.pacer.Observe(sent, a.RateLimited, a.RetryAfter)
+		if a.RateLimited && !p.pacer.AtFloor() {
+			// The pace can still fall, and this 429 has just slowed the whole run: it is the run's
+			// pace, not the row's fate, and costs the row none of its retries.
+			p.gate.rateLimited(probe)
+			if !sleepCtx(stopCtx, p.backoff.delay(1, a.RetryAfter)) {
+				return a, attempts, false
+			}
+			p.retriesDone.Add(1)
+			continue
+		}
 		v, used, stop := p.gate.observe(probe, a, &b)
 		switch v {
 		case rowDone:
@@ -180,6 +190,11 @@ func (p *Pool[R]) sendRetrying(stopCtx context.Context, req altcraft.Request) (a
 			p.stop(stop)
 			return a, attempts, false
 		case rowGiveUp:
+			if a.RateLimited {
+				// Still 429 at the slowest pace: not the row's fault, and every row would meet it.
+				p.stop(&ThrottledError{Limit: p.pacer.Limit(), Attempts: attempts})
+				return a, attempts, false
+			}
 			a.Reason = fmt.Sprintf("%s (gave up after %s)", a.Reason, plural(attempts, "attempt"))
 			return a, attempts, true
 		}

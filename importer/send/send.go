@@ -162,7 +162,7 @@ func (p *Pool[R]) PutBuffer(b *[]byte) { p.bodies.Put(b) }
 // out. When ctx ends, or the run must stop, the jobs still coming are answered NotSent at once.
 //
 // Its error is the run-wide stop, nil when there was none: an *altcraft.APIError (the API refused
-// the run: a bad token, no rights), an *OutageError, an *APIDownError, or the error of a wrong URL
+// the run: a bad token, no rights), an *OutageError, an *APIDownError, a *ThrottledError, or the error of a wrong URL
 // (altcraft.Result.WrongURL).
 func (p *Pool[R]) Run(ctx context.Context, rows <-chan *Job[R], out chan<- Outcome[R]) error {
 	p.send = context.WithoutCancel(ctx)
