@@ -1,15 +1,25 @@
 package importer
 
 import (
+	"bytes"
+	"compress/gzip"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/acimport/acimport/importer/send"
 	"github.com/acimport/acimport/internal/nginxtest"
+	"github.com/acimport/acimport/sandbox"
 )
 
 // wideMapping maps an email and 20 custom fields: 21 fields, as in the field report.
@@ -134,6 +144,63 @@ func TestBatchBehindNginxLowLimit(t *testing.T) {
 			}
 			if got := sb.Server.Stats().Created; got != int64(tc.Rows) {
 				t.Errorf("the sandbox stored %d profiles, want %d", got, tc.Rows)
+			}
+		})
+	}
+}
+
+// gzipProxy is a stand-in for a proxy that compresses answers unasked: every third answer of
+// target comes gzipped, with Content-Encoding: gzip, whatever the request's Accept-Encoding.
+func gzipProxy(t *testing.T, target string) *httptest.Server {
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n atomic.Int64
+	rp := httputil.NewSingleHostReverseProxy(u)
+	rp.ModifyResponse = func(r *http.Response) error {
+		if n.Add(1)%3 != 0 {
+			return nil
+		}
+		b, err := io.ReadAll(r.Body)
+		r.Body.Close()
+		if err != nil {
+			return err
+		}
+		var z bytes.Buffer
+		zw := gzip.NewWriter(&z)
+		zw.Write(b)
+		zw.Close()
+		r.Body = io.NopCloser(&z)
+		r.ContentLength = int64(z.Len())
+		r.Header.Set("Content-Length", strconv.Itoa(z.Len()))
+		r.Header.Set("Content-Encoding", "gzip")
+		return nil
+	}
+	srv := httptest.NewServer(rp)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// Item 3 of issue 23: answers gzipped unasked were taken for invalid ones and sent again (rows
+// applied 2–4 times), their bytes written into reject_reason. Decoded, every row is imported once.
+func TestGzippedAnswersUnasked(t *testing.T) {
+	for _, batch := range []int{1, 10} {
+		t.Run(fmt.Sprintf("batch %d", batch), func(t *testing.T) {
+			sb, err := sandbox.Start("127.0.0.1:0", sandbox.Config{Token: testToken, DBs: []int{5}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { sb.Close() })
+			px := gzipProxy(t, sb.URL)
+			const rows = 300
+			sum, _, err := runImport(t, px.URL, manyRows(rows), func(c *Config) { c.Batch = batch })
+			if err != nil {
+				t.Fatal(err)
+			}
+			st := sb.Server.Stats()
+			if sum.Imported != rows || sum.Rejected != 0 || sum.Retries != 0 || st.Created != rows || st.Updated != 0 {
+				t.Fatalf("summary %+v, sandbox %+v: want every row imported once, no retries", sum, st)
 			}
 		})
 	}
