@@ -3,8 +3,10 @@ package importer
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -201,6 +203,62 @@ func TestGzippedAnswersUnasked(t *testing.T) {
 			st := sb.Server.Stats()
 			if sum.Imported != rows || sum.Rejected != 0 || sum.Retries != 0 || st.Created != rows || st.Updated != 0 {
 				t.Fatalf("summary %+v, sandbox %+v: want every row imported once, no retries", sum, st)
+			}
+		})
+	}
+}
+
+type connKey struct{}
+
+// applyThenDrop is a stand-in for a server that applies a request and then closes its kept-alive
+// connection without answering: every fifth request that is not the first of its connection.
+// It returns the server and the number of requests it dropped so.
+func applyThenDrop(t *testing.T, h http.Handler) (*httptest.Server, *atomic.Int64) {
+	var n, dropped atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen := r.Context().Value(connKey{}).(*atomic.Int64)
+		if seen.Add(1) > 1 && n.Add(1)%5 == 0 {
+			h.ServeHTTP(httptest.NewRecorder(), r) // applied
+			dropped.Add(1)
+			c, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				c.Close()
+			}
+			return
+		}
+		h.ServeHTTP(w, r)
+	}))
+	srv.Config.ConnContext = func(ctx context.Context, _ net.Conn) context.Context {
+		return context.WithValue(ctx, connKey{}, new(atomic.Int64))
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv, &dropped
+}
+
+// Item 4 of issue 23: the client's own resend after a kept-alive connection closed without an
+// answer was not counted, though the server had applied the request ("retries 0", rows doubled).
+// Every resend is a retry in the summary.
+func TestResendAfterDroppedConnectionCounted(t *testing.T) {
+	for _, batch := range []int{1, 10} {
+		t.Run(fmt.Sprintf("batch %d", batch), func(t *testing.T) {
+			sb, err := sandbox.Start("127.0.0.1:0", sandbox.Config{Token: testToken, DBs: []int{5}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { sb.Close() })
+			srv, dropped := applyThenDrop(t, sb.Server)
+			const rows = 300
+			sum, _, err := runImport(t, srv.URL, manyRows(rows), func(c *Config) { c.Batch, c.Retries, c.Workers = batch, 0, 2 })
+			if err != nil {
+				t.Fatal(err)
+			}
+			st := sb.Server.Stats()
+			if dropped.Load() == 0 || sum.Imported != rows || sum.Rejected != 0 {
+				t.Fatalf("summary %+v, %d dropped: want every row imported, some requests dropped", sum, dropped.Load())
+			}
+			if sum.Retries != dropped.Load() {
+				t.Errorf("%d retries counted, want the %d resends (the sandbox applied %d profiles twice)", sum.Retries, dropped.Load(), st.Updated)
 			}
 		})
 	}
