@@ -153,6 +153,7 @@ type Client struct {
 	timeout   time.Duration
 	doer      doer
 	route     route
+	caFile    bool // Options.RootCAs given: --ca-file, for the TLS advice
 	// maxResends bounds the resends after dead kept-alive connections: one
 	// for each connection the pool may hold, and a fresh one.
 	maxResends int
@@ -202,6 +203,7 @@ func NewClient(o Options) (*Client, error) {
 		doer:       hc,
 		route:      rt,
 		maxResends: hc.MaxConns + 1,
+		caFile:     o.RootCAs != nil,
 	}
 	base := strings.TrimRight(o.URL, "/")
 	for _, m := range Methods {
@@ -278,7 +280,7 @@ func (c *Client) Send(ctx context.Context, r Request) (res Result) {
 		return res
 	}
 	if err != nil {
-		if tlsErr := certificateError(err, c.route.base.Hostname()); tlsErr != nil {
+		if tlsErr := certificateError(err, c.route.base.Hostname(), c.caFile); tlsErr != nil {
 			return Result{Kind: Fatal, Err: tlsErr}
 		}
 		return Result{Kind: Transient, Code: RejectNetwork, Reason: networkReason(err), WrongURL: c.route.wrongURL(err)}
