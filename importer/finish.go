@@ -362,10 +362,10 @@ func (s *Summary) print(w io.Writer) {
 	took := time.Duration(s.ElapsedSeconds * float64(time.Second)).Round(time.Millisecond)
 	if s.Resumed {
 		t := s.ThisRun
-		fmt.Fprintf(w, "\nthis run: %d rows read, %d imported, %d rejected in %s (%s rows/s), %d retries\n", t.RowsRead, t.Imported, t.Rejected, took, perSecond(t.RowsPerSecond), t.Retries)
+		fmt.Fprintf(w, "\nthis run: %d rows read, %d imported, %d rejected in %s%s, %d retries\n", t.RowsRead, t.Imported, t.Rejected, took, rateNote(t), t.Retries)
 		fmt.Fprintf(w, "the whole import (with the interrupted runs before): %d rows read from %s\n", s.RowsRead, strings.Join(s.Files, ", "))
 	} else {
-		fmt.Fprintf(w, "\n%d rows read from %s in %s (%s rows/s)\n", s.RowsRead, strings.Join(s.Files, ", "), took, perSecond(s.RowsPerSecond))
+		fmt.Fprintf(w, "\n%d rows read from %s in %s%s\n", s.RowsRead, strings.Join(s.Files, ", "), took, rateNote(s.RunPart))
 	}
 	fmt.Fprintf(w, "  imported  %d\n", s.Imported)
 	fmt.Fprintf(w, "  rejected  %d", s.Rejected)
@@ -376,8 +376,11 @@ func (s *Summary) print(w io.Writer) {
 	if s.NotSent > 0 {
 		fmt.Fprintf(w, "  not sent  %d  (the run stopped before they were settled)\n", s.NotSent)
 	}
-	if s.Retries > 0 || s.Throttled > 0 {
+	switch {
+	case s.Throttled > 0:
 		fmt.Fprintf(w, "  retries   %d  (%d answers said slow down: HTTP 429)\n", s.Retries, s.Throttled)
+	case s.Retries > 0:
+		fmt.Fprintf(w, "  retries   %d\n", s.Retries)
 	}
 	if s.BatchByteCap > 0 {
 		fmt.Fprintf(w, "  byte cap  %d bytes a batch request  (larger ones were refused: HTTP 413)\n", s.BatchByteCap)
@@ -397,6 +400,15 @@ func (s *Summary) print(w io.Writer) {
 		}
 	}
 	fmt.Fprint(w, s.advice)
+}
+
+// rateNote is " (1250 rows/s)", or "" for a run that settled no row (stopped at once): a rate of
+// 0 rows/s would say the API is slow when it was never asked.
+func rateNote(p RunPart) string {
+	if p.Imported+p.Rejected == 0 || p.RowsPerSecond <= 0 {
+		return ""
+	}
+	return " (" + perSecond(p.RowsPerSecond) + " rows/s)"
 }
 
 func (s *Summary) codes() string {

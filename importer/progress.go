@@ -47,6 +47,8 @@ type progressSource struct {
 	limit   func() float64 // the pace the run keeps to, requests a second; nil or 0 for none
 	rate    float64        // --rate, the ceiling of the pace; 0 for none
 	batch   int            // rows a request carries (--batch); 0 means 1
+	// before is the rows the interrupted runs of a resumed import settled: not to be sent again.
+	before int64
 
 	// interrupted is closed when a signal stops the run: the display says what happens next,
 	// waiting up to timeout for the requests in flight. nil for a run that cannot be interrupted.
@@ -104,6 +106,7 @@ type progressFrame struct {
 	exact, totalKnow bool
 	rate             float64 // settled rows a second, recently
 	limit            float64 // requests a second; 0 for none
+	before           int64   // rows settled by the interrupted runs (progressSource.before)
 }
 
 func (f progressFrame) settled() int64 { return f.c.ok + f.c.bad }
@@ -192,7 +195,7 @@ func startProgress(mode ProgressMode, w io.Writer, src progressSource) *progress
 	meter.add(start, first.ok+first.bad)
 	frame := func(now time.Time) progressFrame {
 		c := src.counts()
-		f := progressFrame{c: c, rate: meter.add(now, c.ok+c.bad)}
+		f := progressFrame{c: c, rate: meter.add(now, c.ok+c.bad), before: src.before}
 		f.total, f.exact, f.totalKnow = estimateTotal(c.read, src.ins)
 		if src.limit != nil {
 			f.limit = src.limit()
@@ -314,12 +317,18 @@ func estimateLine(w io.Writer, f progressFrame, rate float64, batch int) bool {
 		about = ""
 	}
 	batch = max(batch, 1)
-	d := time.Duration(float64(f.total) / (rate * float64(batch)) * float64(time.Second))
+	// A resumed run sends only the rows the interrupted runs left.
+	rows := max(f.total-f.before, 0)
+	d := time.Duration(float64(rows) / (rate * float64(batch)) * float64(time.Second))
 	pace := "--rate " + strconv.FormatFloat(rate, 'f', -1, 64)
 	if batch > 1 {
 		pace += fmt.Sprintf(" and --batch %d", batch)
 	}
-	fmt.Fprintf(w, "at %s, %s%s rows take at least %s\n", pace, about, thousands(f.total), roughDuration(d))
+	what := about + thousands(f.total) + " rows"
+	if f.before > 0 {
+		what = fmt.Sprintf("%s%s rows left (of %s%s)", about, thousands(rows), about, thousands(f.total))
+	}
+	fmt.Fprintf(w, "at %s, %s take at least %s\n", pace, what, roughDuration(d))
 	return true
 }
 
@@ -345,4 +354,14 @@ func startLine(w io.Writer, cfg Config, ins []*input, method string) {
 	}
 	fmt.Fprintf(w, "importing %s into %s: database %d, mode %s (%s), matching %s; --rate %s, --workers %d, --batch %d\n",
 		strings.Join(names, ", "), host, cfg.Mapping.DBID, cfg.Mapping.Mode, method, cfg.Mapping.Matching, rate, cfg.Workers, max(cfg.Batch, 1))
+}
+
+// logTime is the clock time a line of the run's own (an outage, its end) starts with; "" when
+// the writer w stamps every line with the date and time already (cmd's log writer, under cron):
+// one time on a line, not two.
+func logTime(w io.Writer) string {
+	if s, ok := w.(interface{ StampsLines() bool }); ok && s.StampsLines() {
+		return ""
+	}
+	return time.Now().Format("15:04:05") + " "
 }

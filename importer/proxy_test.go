@@ -1,9 +1,11 @@
 package importer
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -15,6 +17,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -261,5 +264,92 @@ func TestResendAfterDroppedConnectionCounted(t *testing.T) {
 				t.Errorf("%d retries counted, want the %d resends (the sandbox applied %d profiles twice)", sum.Retries, dropped.Load(), st.Updated)
 			}
 		})
+	}
+}
+
+// tunnelProxy is an HTTPS_PROXY that tunnels every CONNECT to target, whatever host it names;
+// kill closes its listener and every tunnel: the proxy dies.
+func tunnelProxy(t *testing.T, target string) (proxyURL string, kill func()) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	track := func(c net.Conn) {
+		mu.Lock()
+		conns = append(conns, c)
+		mu.Unlock()
+	}
+	kill = func() {
+		ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+	}
+	t.Cleanup(kill)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			track(c)
+			go func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				if _, err := http.ReadRequest(br); err != nil {
+					return
+				}
+				up, err := net.Dial("tcp", target)
+				if err != nil {
+					return
+				}
+				track(up)
+				defer up.Close()
+				fmt.Fprint(c, "HTTP/1.1 200 Connection established\r\n\r\n")
+				go io.Copy(up, br)
+				io.Copy(c, up)
+			}()
+		}
+	}()
+	return "http://" + ln.Addr().String(), kill
+}
+
+// Item 6 of issue 23: a proxy that dies mid-run was not named: the outage looked like the
+// platform's. The outage line and the stop name the proxy and HTTPS_PROXY.
+func TestProxyDiesMidRun(t *testing.T) {
+	sb, err := sandbox.Start("127.0.0.1:0", sandbox.Config{Token: testToken, DBs: []int{5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sb.Close() })
+	api := httptest.NewTLSServer(sb.Server)
+	t.Cleanup(api.Close)
+	proxy, kill := tunnelProxy(t, api.Listener.Addr().String())
+	t.Setenv("HTTPS_PROXY", proxy)
+	t.Setenv("NO_PROXY", "")
+	go func() {
+		for sb.Server.Stats().Created < 50 {
+			time.Sleep(2 * time.Millisecond)
+		}
+		kill()
+	}()
+	var stderr syncBuffer
+	_, _, err = runImport(t, "https://api.example.com", manyRows(2000), func(c *Config) {
+		c.RootCAs, c.Rate, c.Workers, c.Stderr = poolOf(api), 200, 2, &stderr
+		c.OutageWait = time.Second
+		c.tuning.OutageAfter, c.tuning.ProbeFirst, c.tuning.ProbeMax = 200*time.Millisecond, 100*time.Millisecond, 200*time.Millisecond
+	})
+	var oe *send.OutageError
+	if !errors.As(err, &oe) {
+		t.Fatalf("err %v, want an outage\n%s", err, stderr.String())
+	}
+	for _, s := range []string{err.Error(), stderr.String()} {
+		if !strings.Contains(s, "the proxy "+proxy+" (from HTTPS_PROXY) cannot be reached") {
+			t.Errorf("the proxy is not named:\n%s", s)
+		}
 	}
 }

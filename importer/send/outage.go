@@ -377,7 +377,7 @@ func (g *gate) answered() {
 	defer g.mu.Unlock()
 	defer g.updateCalm()
 	if g.h.down {
-		g.log(fmt.Sprintf("%s the API answers again: sending resumes", g.now().Format("15:04:05")))
+		g.log("the API answers again: sending resumes")
 	}
 	wasDown := g.h.down
 	g.h.answer(g.now())
@@ -414,7 +414,8 @@ func (g *gate) tick(now time.Time) {
 }
 
 func (g *gate) tellDown(now time.Time) {
-	g.log(fmt.Sprintf("%s the API does not answer (%s): sending paused; probing, for up to --outage-wait %s", now.Format("15:04:05"), g.h.lastWhy, g.wait))
+	// No clock time in the line: Options.Log's writer puts the time on each line (one time, not two).
+	g.log(fmt.Sprintf("the API does not answer (%s): sending paused; probing, for up to --outage-wait %s", g.h.lastWhy, g.wait))
 }
 
 // charge records a failure that is the row's own (a 429: the API answered).

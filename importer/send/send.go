@@ -65,8 +65,8 @@ type Options struct {
 	Rate float64
 	// OutageWait is how long the run waits for an API that stopped answering mid-run; 0: 5 minutes.
 	OutageWait time.Duration
-	// Log receives the lines the run tells its user (an outage, its end); nil discards them.
-	// Workers call it concurrently.
+	// Log receives the lines the run tells its user (an outage, its end, a byte cap), without a
+	// time: the writer puts it on each line. nil discards them. Workers call it concurrently.
 	Log func(line string)
 	// OnStop, when not nil, hears the run-wide stop the moment it happens, before Run returns it,
 	// so that the caller stops handing over rows (those it still hands over come out NotSent).

@@ -3,6 +3,7 @@ package send
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -85,6 +86,29 @@ func TestThrottledAboveFloorCostsNoRetries(t *testing.T) {
 	for _, o := range outs {
 		if o.Status != Imported {
 			t.Errorf("row %d: %s %s %s", o.Row, o.Status, o.Code, o.Reason)
+		}
+	}
+}
+
+// The gate's lines carry no clock time: the writer puts one on each line (issue 23, item 6).
+func TestOutageLinesWithoutTime(t *testing.T) {
+	var lines []string
+	g := newGate(2, time.Minute, 3, Tuning{OutageAfter: time.Second}, func(s string) { lines = append(lines, s) })
+	clock := &fakeClock{t: time.Date(2026, 12, 2, 14, 0, 0, 0, time.UTC)}
+	g.now = clock.now
+	g.answered()
+	var b1, b2 budget
+	fail := altcraft.Result{Kind: altcraft.Transient, Code: "network", Reason: "connection refused"}
+	g.observe(false, fail, &b1)
+	clock.advance(2 * time.Second)
+	g.observe(false, fail, &b2)
+	g.answered()
+	if len(lines) != 2 {
+		t.Fatalf("lines %q: want the outage and its end", lines)
+	}
+	for _, l := range lines {
+		if strings.Contains(l, "14:00") || (l[0] >= '0' && l[0] <= '9') {
+			t.Errorf("%q starts with a time", l)
 		}
 	}
 }

@@ -283,7 +283,7 @@ func (c *Client) Send(ctx context.Context, r Request) (res Result) {
 		if tlsErr := certificateError(err, c.route.base.Hostname(), c.caFile); tlsErr != nil {
 			return Result{Kind: Fatal, Err: tlsErr}
 		}
-		return Result{Kind: Transient, Code: RejectNetwork, Reason: networkReason(err), WrongURL: c.route.wrongURL(err)}
+		return Result{Kind: Transient, Code: RejectNetwork, Reason: c.route.reason(err), WrongURL: c.route.wrongURL(err)}
 	}
 	body, err := decodedBody(resp)
 	if err != nil {

@@ -151,6 +151,23 @@ func (r route) wrongURL(err error) error {
 	return nil
 }
 
+// reason is networkReason for this route: a failure to reach the proxy, or
+// its refusal to tunnel, names the proxy and the variable it came from (a
+// proxy that dies mid-run is not the platform being down).
+func (r route) reason(err error) string {
+	if r.proxy == nil {
+		return networkReason(err)
+	}
+	var dnsErr *net.DNSError
+	switch {
+	case strings.Contains(err.Error(), "could not connect to proxy addr"):
+		return fmt.Sprintf("the proxy %s (from %s) refused to tunnel to %s (%s)", r.proxy.Redacted(), r.proxyEnv, r.base.Host, proxyStatus(err))
+	case errors.Is(err, syscall.ECONNREFUSED), errors.As(err, &dnsErr), errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		return fmt.Sprintf("the proxy %s (from %s) cannot be reached (%s)", r.proxy.Redacted(), r.proxyEnv, shortNetErr(err))
+	}
+	return networkReason(err)
+}
+
 // wrongMethod is the error for an HTTP 404 without the API's answer: the
 // method's address does not exist, so --url is not the platform's base.
 func (r route) wrongMethod(path string) error {
