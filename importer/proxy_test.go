@@ -353,3 +353,46 @@ func TestProxyDiesMidRun(t *testing.T) {
 		}
 	}
 }
+
+// A proxy that refuses a body over its limit by closing the connection while the body is being
+// sent, without an answer: the batch is split as for a 413, and every row imported.
+func TestBatchCutOffWhileSent(t *testing.T) {
+	sb, err := sandbox.Start("127.0.0.1:0", sandbox.Config{Token: testToken, DBs: []int{5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sb.Close() })
+	const limit = 1 << 20
+	var cut atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > limit {
+			cut.Add(1)
+			c, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				if tc, ok := c.(*net.TCPConn); ok {
+					tc.SetLinger(0) // a reset, as the unread body makes it anyway
+				}
+				c.Close()
+			}
+			return
+		}
+		sb.Server.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	const rows = 1000
+	fat := map[int]bool{}
+	for i := range rows {
+		fat[i] = true
+	}
+	var stderr syncBuffer
+	sum, _, err := runImportMapping(t, srv.URL, wideMapping(), wideRows(rows, fat, 8<<10), func(c *Config) {
+		c.Batch, c.Workers, c.Retries, c.Stderr = 1000, 1, 0, &stderr
+		c.tuning.BatchLinger = time.Minute
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cut.Load() == 0 || sum.Imported != rows || sum.Rejected != 0 || sum.BatchByteCap == 0 || sum.BatchByteCap > limit {
+		t.Fatalf("%d cut off; summary %+v: want every row imported, a byte cap under %d\n%s", cut.Load(), sum, limit, stderr.String())
+	}
+}

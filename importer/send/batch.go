@@ -189,8 +189,8 @@ func (p *Pool[R]) sendPart(stopCtx context.Context, part []*Job[R], outs []Outco
 	if !settled {
 		return body
 	}
-	if refusedForSize(a) {
-		p.bodyCap.refuse(len(body))
+	if p.bodyCap.tooLarge(a, len(body)) {
+		p.bodyCap.refuse(len(body), a)
 		if len(part) > 1 {
 			// Nothing of it reached the platform: its halves are new requests, not retries.
 			h := len(part) / 2

@@ -166,7 +166,7 @@ func (p *Pool[R]) sendRetrying(stopCtx context.Context, req altcraft.Request) (a
 		// The client's own resends after dead kept-alive connections are retries too.
 		attempts += a.Resends
 		p.retriesDone.Add(int64(a.Resends))
-		if a.BodyCutOff && req.Items > 1 {
+		if req.Items > 1 && p.bodyCap.tooLarge(a, len(req.Body)) {
 			// A batch cut off while its body was sent: a proxy's body limit, split by the caller.
 			p.gate.abandon(probe)
 			return a, attempts, true

@@ -18,9 +18,10 @@ import (
 // bodyCap learns the proxy's body limit from the bodies it passes and refuses.
 type bodyCap struct {
 	mu      sync.Mutex
-	passed  int // the largest body that got an answer other than 413
-	refused int // the smallest body refused; 0: none yet
-	cap     int // in force: batches are gathered under it; 0: none
+	passed  int    // the largest body that got an answer other than 413
+	refused int    // the smallest body refused; 0: none yet
+	cap     int    // in force: batches are gathered under it; 0: none
+	how     string // how the first body was refused, for the line that says so
 	said    bool
 	log     func(string)
 }
@@ -56,10 +57,13 @@ func (c *bodyCap) pass(n int) {
 }
 
 // refuse records that a body of n bytes was refused for its size (HTTP 413, or cut off while
-// being sent).
-func (c *bodyCap) refuse(n int) {
+// being sent), answer a.
+func (c *bodyCap) refuse(n int, a altcraft.Result) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.how == "" {
+		c.how = refusal(a)
+	}
 	if c.refused == 0 || n < c.refused {
 		c.refused = n
 	}
@@ -78,13 +82,31 @@ func (c *bodyCap) set() {
 		return
 	}
 	c.said = true
-	c.log(fmt.Sprintf("the server or a proxy in front of it refused a batch of %s (HTTP 413, body too large): batches are split and kept under %s from now on (the largest that passed); a smaller --batch avoids the splitting",
-		byteSize(c.refused), byteSize(c.cap)))
+	c.log(fmt.Sprintf("the server or a proxy in front of it refused a batch of %s (%s): batches are split and kept under %s from now on (the largest that passed); a smaller --batch avoids the splitting",
+		byteSize(c.refused), c.how, byteSize(c.cap)))
 }
 
-// refusedForSize: the answer says the body was too large for the way to the platform.
-func refusedForSize(a altcraft.Result) bool {
-	return a.Status == http.StatusRequestEntityTooLarge || a.BodyCutOff
+// tooLarge reports whether answer a says that a body of n bytes was too large for the way to the
+// platform: HTTP 413, or the connection closed before an answer (BodyCutOff) for a body larger
+// than any that passed — a smaller one passing proves the way, not the size, failed.
+func (c *bodyCap) tooLarge(a altcraft.Result, n int) bool {
+	if a.Status == http.StatusRequestEntityTooLarge {
+		return true
+	}
+	if !a.BodyCutOff {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return n > c.passed
+}
+
+// refusal says how a body was refused.
+func refusal(a altcraft.Result) string {
+	if a.Status == http.StatusRequestEntityTooLarge {
+		return "HTTP 413 Request Entity Too Large"
+	}
+	return "the connection was closed while it was being sent"
 }
 
 // tooLargeReason is the reject reason of a row too large alone.
@@ -92,11 +114,7 @@ func (c *bodyCap) tooLargeReason(n int, a altcraft.Result) string {
 	c.mu.Lock()
 	passed := c.passed
 	c.mu.Unlock()
-	how := "HTTP 413 Request Entity Too Large"
-	if a.Status != http.StatusRequestEntityTooLarge {
-		how = "the connection was closed while it was being sent"
-	}
-	r := fmt.Sprintf("the row's request of %s is too large for the server or a proxy in front of it (%s)", byteSize(n), how)
+	r := fmt.Sprintf("the row's request of %s is too large for the server or a proxy in front of it (%s)", byteSize(n), refusal(a))
 	if passed > 0 {
 		r += fmt.Sprintf("; the largest that passed was %s", byteSize(passed))
 	}

@@ -97,9 +97,11 @@ type Result struct {
 	// after a connection kept alive from before failed under it. Each is a
 	// retry, for the run's count.
 	Resends int
-	// BodyCutOff: the connection was closed while the request's body was
-	// being written, on a connection made for it: the way a proxy refuses a
-	// body over its limit without reading it. The request was not applied.
+	// BodyCutOff: a connection made for the request was closed or reset
+	// before any answer, while its body was being written or right after: the
+	// way a proxy refuses a body over its limit without reading it (a large
+	// body may sit whole in the sockets' buffers when the reset comes). When
+	// the body had been written whole, Ambiguous is set too.
 	BodyCutOff bool
 }
 
@@ -358,8 +360,11 @@ func (t *tries) mark(res *Result) {
 	if t.written {
 		res.Ambiguous = true
 	}
-	if t.err != nil && t.fresh && failedWriting(t.err) && res.Kind == Transient {
+	if t.err != nil && t.fresh && res.Kind == Transient && (failedWriting(t.err) || closedBeforeAnswer(t.err)) {
 		res.BodyCutOff = true
+		if !failedWriting(t.err) {
+			res.Ambiguous = true
+		}
 	}
 }
 
