@@ -43,7 +43,7 @@ func startEstimate(cfg Config, ins []*input, resumed bool) bool {
 		return false // part of the rows are finished: the log form estimates what is left
 	}
 	batch := max(cfg.Batch, 1)
-	d := sayEstimate(cfg.Stderr, cfg.Log, total, false, cfg.Rate, batch)
+	d := sayEstimate(cfg.Stderr, cfg.Log, total, 0, false, cfg.Rate, batch)
 	if batch > 1 || d <= adviseOver {
 		return true
 	}

@@ -150,6 +150,7 @@ type stats struct {
 type sentCounts interface {
 	Retries() int64
 	Throttled() int64
+	ByteCap() int64
 }
 
 func newStats() *stats { return &stats{byCode: map[altcraft.RejectCode]int64{}} }
@@ -264,6 +265,10 @@ type Summary struct {
 	// Abandoned counts the rows of an earlier unfinished run that --resume=auto
 	// set aside unsent.
 	Abandoned int64 `json:"abandoned"`
+	// BatchByteCap is the most bytes a batch request of this run carried after
+	// a larger one was refused for its size (HTTP 413 from the server or a
+	// proxy): the largest body that passed. 0 when none was refused.
+	BatchByteCap int64 `json:"batch_byte_cap"`
 
 	advice           string // what to do next, for print
 	abandonedAtLeast bool   // Abandoned is what the old state proves; there may be more
@@ -382,6 +387,9 @@ func (s *stats) summary(ins []*input, sinks []*rejectSink, elapsed time.Duration
 		Files:       []string{},
 		RejectFiles: []string{},
 	}
+	if s.sent != nil {
+		sum.BatchByteCap = s.sent.ByteCap()
+	}
 	for _, in := range ins {
 		sum.Files = append(sum.Files, in.display)
 		if len(ins) > 1 {
@@ -410,10 +418,10 @@ func (s *Summary) print(w io.Writer) {
 	took := time.Duration(s.ElapsedSeconds * float64(time.Second)).Round(time.Millisecond)
 	if s.Resumed {
 		t := s.ThisRun
-		fmt.Fprintf(w, "\nthis run: %d rows read, %d imported, %d rejected in %s (%s rows/s), %d retries\n", t.RowsRead, t.Imported, t.Rejected, took, perSecond(t.RowsPerSecond), t.Retries)
+		fmt.Fprintf(w, "\nthis run: %d rows read, %d imported, %d rejected in %s%s, %d retries\n", t.RowsRead, t.Imported, t.Rejected, took, rateNote(t), t.Retries)
 		fmt.Fprintf(w, "the whole import (with the interrupted runs before): %d rows read from %s\n", s.RowsRead, strings.Join(s.Files, ", "))
 	} else {
-		fmt.Fprintf(w, "\n%d rows read from %s in %s (%s rows/s)\n", s.RowsRead, strings.Join(s.Files, ", "), took, perSecond(s.RowsPerSecond))
+		fmt.Fprintf(w, "\n%d rows read from %s in %s%s\n", s.RowsRead, strings.Join(s.Files, ", "), took, rateNote(s.RunPart))
 	}
 	fmt.Fprintf(w, "  imported  %d\n", s.Imported)
 	fmt.Fprintf(w, "  rejected  %d", s.Rejected)
@@ -427,8 +435,14 @@ func (s *Summary) print(w io.Writer) {
 	if len(s.SkippedValues) > 0 {
 		fmt.Fprintf(w, "  values left out (on_invalid: skip; the rows were imported without them): %s\n", countsText(s.SkippedValues))
 	}
-	if s.Retries > 0 || s.Throttled > 0 {
+	switch {
+	case s.Throttled > 0:
 		fmt.Fprintf(w, "  retries   %d  (%d answers said slow down: HTTP 429)\n", s.Retries, s.Throttled)
+	case s.Retries > 0:
+		fmt.Fprintf(w, "  retries   %d\n", s.Retries)
+	}
+	if s.BatchByteCap > 0 {
+		fmt.Fprintf(w, "  byte cap  %d bytes a batch request  (larger ones were refused: HTTP 413)\n", s.BatchByteCap)
 	}
 	if s.Abandoned > 0 {
 		atLeast := ""
@@ -452,6 +466,15 @@ func (s *Summary) print(w io.Writer) {
 		}
 	}
 	fmt.Fprint(w, s.advice)
+}
+
+// rateNote is " (1250 rows/s)", or "" for a run that settled no row (stopped at once): a rate of
+// 0 rows/s would say the API is slow when it was never asked.
+func rateNote(p RunPart) string {
+	if p.Imported+p.Rejected == 0 || p.RowsPerSecond <= 0 {
+		return ""
+	}
+	return " (" + perSecond(p.RowsPerSecond) + " rows/s)"
 }
 
 func (s *Summary) codes() string {

@@ -197,7 +197,7 @@ func (r *run) execute(ctx context.Context) executed {
 		Retries:     cfg.Retries,
 		Rate:        cfg.Rate,
 		OutageWait:  cfg.OutageWait,
-		Log:         func(line string) { fmt.Fprintln(cfg.Stderr, line) },
+		Log:         func(line string) { fmt.Fprintln(cfg.Stderr, logTime(cfg.Stderr)+line) },
 		OnStop:      halt,
 		Tuning:      cfg.tuning,
 	})
@@ -218,6 +218,7 @@ func (r *run) execute(ctx context.Context) executed {
 		ins: r.ins, counts: ex.st.progress, okWord: "imported", badWord: "rejected", limit: p.Limit,
 		rate: cfg.Rate, batch: cfg.Batch, interrupted: ctx.Done(), timeout: cfg.Timeout,
 		log: cfg.Log, estimated: estimated,
+		before: ex.st.base.Imported + ex.st.base.Rejected,
 	})
 
 	rows := make(chan *send.Job[row], cfg.Workers)

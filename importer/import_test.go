@@ -118,12 +118,18 @@ func (s *apiServer) got() []received {
 // runImport writes csv and runs an import against url with fast retries.
 func runImport(t *testing.T, url, csv string, tweak func(*Config)) (*Summary, string, error) {
 	t.Helper()
+	return runImportMapping(t, url, testMapping, csv, tweak)
+}
+
+// runImportMapping is runImport with another mapping.
+func runImportMapping(t *testing.T, url, mappingText, csv string, tweak func(*Config)) (*Summary, string, error) {
+	t.Helper()
 	dir := t.TempDir()
 	in := filepath.Join(dir, "in.csv")
 	if err := os.WriteFile(in, []byte(csv), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	m, err := mapping.Parse(strings.NewReader(testMapping), "m.yaml")
+	m, err := mapping.Parse(strings.NewReader(mappingText), "m.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

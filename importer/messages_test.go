@@ -1,60 +1,74 @@
 package importer
 
 import (
-	"errors"
-	"fmt"
-	"os"
-	"path/filepath"
+	"bytes"
+	"io"
 	"strings"
 	"testing"
 )
 
-// The zero Config.MaxRejects is no limit: every invalid row is rejected, the run finishes.
-func TestImportMaxRejectsZeroIsNoLimit(t *testing.T) {
-	var rows strings.Builder
-	rows.WriteString("Email;Name;Id\n")
-	for i := range 50 {
-		fmt.Fprintf(&rows, "u%d@example.com;U;x%d\n", i, i) // every Id is invalid
+// Item 6 of issue 23: the small messages.
+
+// The retries line names 429s only when some came.
+func TestSummaryRetriesLine(t *testing.T) {
+	tests := []struct {
+		Name               string
+		Retries, Throttled int64
+		Want, Not          string
+	}{
+		{Name: "no 429", Retries: 3, Want: "  retries   3\n", Not: "429"},
+		{Name: "429s", Retries: 3, Throttled: 2, Want: "  retries   3  (2 answers said slow down: HTTP 429)\n"},
+		{Name: "none", Not: "retries"},
 	}
-	srv := newAPIServer(t, nil)
-	sum, _, err := runImport(t, srv.URL, rows.String(), nil)
-	if err != nil || sum.Rejected != 50 {
-		t.Fatalf("err = %v, rejected %d; want nil and 50", err, sum.Rejected)
+	for _, tc := range tests {
+		t.Run(tc.Name, func(t *testing.T) {
+			var b bytes.Buffer
+			s := &Summary{Files: []string{"in.csv"}, RunPart: RunPart{RowsRead: 5, Imported: 5, Retries: tc.Retries, Throttled: tc.Throttled, ElapsedSeconds: 1, RowsPerSecond: 5}}
+			s.print(&b)
+			if !strings.Contains(b.String(), tc.Want) || (tc.Not != "" && strings.Contains(b.String(), tc.Not)) {
+				t.Errorf("summary:\n%s\nwant %q, not %q", b.String(), tc.Want, tc.Not)
+			}
+		})
 	}
 }
 
-// --max-rejects says that rows in flight may add a few rejects past the limit.
-func TestImportMaxRejectsMessage(t *testing.T) {
-	var rows strings.Builder
-	rows.WriteString("Email;Name;Id\n")
-	for i := range 100 {
-		fmt.Fprintf(&rows, "u%d@example.com;U;x%d\n", i, i)
+// A run stopped before it settled a row shows no "(0 rows/s)": the API was never slow.
+func TestSummaryNoRateWhenNothingSettled(t *testing.T) {
+	for _, resumed := range []bool{false, true} {
+		var b bytes.Buffer
+		s := &Summary{Files: []string{"in.csv"}, Resumed: resumed, RunPart: RunPart{RowsRead: 3, ElapsedSeconds: 0.02}}
+		s.print(&b)
+		if strings.Contains(b.String(), "rows/s") {
+			t.Errorf("resumed %v:\n%s", resumed, b.String())
+		}
 	}
-	srv := newAPIServer(t, nil)
-	_, dir, err := runImport(t, srv.URL, rows.String(), func(c *Config) { c.MaxRejects = 3 })
-	want := "more than 3 rows rejected (--max-rejects 3); rows already in flight were still settled, so the reject file " +
-		filepath.Join(dir, "in.rejects.csv") + " may hold a few more"
-	if !errors.Is(err, ErrTooManyRejects) || err.Error() != want {
-		t.Fatalf("err = %v\nwant %s", err, want)
+	var b bytes.Buffer
+	(&Summary{Files: []string{"in.csv"}, RunPart: RunPart{RowsRead: 3, Imported: 3, ElapsedSeconds: 2, RowsPerSecond: 1.5}}).print(&b)
+	if !strings.Contains(b.String(), "(1.5 rows/s)") {
+		t.Errorf("a run that settled rows shows its rate:\n%s", b.String())
 	}
 }
 
-// Sentinels classify errors without prefixing their messages, and output files' failures are
-// not input errors.
-func TestErrorMessagesHaveNoSentinelWords(t *testing.T) {
-	srv := newAPIServer(t, nil)
-	dir := t.TempDir()
-	_, _, err := runImport(t, srv.URL, "Email;Name;Id\n", func(c *Config) { c.Files = []string{filepath.Join(dir, "x.csv")} })
-	if want := "open " + filepath.Join(dir, "x.csv") + ": no such file or directory"; !errors.Is(err, ErrInput) || err.Error() != want {
-		t.Errorf("missing input: %v, want ErrInput reading %q", err, want)
+// A resumed run's first estimate counts the rows left, not the whole file.
+func TestEstimateLineResumed(t *testing.T) {
+	var b bytes.Buffer
+	f := progressFrame{c: progressCounts{read: 1_505_000}, total: 2_000_000, totalKnow: true, before: 1_500_000}
+	if !estimateLine(&b, nil, f, 10, 1, 1) || b.String() != "at --rate 10, about 500,000 rows left (of about 2,000,000) take at least 14 h\n" {
+		t.Errorf("%q", b.String())
 	}
-	_, _, err = runImport(t, srv.URL, "Email;Name;Id\n", func(c *Config) { c.RejectPath = filepath.Join(dir, "no", "such", "dir", "r.csv") })
-	if err == nil || errors.Is(err, ErrInput) || strings.Contains(err.Error(), "input") || !strings.HasPrefix(err.Error(), "reject file: ") {
-		t.Errorf("reject file in a missing directory: %v, want a reject file error that is no input error", err)
+}
+
+// stampingWriter stands for cmd's log writer, which puts the date and time on every line.
+type stampingWriter struct{ io.Writer }
+
+func (stampingWriter) StampsLines() bool { return true }
+
+// An outage line carries one time: its own on a terminal, none when the writer stamps lines.
+func TestLogTimeOnce(t *testing.T) {
+	if got := logTime(stampingWriter{io.Discard}); got != "" {
+		t.Errorf("a stamped writer: %q, want no time of the line's own", got)
 	}
-	_, _, err = runImport(t, srv.URL, "Email;Name;Id\n", func(c *Config) { c.Token = "" })
-	if want := "no API token: set ALTCRAFT_TOKEN or give --token-file"; !errors.Is(err, ErrUsage) || err.Error() != want {
-		t.Errorf("no token: %v, want ErrUsage reading %q", err, want)
+	if got := logTime(io.Discard); len(got) != len("15:04:05 ") {
+		t.Errorf("a plain writer: %q, want the clock time", got)
 	}
-	os.RemoveAll(dir)
 }

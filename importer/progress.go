@@ -49,6 +49,8 @@ type progressSource struct {
 	limit   func() float64 // the pace the run keeps to, requests a second; nil or 0 for none
 	rate    float64        // --rate, the ceiling of the pace; 0 for none
 	batch   int            // rows a request carries (--batch); 0 means 1
+	// before is the rows the interrupted runs of a resumed import settled: not to be sent again.
+	before int64
 
 	// interrupted is closed when a signal stops the run: the display says what happens next,
 	// waiting up to timeout for the requests in flight. nil for a run that cannot be interrupted.
@@ -112,6 +114,7 @@ type progressFrame struct {
 	exact, totalKnow bool
 	rate             float64 // settled rows a second, recently
 	limit            float64 // requests a second; 0 for none
+	before           int64   // rows settled by the interrupted runs (progressSource.before)
 }
 
 func (f progressFrame) settled() int64 { return f.c.ok + f.c.bad }
@@ -200,7 +203,7 @@ func startProgress(mode ProgressMode, w io.Writer, src progressSource) *progress
 	meter.add(start, first.ok+first.bad)
 	frame := func(now time.Time) progressFrame {
 		c := src.counts()
-		f := progressFrame{c: c, rate: meter.add(now, c.ok+c.bad)}
+		f := progressFrame{c: c, rate: meter.add(now, c.ok+c.bad), before: src.before}
 		f.total, f.exact, f.totalKnow = estimateTotal(c.read, src.ins)
 		if src.limit != nil {
 			f.limit = src.limit()
@@ -349,16 +352,18 @@ func estimateLine(w io.Writer, log *slog.Logger, f progressFrame, rate float64, 
 	if !f.exact && f.c.read < 1000 && looks < 3 {
 		return false
 	}
-	sayEstimate(w, log, f.total, f.exact, rate, batch)
+	sayEstimate(w, log, f.total, f.before, f.exact, rate, batch)
 	return true
 }
 
 // sayEstimate is the estimate line: "at --rate 10, about 2,000,000 rows take at least 56 h".
-func sayEstimate(w io.Writer, log *slog.Logger, total int64, exact bool, rate float64, batch int) time.Duration {
+// before is the rows an interrupted run finished: a resumed run sends only the rest.
+func sayEstimate(w io.Writer, log *slog.Logger, total, before int64, exact bool, rate float64, batch int) time.Duration {
 	batch = max(batch, 1)
-	d := sendingTime(total, rate, batch)
+	rows := max(total-before, 0)
+	d := sendingTime(rows, rate, batch)
 	if log != nil {
-		log.Info("estimate", "rows", total, "rows_exact", exact, "rate", rate, "batch", batch, "seconds_at_least", math.Round(d.Seconds()))
+		log.Info("estimate", "rows", total, "rows_left", rows, "rows_exact", exact, "rate", rate, "batch", batch, "seconds_at_least", math.Round(d.Seconds()))
 		return d
 	}
 	about := "about "
@@ -369,7 +374,11 @@ func sayEstimate(w io.Writer, log *slog.Logger, total int64, exact bool, rate fl
 	if batch > 1 {
 		pace += fmt.Sprintf(" and --batch %d", batch)
 	}
-	fmt.Fprintf(w, "at %s, %s%s rows take at least %s\n", pace, about, thousands(total), roughDuration(d))
+	what := about + thousands(total) + " rows"
+	if before > 0 {
+		what = fmt.Sprintf("%s%s rows left (of %s%s)", about, thousands(rows), about, thousands(total))
+	}
+	fmt.Fprintf(w, "at %s, %s take at least %s\n", pace, what, roughDuration(d))
 	return d
 }
 
@@ -406,4 +415,14 @@ func startLine(w io.Writer, cfg Config, ins []*input, method string) {
 	}
 	fmt.Fprintf(w, "importing %s into %s: database %d, mode %s (%s), matching %s; --rate %s, --workers %d, --batch %d\n",
 		strings.Join(names, ", "), host, cfg.Mapping.DBID, cfg.Mapping.Mode, method, cfg.Mapping.Matching, rate, cfg.Workers, max(cfg.Batch, 1))
+}
+
+// logTime is the clock time a line of the run's own (an outage, its end) starts with; "" when
+// the writer w stamps every line with the date and time already (cmd's log writer, under cron):
+// one time on a line, not two.
+func logTime(w io.Writer) string {
+	if s, ok := w.(interface{ StampsLines() bool }); ok && s.StampsLines() {
+		return ""
+	}
+	return time.Now().Format("15:04:05") + " "
 }

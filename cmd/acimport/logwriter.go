@@ -46,6 +46,9 @@ func (l *logWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// StampsLines tells the importer that its lines need no time of their own.
+func (l *logWriter) StampsLines() bool { return true }
+
 // isTerminal reports whether w is a terminal.
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)

@@ -35,6 +35,7 @@ const (
 	stopCertificate      = "certificate"        // the platform's TLS certificate is not trusted, or for another host
 	stopAPIDown          = "api_down"           // every request failed before the API ever answered
 	stopOutage           = "outage"             // the API stopped answering mid-run for longer than --outage-wait
+	stopThrottled        = "throttled"          // 429s went on at the slowest pace: the platform or a proxy allows less than that
 	stopTooManyRejects   = "too_many_rejects"   // --max-rejects exceeded
 	stopInterrupted      = "interrupted"        // exit 130: SIGINT or SIGTERM
 	stopStateRefused     = "state_refused"      // exit 4: another run holds the files, or an unfinished run's state stands in the way
@@ -229,12 +230,15 @@ func failedStopCode(err error) string {
 	var (
 		down   *send.APIDownError
 		outage *send.OutageError
+		slow   *send.ThrottledError
 		mapErr *mapping.Error
 		urlErr *altcraft.URLError
 	)
 	switch {
 	case errors.As(err, &outage):
 		return stopOutage
+	case errors.As(err, &slow):
+		return stopThrottled
 	case errors.As(err, &down):
 		return stopAPIDown
 	case errors.Is(err, importer.ErrTooManyRejects):

@@ -2,6 +2,7 @@ package send
 
 import (
 	"context"
+	"net/http"
 	"sync"
 	"time"
 
@@ -91,12 +92,13 @@ func (p *Pool[R]) batchWorker(stopCtx context.Context, k *keys[R], rows <-chan *
 	for {
 		batch = batch[:0]
 		size := 0
+		limit := p.bodyCap.limit()
 		fits := func(j *Job[R]) bool {
 			if size == 0 {
 				size = len(p.batchHead) + len(p.batchTail)
 			}
 			// A row alone over the limit still goes, alone: the API says what it makes of it.
-			return len(batch) == 0 || size+len(j.Body)+1 <= maxBatchBody
+			return len(batch) == 0 || size+len(j.Body)+1 <= limit
 		}
 		take := func(j *Job[R]) {
 			size += len(j.Body) + 1
@@ -115,7 +117,7 @@ func (p *Pool[R]) batchWorker(stopCtx context.Context, k *keys[R], rows <-chan *
 				if start.IsZero() {
 					start = time.Now()
 				}
-				deadline = start.Add(batchLinger)
+				deadline = start.Add(p.linger)
 			}
 			j, st := k.tryNext(rows, deadline)
 			switch st {
@@ -154,34 +156,57 @@ func (p *Pool[R]) batchWorker(stopCtx context.Context, k *keys[R], rows <-chan *
 }
 
 // processBatch sends one batch as one request (sendRetrying: retries, pacing and outages as for a
-// single row) and says what became of each row, in order. buf is reused for the body and returned.
+// single row) and says what became of each row, in order. A batch refused for its size is split
+// (sendPart). buf is reused for the body and returned.
 func (p *Pool[R]) processBatch(stopCtx context.Context, batch []*Job[R], buf []byte) ([]Outcome[R], []byte) {
 	outs := make([]Outcome[R], len(batch))
 	for i, j := range batch {
 		outs[i] = Outcome[R]{Row: j.Row, Status: NotSent}
 	}
+	buf = p.sendPart(stopCtx, batch, outs, buf)
+	for _, j := range batch {
+		p.recycle(j)
+	}
+	return outs, buf
+}
+
+// sendPart sends the rows of part as one request and fills their outcomes; a part refused for
+// its size (HTTP 413, or cut off while being sent) goes again as two halves, a row alone so
+// refused is rejected saying why.
+func (p *Pool[R]) sendPart(stopCtx context.Context, part []*Job[R], outs []Outcome[R], buf []byte) []byte {
 	body := append(buf[:0], p.batchHead...)
-	for i, j := range batch {
+	for i, j := range part {
 		if i > 0 {
 			body = append(body, ',')
 		}
 		body = append(body, j.Body...)
-		p.recycle(j)
 	}
 	body = append(body, p.batchTail...)
-	a, attempts, settled := p.sendRetrying(stopCtx, altcraft.Request{Method: p.batchMethod, Body: body, Items: len(batch)})
+	a, attempts, settled := p.sendRetrying(stopCtx, altcraft.Request{Method: p.batchMethod, Body: body, Items: len(part)})
 	for i := range outs {
-		outs[i].Attempts = attempts
+		outs[i].Attempts += attempts
 	}
 	if !settled {
-		return outs, body
+		return body
+	}
+	if p.bodyCap.tooLarge(a, len(body)) {
+		p.bodyCap.refuse(len(body), a)
+		if len(part) > 1 {
+			// Nothing of it reached the platform: its halves are new requests, not retries.
+			h := len(part) / 2
+			body = p.sendPart(stopCtx, part[:h], outs[:h], body)
+			return p.sendPart(stopCtx, part[h:], outs[h:], body)
+		}
+		a.Kind, a.Code, a.Reason = altcraft.Rejected, altcraft.RejectHTTP(http.StatusRequestEntityTooLarge), p.bodyCap.tooLargeReason(len(body), a)
+	} else if a.Status != 0 {
+		p.bodyCap.pass(len(body))
 	}
 	if a.Kind != altcraft.OK {
 		// The whole batch refused, or failing past its retries: each row with the answer.
 		for i := range outs {
 			outs[i].Status, outs[i].Code, outs[i].Reason = Rejected, a.Code, a.Reason
 		}
-		return outs, body
+		return body
 	}
 	for i, it := range a.Items {
 		o := &outs[i]
@@ -195,5 +220,5 @@ func (p *Pool[R]) processBatch(stopCtx context.Context, batch []*Job[R], buf []b
 			o.Status, o.Code, o.Reason = Rejected, it.Code, it.Reason
 		}
 	}
-	return outs, body
+	return body
 }

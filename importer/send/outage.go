@@ -66,6 +66,19 @@ func (e *APIDownError) Error() string {
 	return fmt.Sprintf("the API looks down: %d requests in a row failed (last: %s); check --url and the network, then run again", e.Failures, e.Last)
 }
 
+// ThrottledError stops a run whose requests the API still answers 429 (slow down) at the slowest
+// pace the run falls to: every row would meet it, and rejecting them would only make the user
+// send them again.
+type ThrottledError struct {
+	Limit    float64 // the pace in force, requests per second
+	Attempts int     // the attempts of the request that gave up
+}
+
+func (e *ThrottledError) Error() string {
+	return fmt.Sprintf("the API still answers HTTP 429 (slow down) at %.2g requests/s, the slowest pace (%d attempts of one request): its limit may be used up by other clients or for the day; run the same command with --resume later",
+		e.Limit, e.Attempts)
+}
+
 // shortWhy is a failure's reason without the page a proxy sent with it:
 // "HTTP 502 Bad Gateway", not its HTML. A failure that came with a success
 // status (an answer that is not the API's) or with none (the network) is told
@@ -336,6 +349,14 @@ func (g *gate) admit(ctx context.Context) (probe bool, err error) {
 	}
 }
 
+// rateLimited records a 429 that costs the row nothing (the pace can still fall): an answer of the
+// API, and the end of the probe when it was one.
+func (g *gate) rateLimited(probe bool) {
+	g.failStreak.Store(0)
+	g.answered()
+	g.abandon(probe)
+}
+
 // abandon gives the probe slot back when the probe was never sent.
 func (g *gate) abandon(probe bool) {
 	if !probe {
@@ -356,7 +377,7 @@ func (g *gate) answered() {
 	defer g.mu.Unlock()
 	defer g.updateCalm()
 	if g.h.down {
-		g.log(fmt.Sprintf("%s the API answers again: sending resumes", g.now().Format("15:04:05")))
+		g.log("the API answers again: sending resumes")
 	}
 	wasDown := g.h.down
 	g.h.answer(g.now())
@@ -393,7 +414,8 @@ func (g *gate) tick(now time.Time) {
 }
 
 func (g *gate) tellDown(now time.Time) {
-	g.log(fmt.Sprintf("%s the API does not answer (%s): sending paused; probing, for up to --outage-wait %s", now.Format("15:04:05"), g.h.lastWhy, g.wait))
+	// No clock time in the line: Options.Log's writer puts the time on each line (one time, not two).
+	g.log(fmt.Sprintf("the API does not answer (%s): sending paused; probing, for up to --outage-wait %s", g.h.lastWhy, g.wait))
 }
 
 // charge records a failure that is the row's own (a 429: the API answered).

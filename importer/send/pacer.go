@@ -121,6 +121,13 @@ func (p *pacer) Limit() float64 {
 	return p.ctl.Limit
 }
 
+// AtFloor reports whether the pace has been cut as far as it goes: a 429 then is the row's.
+func (p *pacer) AtFloor() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.ctl.Limit > 0 && p.ctl.Limit <= p.ctl.floor()
+}
+
 // Throttled is the number of 429 answers so far.
 func (p *pacer) Throttled() int64 {
 	p.mu.Lock()

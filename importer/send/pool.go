@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sync"
 
 	"github.com/acimport/acimport/internal/altcraft"
@@ -133,6 +134,9 @@ func (p *Pool[R]) process(stopCtx context.Context, j *Job[R]) Outcome[R] {
 		o.Status, o.ProfileID = Imported, a.ProfileID
 	default: // Rejected, or Transient past its retries
 		o.Status, o.Code, o.Reason = Rejected, a.Code, a.Reason
+		if a.Status == http.StatusRequestEntityTooLarge {
+			o.Reason = p.bodyCap.tooLargeReason(len(j.Body), a)
+		}
 	}
 	return o
 }
@@ -159,7 +163,25 @@ func (p *Pool[R]) sendRetrying(stopCtx context.Context, req altcraft.Request) (a
 		}
 		attempts++
 		a = p.client.Send(p.send, req)
+		// The client's own resends after dead kept-alive connections are retries too.
+		attempts += a.Resends
+		p.retriesDone.Add(int64(a.Resends))
+		if req.Items > 1 && p.bodyCap.tooLarge(a, len(req.Body)) {
+			// A batch cut off while its body was sent: a proxy's body limit, split by the caller.
+			p.gate.abandon(probe)
+			return a, attempts, true
+		}
 		p.pacer.Observe(sent, a.RateLimited, a.RetryAfter)
+		if a.RateLimited && !p.pacer.AtFloor() {
+			// The pace can still fall, and this 429 has just slowed the whole run: it is the run's
+			// pace, not the row's fate, and costs the row none of its retries.
+			p.gate.rateLimited(probe)
+			if !sleepCtx(stopCtx, p.backoff.delay(1, a.RetryAfter)) {
+				return a, attempts, false
+			}
+			p.retriesDone.Add(1)
+			continue
+		}
 		v, used, stop := p.gate.observe(probe, a, &b)
 		switch v {
 		case rowDone:
@@ -168,6 +190,11 @@ func (p *Pool[R]) sendRetrying(stopCtx context.Context, req altcraft.Request) (a
 			p.stop(stop)
 			return a, attempts, false
 		case rowGiveUp:
+			if a.RateLimited {
+				// Still 429 at the slowest pace: not the row's fault, and every row would meet it.
+				p.stop(&ThrottledError{Limit: p.pacer.Limit(), Attempts: attempts})
+				return a, attempts, false
+			}
 			a.Reason = fmt.Sprintf("%s (gave up after %s)", a.Reason, plural(attempts, "attempt"))
 			return a, attempts, true
 		}

@@ -8,6 +8,7 @@
 package send
 
 import (
+	"cmp"
 	"context"
 	"sync"
 	"sync/atomic"
@@ -64,8 +65,8 @@ type Options struct {
 	Rate float64
 	// OutageWait is how long the run waits for an API that stopped answering mid-run; 0: 5 minutes.
 	OutageWait time.Duration
-	// Log receives the lines the run tells its user (an outage, its end); nil discards them.
-	// Workers call it concurrently.
+	// Log receives the lines the run tells its user (an outage, its end, a byte cap), without a
+	// time: the writer puts it on each line. nil discards them. Workers call it concurrently.
 	Log func(line string)
 	// OnStop, when not nil, hears the run-wide stop the moment it happens, before Run returns it,
 	// so that the caller stops handing over rows (those it still hands over come out NotSent).
@@ -86,6 +87,9 @@ type Tuning struct {
 	ProbeFirst, ProbeMax time.Duration
 	// BlipMin: a streak of failures of several rows this long is run-wide; 0: 300 ms.
 	BlipMin time.Duration
+	// BatchLinger is how long a batch worker waits for more rows before it sends a batch that is
+	// not full; 0: 100 ms. Tests lengthen it to fill every batch on a slow machine.
+	BatchLinger time.Duration
 	// MaxFailStreak is how many transient failures in a row, before the API ever answered,
 	// stop the run with an *APIDownError; 0: 50, or 4 a worker when more.
 	MaxFailStreak int
@@ -106,6 +110,8 @@ type Pool[R any] struct {
 	gate        *gate
 	onStop      func(error)
 	bodies      sync.Pool
+	bodyCap     bodyCap // the proxy's body limit, learnt (split.go)
+	linger      time.Duration
 
 	// send is the context of requests already started: it outlives a stop
 	// (the answer to a request in flight is worth waiting for, bounded by
@@ -138,6 +144,8 @@ func New[R any](opt Options) *Pool[R] {
 		backoff:     t.Backoff,
 		gate:        newGate(workers, opt.OutageWait, max(opt.Retries, 0), t, opt.Log),
 		onStop:      opt.OnStop,
+		bodyCap:     bodyCap{log: opt.Log},
+		linger:      cmp.Or(t.BatchLinger, batchLinger),
 	}
 	p.bodies.New = func() any { b := make([]byte, 0, 1024); return &b }
 	return p
@@ -154,7 +162,7 @@ func (p *Pool[R]) PutBuffer(b *[]byte) { p.bodies.Put(b) }
 // out. When ctx ends, or the run must stop, the jobs still coming are answered NotSent at once.
 //
 // Its error is the run-wide stop, nil when there was none: an *altcraft.APIError (the API refused
-// the run: a bad token, no rights), an *OutageError, an *APIDownError, or the error of a wrong URL
+// the run: a bad token, no rights), an *OutageError, an *APIDownError, a *ThrottledError, or the error of a wrong URL
 // (altcraft.Result.WrongURL).
 func (p *Pool[R]) Run(ctx context.Context, rows <-chan *Job[R], out chan<- Outcome[R]) error {
 	p.send = context.WithoutCancel(ctx)
@@ -183,3 +191,7 @@ func (p *Pool[R]) Throttled() int64 { return p.pacer.Throttled() }
 
 // Limit is the pace in force, in requests per second (0: none), for the progress line.
 func (p *Pool[R]) Limit() float64 { return p.pacer.Limit() }
+
+// ByteCap is the most bytes a batch request carries since a body larger was refused for its size
+// (HTTP 413): the largest that passed. 0: none was refused.
+func (p *Pool[R]) ByteCap() int64 { return int64(p.bodyCap.ByteCap()) }

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/valyala/fasthttp"
@@ -90,8 +91,20 @@ type Result struct {
 	Replayed bool
 	// Ambiguous: the request was written and no readable answer came (a
 	// timeout, a reset, a 502/504 from a proxy, an unreadable body): the
-	// platform may have applied it.
+	// platform may have applied it. Also set on any answer to a request the
+	// client sent again itself (Resends) after a kept-alive connection closed
+	// once the request had been written whole: the first may have been applied.
 	Ambiguous bool
+	// Resends counts the times the client sent the request again itself,
+	// after a connection kept alive from before failed under it. Each is a
+	// retry, for the run's count.
+	Resends int
+	// BodyCutOff: a connection made for the request was closed or reset
+	// before any answer, while its body was being written or right after: the
+	// way a proxy refuses a body over its limit without reading it (a large
+	// body may sit whole in the sockets' buffers when the reset comes). When
+	// the body had been written whole, Ambiguous is set too.
+	BodyCutOff bool
 }
 
 // ItemResult is the outcome of one profile of a batch: OK with its profile id,
@@ -154,6 +167,7 @@ type Client struct {
 	timeout   time.Duration
 	doer      doer
 	route     route
+	caFile    bool // Options.RootCAs given: --ca-file, for the TLS advice
 	// maxResends bounds the resends after dead kept-alive connections: one
 	// for each connection the pool may hold, and a fresh one.
 	maxResends int
@@ -203,6 +217,7 @@ func NewClient(o Options) (*Client, error) {
 		doer:       hc,
 		route:      rt,
 		maxResends: hc.MaxConns + 1,
+		caFile:     o.RootCAs != nil,
 	}
 	base := strings.TrimRight(o.URL, "/")
 	for _, m := range Methods {
@@ -250,7 +265,7 @@ func newHostClient(u *url.URL, rt route, workers int, timeout time.Duration, roo
 // Send posts one request and classifies the answer. Requests are never cut
 // short by ctx (a stop lets them finish, within the timeout); a cancelled ctx
 // only keeps a new one from starting.
-func (c *Client) Send(ctx context.Context, r Request) Result {
+func (c *Client) Send(ctx context.Context, r Request) (res Result) {
 	if err := ctx.Err(); err != nil {
 		return Result{Kind: Transient, Code: RejectNetwork, Reason: err.Error()}
 	}
@@ -268,7 +283,9 @@ func (c *Client) Send(ctx context.Context, r Request) Result {
 	req.Header.SetCanonical(headerAccept, jsonType)
 	req.Header.SetCanonical(headerAuthorization, c.auth)
 	c.setBody(req, r.Body)
-	err := c.do(req, resp)
+	var tr tries
+	defer func() { tr.mark(&res) }()
+	err := c.do(req, resp, &tr)
 	if errors.Is(err, fasthttp.ErrBodyTooLarge) {
 		// Status and headers were read; an answer this long is not the API's,
 		// and what matters of it is the status.
@@ -277,16 +294,19 @@ func (c *Client) Send(ctx context.Context, r Request) Result {
 		return res
 	}
 	if err != nil {
-		if tlsErr := certificateError(err, c.route.base.Hostname()); tlsErr != nil {
+		if tlsErr := certificateError(err, c.route.base.Hostname(), c.caFile); tlsErr != nil {
 			return Result{Kind: Fatal, Err: errs.Mark(ErrCertificate, tlsErr)}
 		}
-		return Result{Kind: Transient, Code: RejectNetwork, Reason: networkReason(err), WrongURL: errs.Mark(ErrWrongURL, c.route.wrongURL(err))}
+		return Result{Kind: Transient, Code: RejectNetwork, Reason: c.route.reason(err), WrongURL: errs.Mark(ErrWrongURL, c.route.wrongURL(err))}
 	}
-	var res Result
+	body, err := decodedBody(resp)
+	if err != nil {
+		return c.redact(undecodable(resp, err))
+	}
 	if r.Method.Batch() {
-		res = c.redact(classifyBatch(resp.StatusCode(), string(resp.Header.Peek("Retry-After")), resp.Body(), r.Items))
+		res = c.redact(classifyBatch(resp.StatusCode(), string(resp.Header.Peek("Retry-After")), body, r.Items))
 	} else {
-		res = c.redact(classify(resp.StatusCode(), string(resp.Header.Peek("Retry-After")), resp.Body()))
+		res = c.redact(classify(resp.StatusCode(), string(resp.Header.Peek("Retry-After")), body))
 	}
 	res.Status = resp.StatusCode()
 	if resp.StatusCode() == http.StatusNotFound && res.Kind == Rejected && res.Code == RejectHTTP(http.StatusNotFound) {
@@ -313,18 +333,49 @@ func (c *Client) setBody(req *fasthttp.Request, body []byte) {
 }
 
 // do sends req. A request that fails on a connection kept alive from before
-// it started, closed before a byte of an answer, never reached the server
-// (the server had closed it: a graceful reload, an idle timeout): it goes again
-// at once, without counting as a retry, until it has been tried on a
-// connection made for it. Should a server ever import a row and then close
-// without answering, the second import of the same values is harmless: an
-// import is an upsert.
-func (c *Client) do(req *fasthttp.Request, resp *fasthttp.Response) error {
+// it started, closed before a byte of an answer, most likely never reached the
+// server (the server had closed it: a graceful reload, an idle timeout): it
+// goes again at once, until it has been tried on a connection made for it.
+// Each such resend is counted in tr, and when the request had been written
+// whole before the connection closed, the server may have received it (one
+// that imports a row and then closes without answering): tr marks the
+// result Ambiguous, for the runs that must not apply a request twice.
+func (c *Client) do(req *fasthttp.Request, resp *fasthttp.Response, tr *tries) error {
 	start := time.Now()
 	for n := 0; ; n++ {
 		err := c.doer.DoTimeout(req, resp, c.timeout)
-		if err == nil || n >= c.maxResends || !closedBeforeAnswer(err) || !keptAlive(resp, start) {
+		tr.fresh = !keptAlive(resp, start)
+		tr.err = err
+		if err == nil || n >= c.maxResends || !closedBeforeAnswer(err) || tr.fresh {
 			return err
+		}
+		tr.resends++
+		if !failedWriting(err) {
+			tr.written = true
+		}
+	}
+}
+
+// tries is what sending one request took: the resends after dead kept-alive
+// connections, and how the last try failed.
+type tries struct {
+	resends int
+	written bool  // a try that was resent had been written whole
+	fresh   bool  // the last try went on a connection made for it
+	err     error // the last try's error
+}
+
+// mark tells res what the tries were: resends, an ambiguous first try, a body
+// cut off while it was being sent.
+func (t *tries) mark(res *Result) {
+	res.Resends = t.resends
+	if t.written {
+		res.Ambiguous = true
+	}
+	if t.err != nil && t.fresh && res.Kind == Transient && (failedWriting(t.err) || closedBeforeAnswer(t.err)) {
+		res.BodyCutOff = true
+		if !failedWriting(t.err) {
+			res.Ambiguous = true
 		}
 	}
 }
@@ -402,8 +453,9 @@ func classify(status int, retryAfter string, raw []byte) Result {
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
 		return Result{Kind: Fatal, Err: &APIError{Code: status, Text: httpReason(status, raw)}}
 	case status >= 200 && status < 300:
-		// A success status without a readable answer: maybe a broken proxy; try again.
-		return Result{Kind: Transient, Code: RejectHTTPInvalid(status), Reason: "the answer is not the API's JSON: " + snippet(raw)}
+		// A success status without a readable answer: maybe a broken proxy; try again,
+		// knowing the platform may have applied it.
+		return Result{Kind: Transient, Code: RejectHTTPInvalid(status), Reason: "the answer is not the API's JSON: " + snippet(raw), Ambiguous: true}
 	default:
 		return Result{Kind: Rejected, Code: httpCode, Reason: httpReason(status, raw)}
 	}
@@ -418,7 +470,7 @@ func classifyBatch(status int, retryAfter string, raw []byte, n int) Result {
 		var ab Answer
 		if json.Unmarshal(raw, &ab) == nil && ab.Error != nil && *ab.Error == 0 {
 			if len(ab.Result) != n {
-				return Result{Kind: Transient, Code: RejectHTTPInvalid(status),
+				return Result{Kind: Transient, Code: RejectHTTPInvalid(status), Ambiguous: true,
 					Reason: fmt.Sprintf("the batch answer has %d results for %d profiles: %s", len(ab.Result), n, snippet(raw))}
 			}
 			items := make([]ItemResult, n)
@@ -439,7 +491,7 @@ func classifyBatch(status int, retryAfter string, raw []byte, n int) Result {
 	r := classify(status, retryAfter, raw)
 	if r.Kind == OK {
 		// A single profile's success to a batch: not an answer for its items.
-		return Result{Kind: Transient, Code: RejectHTTPInvalid(status),
+		return Result{Kind: Transient, Code: RejectHTTPInvalid(status), Ambiguous: true,
 			Reason: "the batch answer has no result for its profiles: " + snippet(raw)}
 	}
 	return r
@@ -496,14 +548,41 @@ func httpReason(status int, raw []byte) string {
 	return r
 }
 
-// snippet is the start of a body, on one line, for a reason column.
+// snippet is the start of a body, on one line, for a reason column: runs of
+// white space become one space, bytes that are not printable text are
+// escaped (\x00, \x1f; a binary answer must not put NULs into a reject file
+// that is read again), and what is past 200 bytes is cut.
 func snippet(raw []byte) string {
 	const max = 200
-	s := strings.Join(strings.Fields(string(raw)), " ")
-	if len(s) > max {
-		s = strings.ToValidUTF8(s[:max], "") + "…"
+	var b strings.Builder
+	space := false
+	for i := 0; i < len(raw); {
+		if b.Len() >= max {
+			return b.String() + "…"
+		}
+		r, size := utf8.DecodeRune(raw[i:])
+		if unicode.IsSpace(r) {
+			space = b.Len() > 0
+			i += size
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			fmt.Fprintf(&b, `\x%02x`, raw[i])
+		case !unicode.IsPrint(r) && r < 0x100:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case !unicode.IsPrint(r):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+		i += size
 	}
-	return s
+	return b.String()
 }
 
 // parseRetryAfter reads delay-seconds or an HTTP date; zero when absent or unreadable.

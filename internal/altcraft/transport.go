@@ -1,6 +1,7 @@
 package altcraft
 
 import (
+	"bytes"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -100,6 +101,13 @@ func closedBeforeAnswer(err error) bool {
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
+// failedWriting: the connection failed while the request was being written
+// (a broken pipe, a reset), not while its answer was awaited.
+func failedWriting(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "write"
+}
+
 // IsLoopback reports whether host (a host name or address, without a port)
 // is this machine: a loopback address, or localhost (with or without the
 // trailing dot of a fully qualified name). It is the one answer to "is this
@@ -143,6 +151,23 @@ func (r route) wrongURL(err error) error {
 	return nil
 }
 
+// reason is networkReason for this route: a failure to reach the proxy, or
+// its refusal to tunnel, names the proxy and the variable it came from (a
+// proxy that dies mid-run is not the platform being down).
+func (r route) reason(err error) string {
+	if r.proxy == nil {
+		return networkReason(err)
+	}
+	var dnsErr *net.DNSError
+	switch {
+	case strings.Contains(err.Error(), "could not connect to proxy addr"):
+		return fmt.Sprintf("the proxy %s (from %s) refused to tunnel to %s (%s)", r.proxy.Redacted(), r.proxyEnv, r.base.Host, proxyStatus(err))
+	case errors.Is(err, syscall.ECONNREFUSED), errors.As(err, &dnsErr), errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		return fmt.Sprintf("the proxy %s (from %s) cannot be reached (%s)", r.proxy.Redacted(), r.proxyEnv, shortNetErr(err))
+	}
+	return networkReason(err)
+}
+
 // wrongMethod is the error for an HTTP 404 without the API's answer: the
 // method's address does not exist, so --url is not the platform's base.
 func (r route) wrongMethod(path string) error {
@@ -155,9 +180,15 @@ func (r route) wrongMethod(path string) error {
 }
 
 // certificateError is a failed TLS verification: retrying cannot fix it, so
-// it stops the run with what to do. A certificate valid but for other names
-// says so: --ca-file would not help.
-func certificateError(err error, host string) error {
+// it stops the run with what to do, by its cause. caFile: --ca-file was given.
+//   - valid, but for other names: check the host in --url (--ca-file cannot help);
+//   - expired or not yet valid: say the dates (--ca-file cannot help);
+//   - issued by an authority not trusted, the server sending its certificate
+//     alone: when it comes from a public authority (it names where its
+//     issuer is published) or --ca-file was given, the server most likely
+//     leaves out its intermediate certificate;
+//   - otherwise, an unknown authority: give its certificate with --ca-file.
+func certificateError(err error, host string, caFile bool) error {
 	var herr x509.HostnameError
 	if errors.As(err, &herr) && herr.Certificate != nil {
 		names := herr.Certificate.DNSNames
@@ -170,13 +201,50 @@ func certificateError(err error, host string) error {
 		return fmt.Errorf("the platform's TLS certificate is valid, but for %s, not for %q: check the host name in --url (the name the certificate is for)",
 			strings.Join(names, ", "), host)
 	}
+	var cerr x509.CertificateInvalidError
+	if errors.As(err, &cerr) && cerr.Cert != nil && (cerr.Reason == x509.Expired) {
+		return expiredError(cerr.Cert, time.Now())
+	}
 	var verr *tls.CertificateVerificationError
 	var uerr x509.UnknownAuthorityError
-	var cerr x509.CertificateInvalidError
-	if errors.As(err, &verr) || errors.As(err, &uerr) || errors.As(err, &cerr) {
-		return fmt.Errorf("the platform's TLS certificate is not trusted (%s); if it comes from your own certificate authority, give its certificate with --ca-file", networkReason(err))
+	hasV, hasU := errors.As(err, &verr), errors.As(err, &uerr)
+	if hasU && hasV && len(verr.UnverifiedCertificates) == 1 {
+		leaf := verr.UnverifiedCertificates[0]
+		selfSigned := bytes.Equal(leaf.RawIssuer, leaf.RawSubject)
+		if !selfSigned && (caFile || len(leaf.IssuingCertificateURL) > 0) {
+			where := "nor by this machine"
+			if caFile {
+				where = "nor in --ca-file"
+			}
+			return fmt.Errorf("the platform's TLS certificate is issued by %q, which is neither sent by the server %s: "+
+				"the server most likely leaves out its intermediate certificate; it must send its whole chain (nginx: ssl_certificate with the full chain), "+
+				"or give the intermediate together with the root in --ca-file", leaf.Issuer.String(), where)
+		}
+	}
+	if hasU || hasV || errors.As(err, &cerr) {
+		issuer := ""
+		if hasV && len(verr.UnverifiedCertificates) > 0 {
+			chain := verr.UnverifiedCertificates
+			issuer = fmt.Sprintf(" (issued by %q)", chain[len(chain)-1].Issuer.String())
+		}
+		return fmt.Errorf("the platform's TLS certificate is not trusted%s: %s; if it comes from your own certificate authority, give its certificate with --ca-file", issuer, networkReason(err))
 	}
 	return nil
+}
+
+// expiredError says when a certificate is valid: outside those dates --ca-file cannot help.
+func expiredError(c *x509.Certificate, now time.Time) error {
+	const day = "2006-01-02 15:04 MST"
+	who := "the platform's TLS certificate"
+	if c.IsCA {
+		who = fmt.Sprintf("the certificate %q in the platform's TLS chain", c.Subject.String())
+	}
+	if now.Before(c.NotBefore) {
+		return fmt.Errorf("%s is not valid yet: valid from %s to %s, and this machine's clock says %s; check the clock here (--ca-file cannot help)",
+			who, c.NotBefore.UTC().Format(day), c.NotAfter.UTC().Format(day), now.UTC().Format(day))
+	}
+	return fmt.Errorf("%s expired on %s (valid from %s; now %s): the platform must renew it; --ca-file cannot help",
+		who, c.NotAfter.UTC().Format(day), c.NotBefore.UTC().Format(day), now.UTC().Format(day))
 }
 
 func hostPort(u *url.URL) string {

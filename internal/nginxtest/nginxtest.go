@@ -47,6 +47,10 @@ type Config struct {
 	KeepaliveTimeout time.Duration
 	// AccessLog keeps a log of each request's time and status (see Requests).
 	AccessLog bool
+	// ClientMaxBodySize is client_max_body_size in bytes: a larger request
+	// body is answered 413. 0 leaves nginx's default, 1 MiB, as most
+	// deployments do.
+	ClientMaxBodySize int64
 }
 
 // Server is a running nginx.
@@ -289,7 +293,8 @@ http {
     scgi_temp_path {{.Dir}}/tmp/scgi;
     keepalive_timeout {{.Keepalive}};
     keepalive_requests 100000;
-{{if .Limit}}    limit_req_zone $binary_remote_addr zone=api:1m rate={{.Limit}}r/s;
+{{if .MaxBody}}    client_max_body_size {{.MaxBody}};
+{{end}}{{if .Limit}}    limit_req_zone $binary_remote_addr zone=api:1m rate={{.Limit}}r/s;
     limit_req_status 429;
 {{end}}    upstream api {
         server {{.Upstream}};
@@ -330,6 +335,7 @@ func (s *Server) writeConf() error {
 		"Root": os.Geteuid() == 0, "Dir": s.dir, "Keepalive": keepalive,
 		"Limit": s.cfg.LimitRPS, "Burst": burst, "Upstream": upstream,
 		"TLSPort": s.tlsPort, "HTTPPort": s.httpPort, "Gen": s.gen, "AccessLog": s.cfg.AccessLog,
+		"MaxBody": s.cfg.ClientMaxBodySize,
 	})
 	if err != nil {
 		return err
