@@ -89,6 +89,16 @@ func (p *Pool[R]) batchWorker(stopCtx context.Context, k *keys[R], rows <-chan *
 		closed bool
 	)
 	for {
+		if len(carry) > 0 && carry[0].Batch != nil {
+			// A batch an interrupted run recorded: sent alone, as it was.
+			g := carry[0]
+			carry = append(carry[:0], carry[1:]...)
+			body = p.sendRecorded(stopCtx, g, body, out)
+			if next := k.done(g.Key); next != nil {
+				carry = append(carry, next)
+			}
+			continue
+		}
 		batch = batch[:0]
 		size := 0
 		fits := func(j *Job[R]) bool {
@@ -103,7 +113,7 @@ func (p *Pool[R]) batchWorker(stopCtx context.Context, k *keys[R], rows <-chan *
 			batch = append(batch, j)
 		}
 		n := 0
-		for ; n < len(carry) && len(batch) < p.batch && fits(carry[n]); n++ {
+		for ; n < len(carry) && len(batch) < p.batch && carry[n].Batch == nil && fits(carry[n]); n++ {
 			take(carry[n])
 		}
 		carry = append(carry[:0], carry[n:]...)
@@ -120,7 +130,7 @@ func (p *Pool[R]) batchWorker(stopCtx context.Context, k *keys[R], rows <-chan *
 			j, st := k.tryNext(rows, deadline)
 			switch st {
 			case takeGot:
-				if !fits(j) {
+				if j.Batch != nil || !fits(j) {
 					carry = append(carry, j)
 					break gather
 				}
@@ -139,7 +149,7 @@ func (p *Pool[R]) batchWorker(stopCtx context.Context, k *keys[R], rows <-chan *
 			continue
 		}
 		var outs []Outcome[R]
-		outs, body = p.processBatch(stopCtx, batch, body)
+		outs, body = p.processBatch(stopCtx, batch, body, "")
 		for i, j := range batch {
 			out <- outs[i]
 			if next := k.done(j.Key); next != nil {
@@ -153,12 +163,46 @@ func (p *Pool[R]) batchWorker(stopCtx context.Context, k *keys[R], rows <-chan *
 	}
 }
 
+// sendRecorded sends g, a batch an interrupted run recorded (Job.Batch), with its id, puts its
+// rows' outcomes out and calls g.Sent. buf is reused for the body and returned.
+func (p *Pool[R]) sendRecorded(stopCtx context.Context, g *Job[R], buf []byte, out chan<- Outcome[R]) []byte {
+	outs, body := p.processBatch(stopCtx, g.Batch, buf, g.ID)
+	for _, o := range outs {
+		out <- o
+	}
+	if g.Sent != nil {
+		g.Sent()
+	}
+	return body
+}
+
 // processBatch sends one batch as one request (sendRetrying: retries, pacing and outages as for a
 // single row) and says what became of each row, in order. buf is reused for the body and returned.
-func (p *Pool[R]) processBatch(stopCtx context.Context, batch []*Job[R], buf []byte) ([]Outcome[R], []byte) {
+// id is the batch's request id when it was recorded before (a re-send after --resume); "" has it
+// recorded first (RecordBatches).
+func (p *Pool[R]) processBatch(stopCtx context.Context, batch []*Job[R], buf []byte, id string) ([]Outcome[R], []byte) {
 	outs := make([]Outcome[R], len(batch))
 	for i, j := range batch {
 		outs[i] = Outcome[R]{Row: j.Row, Status: NotSent}
+	}
+	if id == "" && p.record != nil {
+		var err error
+		if stopCtx.Err() == nil {
+			rows := make([]R, len(batch))
+			for i, j := range batch {
+				rows[i] = j.Row
+			}
+			id, err = p.record(rows)
+			if err != nil {
+				p.stop(err)
+			}
+		}
+		if stopCtx.Err() != nil || err != nil {
+			for _, j := range batch {
+				p.recycle(j)
+			}
+			return outs, buf
+		}
 	}
 	body := append(buf[:0], p.batchHead...)
 	for i, j := range batch {
@@ -169,12 +213,15 @@ func (p *Pool[R]) processBatch(stopCtx context.Context, batch []*Job[R], buf []b
 		p.recycle(j)
 	}
 	body = append(body, p.batchTail...)
-	a, attempts, settled := p.sendRetrying(stopCtx, altcraft.Request{Method: p.batchMethod, Body: body, Items: len(batch)})
+	a, attempts, settled, doubt := p.sendRetrying(stopCtx, altcraft.Request{Method: p.batchMethod, Body: body, Items: len(batch), ID: id})
 	for i := range outs {
 		outs[i].Attempts = attempts
 	}
 	if !settled {
 		return outs, body
+	}
+	for i := range outs {
+		outs[i].Replayed, outs[i].Doubt = a.Replayed, doubt
 	}
 	if a.Kind != altcraft.OK {
 		// The whole batch refused, or failing past its retries: each row with the answer.
