@@ -168,7 +168,7 @@ func (r *run) execute(ctx context.Context) executed {
 	}
 
 	var batchHead []byte
-	if cfg.Batch > 1 {
+	if cfg.Batch > 1 || (cp != nil && len(cp.Pending) > 0) {
 		batchHead = r.ins[0].binder.BatchHead() // the mapping's: the same for every input
 	}
 	p := send.New[row](send.Options{
@@ -189,6 +189,8 @@ func (r *run) execute(ctx context.Context) executed {
 	ex.st.sent = p
 	jr := newJournal(r.ins, r.sinks, r.results, r.state, r.prior, ex.st)
 	jr.maxRejects, jr.halt = cfg.MaxRejects, halt
+	jr.nonIdempotent = cfg.Mapping.NonIdempotent() != ""
+	p.RecordBatches(r.recordBatch(jr))
 	startLine(cfg.Stderr, cfg, r.ins, string(cfg.Mapping.Mode.Method(cfg.Batch > 1)))
 	prog := startProgress(cfg.Progress, cfg.Stderr, progressSource{
 		ins: r.ins, counts: ex.st.progress, okWord: "imported", badWord: "rejected", limit: p.Limit,

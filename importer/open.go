@@ -33,6 +33,8 @@ type run struct {
 	sinks   []*rejectSink
 	results *resultsFile // nil without --results
 	state   *resume.Log  // nil when the run keeps no state (stdin)
+	// importID names the import in its request ids (exactlyonce.go).
+	importID string
 }
 
 // open checks the run against its state file and opens the inputs and outputs.
@@ -60,6 +62,7 @@ func open(cfg Config) (_ *run, err error) {
 	if err = r.verifyPrefixes(); err != nil {
 		return nil, err
 	}
+	r.chooseImportID()
 	noticeFormats(cfg.Stderr, r.ins, cfg.Mapping.CSV)
 	if r.sinks, err = openRejectFiles(r.ins, r.rejects, r.prior.cp, cfg.Stderr); err != nil {
 		return nil, err
@@ -108,6 +111,8 @@ type input struct {
 	reader  *csvio.Reader
 	binder  *mapping.Binder
 	reject  *rejectSink
+	// reqPrefix starts the request id of each of its rows (exactlyonce.go).
+	reqPrefix string
 
 	// count is this run's rows of the input, for the summary.
 	count inputCounts

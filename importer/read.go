@@ -37,6 +37,10 @@ const (
 // interrupted run finished (prior) are passed over without converting them.
 // With items, each row is converted to a batch item rather than a request body.
 func readInputs(ctx context.Context, ins []*input, prior resumeInfo, bufs *send.Pool[row], rows chan<- *send.Job[row], out chan<- send.Outcome[row], st *stats, items bool) error {
+	var rg *regroup // the batches an interrupted run recorded and did not finish (exactlyonce.go)
+	if prior.cp != nil {
+		rg = newRegroup(prior.cp.Pending)
+	}
 	for i, in := range ins {
 		done := prior.finished(i)
 		if done.Done() {
@@ -82,7 +86,8 @@ func readInputs(ctx context.Context, ins []*input, prior resumeInfo, bufs *send.
 			}
 			bp := bufs.Buffer()
 			convert := in.binder.Convert
-			if items {
+			_, grouped := rg.slotOf(in, ord)
+			if items || grouped {
 				convert = in.binder.ConvertItem
 			}
 			body, key, err := convert((*bp)[:0], rec.Fields)
@@ -91,8 +96,24 @@ func readInputs(ctx context.Context, ins []*input, prior resumeInfo, bufs *send.
 				out <- rowReject(in, rec, ord, err)
 				continue
 			}
+			job := &send.Job[row]{Row: row{in, rec, ord}, Body: body, Key: key}
+			if !items && !grouped {
+				job.ID = rowID(in, rec.Line)
+			}
+			if rg != nil {
+				if !rg.place(in, ord, job) {
+					rg.held = append(rg.held, job)
+				}
+				if rg.left == 0 {
+					if !rg.release(ctx, rows, out) {
+						return nil
+					}
+					rg = nil
+				}
+				continue
+			}
 			select {
-			case rows <- &send.Job[row]{Row: row{in, rec, ord}, Body: body, Key: key}:
+			case rows <- job:
 			case <-ctx.Done():
 				bufs.PutBuffer(bp)
 				out <- send.Outcome[row]{Row: row{in, rec, ord}, Status: send.NotSent}
@@ -100,6 +121,19 @@ func readInputs(ctx context.Context, ins []*input, prior resumeInfo, bufs *send.
 			}
 		}
 		out <- send.Outcome[row]{Row: row{in: in, ord: ord}, Status: statusEnd}
+	}
+	if rg != nil {
+		for _, g := range rg.groups {
+			for _, j := range g.Batch {
+				if j != nil {
+					out <- send.Outcome[row]{Row: j.Row, Status: send.NotSent}
+				}
+			}
+		}
+		for _, j := range rg.held {
+			out <- send.Outcome[row]{Row: j.Row, Status: send.NotSent}
+		}
+		return rg.incomplete()
 	}
 	return nil
 }

@@ -183,7 +183,7 @@ func (p *Pool[R]) sendRecorded(stopCtx context.Context, g *Job[R], buf []byte, o
 func (p *Pool[R]) processBatch(stopCtx context.Context, batch []*Job[R], buf []byte, id string) ([]Outcome[R], []byte) {
 	outs := make([]Outcome[R], len(batch))
 	for i, j := range batch {
-		outs[i] = Outcome[R]{Row: j.Row, Status: NotSent}
+		outs[i] = Outcome[R]{Row: j.Row, Status: NotSent, BatchRows: len(batch), Left: len(batch) - 1 - i}
 	}
 	if id == "" && p.record != nil {
 		var err error

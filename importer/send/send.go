@@ -60,6 +60,10 @@ type Outcome[R any] struct {
 	// and was retried, and the answer that settled the row was not a replay. Applied twice when
 	// the platform does not deduplicate — which matters only for a non-idempotent change.
 	Doubt bool
+	// BatchRows is the rows of the batch request the row went in (0: alone), and Left how many
+	// of their outcomes come after this one: a batch's outcomes come out one after the other,
+	// and a caller that records them can tell when it has them all.
+	BatchRows, Left int
 }
 
 // Options configure a Pool. Zero values are noted.
