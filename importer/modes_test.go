@@ -29,7 +29,10 @@ type recorder struct {
 
 func newRecorder(t *testing.T) *recorder {
 	t.Helper()
-	r := &recorder{sb: sandbox.New(sandbox.Config{})}
+	// Deduplication off: the recorder checks what is sent and how the API's
+	// answers are counted; a re-import of unchanged rows would otherwise be
+	// answered from the deduplication store (sandbox's own tests cover that).
+	r := &recorder{sb: sandbox.New(sandbox.Config{DedupWindow: -1})}
 	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)
 		r.mu.Lock()

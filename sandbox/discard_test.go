@@ -158,7 +158,7 @@ func TestDiscardProfilesEndpointIsEmpty(t *testing.T) {
 	}
 	var stats map[string]any
 	getJSON(t, ts.URL+"/sandbox/stats", &stats)
-	if got := shortJSONOf(stats); got != `{"created":3,"faults":0,"rejected":0,"requests":3,"updated":0}` {
+	if got := shortJSONOf(stats); got != `{"created":3,"faults":0,"lost":0,"rejected":0,"replayed":0,"requests":3,"updated":0}` {
 		t.Errorf("stats %s", got)
 	}
 	if p := s.Profiles(); len(p) != 0 {

@@ -41,5 +41,5 @@ func ExampleStart() {
 	// 200 {"error":0,"error_text":"Successful operation","profile_id":"8450d6f3fa5ba88e4bdfb967"}
 	// 400 {"error":400,"error_text":"Invalid value of field \"_bdate\": \"1990-02-31\""}
 	// 404 {"error":404,"error_text":"Database 7 not found"}
-	// {Requests:3 Created:1 Updated:0 Rejected:2 Faults:0}
+	// {Requests:3 Created:1 Updated:0 Rejected:2 Faults:0 Replayed:0 Lost:0}
 }

@@ -160,7 +160,7 @@ func TestInspectionEndpoints(t *testing.T) {
 
 	var stats map[string]any
 	getJSON(t, ts.URL+"/sandbox/stats", &stats)
-	if got := shortJSONOf(stats); got != `{"created":2,"faults":0,"rejected":1,"requests":4,"updated":1}` {
+	if got := shortJSONOf(stats); got != `{"created":2,"faults":0,"lost":0,"rejected":1,"replayed":0,"requests":4,"updated":1}` {
 		t.Errorf("stats %s", got)
 	}
 

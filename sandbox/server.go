@@ -53,8 +53,17 @@ type Config struct {
 	// LimitRPS tokens a second; a request finding it empty gets HTTP 429
 	// with Retry-After and a JSON body {"error":429,...}. Zero means no limit.
 	LimitRPS float64
-	// Seed seeds the drop and failure decisions: the same requests in the
-	// same order meet the same faults.
+	// LoseRate is the fraction (0 to 1) of import requests that are applied
+	// — the store changed, the answer computed and, with deduplication on,
+	// remembered — and then get no answer: the connection is closed, as when
+	// the platform's answer is lost on the way back. A request is lost at
+	// most once: once its key (see DedupWindow) was lost, it is always
+	// answered, so a client retrying it gets an answer (a replay, with
+	// deduplication on). Each lost key is kept, about 50 bytes. Answers from
+	// the deduplication store are never lost. Zero loses none.
+	LoseRate float64
+	// Seed seeds the drop, failure and lose decisions: the same requests in
+	// the same order meet the same faults.
 	Seed int64
 	// MaxBodyBytes limits the request body; 0 means 1 MiB for a single
 	// profile and 10 MB (altcraft.MaxBatchBytes) for a batch.
@@ -69,11 +78,35 @@ type Config struct {
 	// profiles/add never finds a duplicate, and Profiles and
 	// GET /sandbox/profiles return an empty list.
 	Discard bool
+	// DedupWindow is how long an answered import request is remembered, as
+	// the platform's deduplication does: a repeat of it within the window is
+	// answered with the first answer (same status and body) plus the headers
+	// Duplicate-Request: true and Duplicate-Key: KEY, and is not applied
+	// again. KEY is the Request-ID header when the request has one; otherwise
+	// a checksum of the method's path, the body and every header but the
+	// hop-by-hop ones (Connection, Keep-Alive, Proxy-Connection,
+	// Proxy-Authorization, TE, Trailer, Transfer-Encoding, Upgrade) and
+	// Date, so any other header that differs (an X-Request-ID) makes a new
+	// key. A repeat arriving while the first is being applied waits for its
+	// answer. Only answers the platform would give are remembered: not the
+	// faults injected above (a drop, a 5xx, a 429), not a token refused (401,
+	// 403: no account to remember it for), not a body too large to read; a
+	// request that got none of them is applied when repeated. 0 means the
+	// platform's default, DefaultDedupWindow (24h); a negative window turns
+	// deduplication off. With Discard, answers are still remembered.
+	DedupWindow time.Duration
+	// DedupMaxBytes bounds the memory of the remembered answers: about 256
+	// bytes a request plus its answer's body (some 60 bytes for one profile,
+	// about 50 a profile for a batch). Past it the oldest answers are
+	// forgotten before their window ends. 0 means DefaultDedupMaxBytes
+	// (256 MiB, about a million single-profile requests).
+	DedupMaxBytes int64
 }
 
 // Stats counts import requests. Requests counts every POST to an import
 // method; each profile of it then ends as exactly one of Created, Updated,
-// Rejected (an API error answer, 4xx) or Faults (a drop, a 5xx or a 429), except
+// Rejected (an API error answer, 4xx) or Faults (a drop, a 5xx or a 429), or
+// the request as a whole in Replayed, except
 // a request abandoned by its client during Latency, which ends as none of them.
 // A batch request counts once in Requests and each of its profiles once in
 // Created, Updated or Rejected; a batch refused as a whole counts once in
@@ -84,6 +117,12 @@ type Stats struct {
 	Updated  int64 `json:"updated"`
 	Rejected int64 `json:"rejected"`
 	Faults   int64 `json:"faults"`
+	// Replayed counts requests answered from the deduplication store (once
+	// per request, batch or not); they count in none of the above.
+	Replayed int64 `json:"replayed"`
+	// Lost counts requests applied and then left without an answer
+	// (Config.LoseRate); their profiles count as Created, Updated or Rejected.
+	Lost int64 `json:"lost"`
 }
 
 // Server is the sandbox's http.Handler. It is safe for concurrent use.
@@ -100,8 +139,10 @@ type Server struct {
 
 	store  *store
 	faults *faults
+	dedup  *dedup // nil: deduplication off
+	loser  *loser // nil: no request is lost
 
-	requests, created, updated, rejected, faultCount atomic.Int64
+	requests, created, updated, rejected, faultCount, replayed, lost atomic.Int64
 }
 
 // New returns a server with an empty store, configured by cfg.
@@ -115,6 +156,8 @@ func New(cfg Config) *Server {
 		discard:   cfg.Discard,
 		store:     newStore(),
 		faults:    newFaults(cfg),
+		dedup:     newDedup(cfg),
+		loser:     newLoser(cfg),
 	}
 	s.maxBatchBody = s.maxBody
 	if s.maxBody <= 0 {
@@ -208,11 +251,14 @@ func (s *Server) Stats() Stats {
 		Updated:  s.updated.Load(),
 		Rejected: s.rejected.Load(),
 		Faults:   s.faultCount.Load(),
+		Replayed: s.replayed.Load(),
+		Lost:     s.lost.Load(),
 	}
 }
 
 // serveImport applies the faults in order — drop, failure, rate limit,
-// latency — and then runs the method.
+// latency — and then runs the method, once per key when deduplication is on
+// (see serveOnce).
 func (s *Server) serveImport(w http.ResponseWriter, r *http.Request, method altcraft.Method) {
 	s.requests.Add(1)
 	if s.injectFault(w) {
@@ -229,15 +275,25 @@ func (s *Server) serveImport(w http.ResponseWriter, r *http.Request, method altc
 	if !s.sleep(w, r) {
 		return
 	}
+	if e != nil || (s.dedup == nil && s.loser == nil) {
+		s.apply(w, r, method, buf.Bytes(), e)
+		return
+	}
+	s.serveOnce(w, r, method, buf.Bytes())
+}
+
+// apply runs the method on body (unless reading it failed with e) and
+// answers w.
+func (s *Server) apply(w http.ResponseWriter, r *http.Request, method altcraft.Method, body []byte, e *apiError) {
 	if method.Batch() {
-		s.serveBatch(w, r, method.Operation(), buf.Bytes(), e)
+		s.serveBatch(w, r, method.Operation(), body, e)
 		return
 	}
 
 	var id string
 	var created bool
 	if e == nil {
-		id, created, e = s.importProfile(r, method.Operation(), buf.Bytes())
+		id, created, e = s.importProfile(r, method.Operation(), body)
 	}
 	switch {
 	case e != nil:
@@ -293,10 +349,16 @@ func (s *Server) sleep(w http.ResponseWriter, r *http.Request) bool {
 	case <-t.C:
 		return true
 	case <-r.Context().Done():
-		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
-			conn.Close()
-		}
+		closeConnection(w)
 		return false
+	}
+}
+
+// closeConnection closes the connection of a request that ended before its
+// answer, rather than letting net/http send an empty 200.
+func closeConnection(w http.ResponseWriter) {
+	if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+		conn.Close()
 	}
 }
 

@@ -226,7 +226,13 @@ with Ctrl-C. It holds your customers' data: an address other machines can reach
 needs --token (or --public).
 
 It keeps every profile in memory (about 2.5 KiB each); for load tests of millions
-of rows, --discard checks and answers every request the same way but keeps nothing.`
+of rows, --discard checks and answers every request the same way but keeps nothing.
+
+Like the platform, it deduplicates import requests (--dedup-window): a repeat of a
+request (the same Request-ID header; without one, the same body and headers) is
+answered with the first answer plus "Duplicate-Request: true" and not applied again.
+Each remembered request costs about 256 bytes plus its answer (some 60 bytes for one
+profile, 50 a profile for a batch); past 256 MiB the oldest are forgotten first.`
 
 func cmdSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := pflag.NewFlagSet("sandbox", pflag.ContinueOnError)
@@ -236,6 +242,8 @@ func cmdSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		dbs, rs     string
 		failRate    float64
 		dropRate    float64
+		loseRate    float64
+		dedupWindow time.Duration
 		limitRPS    float64
 		latency     time.Duration
 		seed        int64
@@ -250,6 +258,9 @@ func cmdSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.DurationVar(&latency, "latency", 0, "delay before each answer")
 	fs.Float64Var(&failRate, "fail-rate", 0, "fraction of requests answered with HTTP 5xx")
 	fs.Float64Var(&dropRate, "drop-rate", 0, "fraction of requests whose connection is closed without an answer")
+	fs.Float64Var(&loseRate, "lose-rate", 0, "fraction of requests applied and then left without an answer (the connection closed); each request at most once")
+	fs.DurationVar(&dedupWindow, "dedup-window", sandbox.DefaultDedupWindow, "how long a request is remembered: its repeat (same Request-ID, else same body and headers) gets the first answer\n"+
+		"with Duplicate-Request: true and is not applied again, as on the platform; 0 turns deduplication off")
 	fs.Float64Var(&limitRPS, "limit-rps", 0, "answer HTTP 429 with Retry-After above this many requests per second (0 = no limit)")
 	fs.Int64Var(&seed, "seed", 1, "seed of the fault injection, for reproducible rehearsals")
 	fs.BoolVar(&cfg.Discard, "discard", false, "keep no profiles, so memory stays flat in load tests: every valid import is answered as a\n"+
@@ -268,12 +279,19 @@ func cmdSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if cfg.Resources, err = parseIDs("--resources", rs); err != nil {
 		return err
 	}
-	for name, p := range map[string]float64{"--fail-rate": failRate, "--drop-rate": dropRate} {
+	for name, p := range map[string]float64{"--fail-rate": failRate, "--drop-rate": dropRate, "--lose-rate": loseRate} {
 		if p < 0 || p > 1 {
 			return usageErrorf("%s must be between 0 and 1, got %v", name, p)
 		}
 	}
+	if dedupWindow < 0 {
+		return usageErrorf("--dedup-window must not be negative, got %v (0 turns deduplication off)", dedupWindow)
+	}
 	cfg.Token, cfg.Latency, cfg.FailRate, cfg.DropRate, cfg.LimitRPS, cfg.Seed = tokenFromFs, latency, failRate, dropRate, limitRPS, seed
+	cfg.LoseRate, cfg.DedupWindow = loseRate, dedupWindow
+	if dedupWindow == 0 {
+		cfg.DedupWindow = -1 // Config's 0 is the platform's default; the flag's 0 is off
+	}
 	if err := sandbox.CheckListen(listen, cfg.Token, public); err != nil {
 		return usageErrorf("sandbox: %v", err)
 	}
@@ -287,7 +305,8 @@ func cmdSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	<-ctx.Done()
 	st := inst.Server.Stats()
-	fmt.Fprintf(stderr, "sandbox: %d requests, %d created, %d updated, %d rejected, %d faults\n", st.Requests, st.Created, st.Updated, st.Rejected, st.Faults)
+	fmt.Fprintf(stderr, "sandbox: %d requests, %d created, %d updated, %d rejected, %d faults, %d replayed, %d lost\n",
+		st.Requests, st.Created, st.Updated, st.Rejected, st.Faults, st.Replayed, st.Lost)
 	return inst.Close()
 }
 

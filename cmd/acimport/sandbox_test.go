@@ -48,9 +48,10 @@ func TestSandboxDiscard(t *testing.T) {
 		close(done)
 	}()
 
-	for range 2 {
+	// Two requests that differ (identical ones would be one request, replayed).
+	for _, name := range []string{"Ann", "Anna"} {
 		resp, err := http.Post(url+altcraft.MethodImport.Path(), "application/json",
-			strings.NewReader(`{"token":"tok","db_id":1,"email":"a@example.io","data":{"_fname":"Ann"}}`))
+			strings.NewReader(`{"token":"tok","db_id":1,"email":"a@example.io","data":{"_fname":"`+name+`"}}`))
 		if err != nil {
 			t.Fatal(err)
 		}
