@@ -166,11 +166,11 @@ func (p *Pool[R]) sendRetrying(stopCtx context.Context, req altcraft.Request) (a
 			p.gate.abandon(probe)
 			return a, attempts, false, false
 		}
-		if attempts > 0 && a.Ambiguous {
-			maybeApplied = true // this attempt is a retry of one that may have been applied
-		}
 		attempts++
 		a = p.client.Send(p.send, req)
+		// An ambiguous attempt may have been applied; an answer marked so had a try of its own
+		// resent by the client (altcraft.Client.do).
+		maybeApplied = maybeApplied || a.Ambiguous
 		if a.Replayed {
 			p.replayed.Add(1)
 		}

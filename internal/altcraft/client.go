@@ -269,7 +269,7 @@ func (c *Client) Send(ctx context.Context, r Request) Result {
 		req.Header.SetCanonical(headerXRequestID, []byte(r.ID))
 	}
 	c.setBody(req, r.Body)
-	err := c.do(req, resp)
+	resent, err := c.do(req, resp)
 	if errors.Is(err, fasthttp.ErrBodyTooLarge) {
 		// Status and headers were read; an answer this long is not the API's,
 		// and what matters of it is the status.
@@ -281,7 +281,7 @@ func (c *Client) Send(ctx context.Context, r Request) Result {
 		if tlsErr := certificateError(err, c.route.base.Hostname()); tlsErr != nil {
 			return Result{Kind: Fatal, Err: tlsErr}
 		}
-		return Result{Kind: Transient, Code: RejectNetwork, Reason: networkReason(err), WrongURL: c.route.wrongURL(err), Ambiguous: written(err)}
+		return Result{Kind: Transient, Code: RejectNetwork, Reason: networkReason(err), WrongURL: c.route.wrongURL(err), Ambiguous: written(err) || resent}
 	}
 	var res Result
 	if r.Method.Batch() {
@@ -291,8 +291,9 @@ func (c *Client) Send(ctx context.Context, r Request) Result {
 	}
 	res.Status = resp.StatusCode()
 	res.Replayed = duplicate(resp)
-	// A proxy's 502 or 504: the platform behind it may have applied the request.
-	res.Ambiguous = res.Status == http.StatusBadGateway || res.Status == http.StatusGatewayTimeout
+	// A proxy's 502 or 504: the platform behind it may have applied the request. So may have
+	// the server that closed a kept-alive connection under a request do sent again.
+	res.Ambiguous = res.Status == http.StatusBadGateway || res.Status == http.StatusGatewayTimeout || resent
 	if resp.StatusCode() == http.StatusNotFound && res.Kind == Rejected && res.Code == RejectHTTP(http.StatusNotFound) {
 		// Not the API's answer (it answers JSON): no such method at this address.
 		res.WrongURL = c.route.wrongMethod(r.Method.Path())
@@ -348,14 +349,14 @@ func (c *Client) setBody(req *fasthttp.Request, body []byte) {
 // (the server had closed it: a graceful reload, an idle timeout): it goes again
 // at once, without counting as a retry, until it has been tried on a
 // connection made for it. Should a server ever import a row and then close
-// without answering, the second import of the same values is harmless: an
-// import is an upsert.
-func (c *Client) do(req *fasthttp.Request, resp *fasthttp.Response) error {
+// without answering, the resend is the same request (the same Request-ID):
+// resent says so, and the answer is marked Ambiguous.
+func (c *Client) do(req *fasthttp.Request, resp *fasthttp.Response) (resent bool, err error) {
 	start := time.Now()
 	for n := 0; ; n++ {
 		err := c.doer.DoTimeout(req, resp, c.timeout)
 		if err == nil || n >= c.maxResends || !closedBeforeAnswer(err) || !keptAlive(resp, start) {
-			return err
+			return n > 0, err
 		}
 	}
 }

@@ -26,7 +26,7 @@ func (c *Client) sendWave() Result {
 	req.Header.SetMethod(fasthttp.MethodPost)
 	req.Header.Set("X-Wave", "1")
 	req.SetBodyString(`{"db_id":1}`)
-	if err := c.do(req, resp); err != nil {
+	if _, err := c.do(req, resp); err != nil {
 		return Result{Kind: Transient, Reason: err.Error()}
 	}
 	return classify(resp.StatusCode(), "", resp.Body())
