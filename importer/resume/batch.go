@@ -1,8 +1,10 @@
 package resume
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/hex"
+	"slices"
 	"strconv"
 )
 
@@ -78,8 +80,10 @@ func appendBatchRecord(dst []byte, b *Batch) []byte {
 	return append(dst, '\n')
 }
 
-// finished reports whether every row of b is finished in cp.
-func (cp *Checkpoint) finished(b *Batch, above map[int]map[int64]bool) bool {
+// finished reports whether every row of b is finished in cp. A checkpoint's
+// Above is in ascending order (Tracker.Progress): a row there is found by a
+// binary search, so that pruning the batches at every checkpoint costs no map.
+func (cp *Checkpoint) finished(b *Batch) bool {
 	for _, r := range b.Rows {
 		if r.Input >= len(cp.Files) {
 			return false
@@ -88,15 +92,7 @@ func (cp *Checkpoint) finished(b *Batch, above map[int]map[int64]bool) bool {
 		if f.Done || r.Ord < f.Low {
 			continue
 		}
-		set, ok := above[r.Input]
-		if !ok {
-			set = make(map[int64]bool, len(f.Above))
-			for _, a := range f.Above {
-				set[a.Ord] = true
-			}
-			above[r.Input] = set
-		}
-		if !set[r.Ord] {
+		if _, ok := slices.BinarySearchFunc(f.Above, r.Ord, func(a Finished, ord int64) int { return cmp.Compare(a.Ord, ord) }); !ok {
 			return false
 		}
 	}
@@ -105,10 +101,9 @@ func (cp *Checkpoint) finished(b *Batch, above map[int]map[int64]bool) bool {
 
 // pending is the batches of bs that cp does not show finished, in their order.
 func (cp *Checkpoint) pending(bs []*Batch) []*Batch {
-	above := map[int]map[int64]bool{}
 	var out []*Batch
 	for _, b := range bs {
-		if cp == nil || !cp.finished(b, above) {
+		if cp == nil || !cp.finished(b) {
 			out = append(out, b)
 		}
 	}
