@@ -217,6 +217,24 @@ func (g *regroup) release(ctx context.Context, rows chan<- *send.Job[row], out c
 	return true
 }
 
+// abandon answers every row taken and not sent "not sent": the run stopped
+// while the recorded batches were being re-formed. g may be nil.
+func (g *regroup) abandon(out chan<- send.Outcome[row]) {
+	if g == nil {
+		return
+	}
+	for _, gj := range g.groups {
+		for _, j := range gj.Batch {
+			if j != nil {
+				out <- send.Outcome[row]{Row: j.Row, Status: send.NotSent}
+			}
+		}
+	}
+	for _, j := range g.held {
+		out <- send.Outcome[row]{Row: j.Row, Status: send.NotSent}
+	}
+}
+
 // incomplete is the error for batches whose rows the inputs no longer have.
 func (g *regroup) incomplete() error {
 	return errorf(ErrInput, "the state file records %d batches sent before the interruption whose rows (%d of them) the inputs no longer hold: they cannot be re-sent as they were", len(g.groups), g.left)

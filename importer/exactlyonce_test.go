@@ -13,11 +13,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/acimport/acimport/importer/send"
+	"github.com/acimport/acimport/internal/altcraft"
 	"github.com/acimport/acimport/mapping"
 	"github.com/acimport/acimport/sandbox"
 )
@@ -273,4 +275,67 @@ func TestNothingImportedButMaybeApplied(t *testing.T) {
 		t.Errorf("replayed %d, want the one applied request", sum.Replayed)
 	}
 
+}
+
+// recSender records every request and answers batches with success, until
+// refuseFrom requests, which it answers 401 (the run stops, resumable).
+type recSender struct {
+	mu         sync.Mutex
+	reqs       []altcraft.Request
+	refuseFrom int
+}
+
+func (s *recSender) Send(_ context.Context, r altcraft.Request) altcraft.Result {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r.Body = bytes.Clone(r.Body)
+	s.reqs = append(s.reqs, r)
+	if s.refuseFrom > 0 && len(s.reqs) >= s.refuseFrom {
+		return altcraft.Result{Kind: altcraft.Fatal, Err: &altcraft.APIError{Code: 401, Text: "token"}}
+	}
+	if !r.Method.Batch() {
+		return altcraft.Result{Kind: altcraft.OK, ProfileID: "p"}
+	}
+	items := make([]altcraft.ItemResult, r.Items)
+	for i := range items {
+		items[i] = altcraft.ItemResult{Kind: altcraft.OK, ProfileID: "p"}
+	}
+	return altcraft.Result{Kind: altcraft.OK, Items: items}
+}
+
+// A batch the run sent and never settled is re-sent by --resume before any
+// other row, as it was — its rows, its body, its id — even when the resumed run
+// sends one row a request; every other row then carries its own id, made of
+// the same import id.
+func TestResumeResendsTheRecordedBatch(t *testing.T) {
+	dir := t.TempDir()
+	path, _ := pointsFile(t, dir, 100)
+	first := &recSender{refuseFrom: 3}
+	_, stderr, err := importPoints(t, "http://127.0.0.1:1", path, pointsMapping, func(c *Config) { c.Sender, c.Batch, c.Workers = first, 10, 1 })
+	if err == nil {
+		t.Fatalf("the first run did not stop\n%s", stderr)
+	}
+	refused := first.reqs[len(first.reqs)-1]
+	if refused.ID == "" || !strings.HasSuffix(refused.ID, "+10") {
+		t.Fatalf("the batch's id %q", refused.ID)
+	}
+	again := &recSender{}
+	sum, stderr, err := importPoints(t, "http://127.0.0.1:1", path, pointsMapping, func(c *Config) { c.Sender, c.Workers, c.Resume = again, 1, true })
+	if err != nil || sum.Imported != 100 {
+		t.Fatalf("--resume: %v %+v\n%s", err, sum, stderr)
+	}
+	r := again.reqs[0]
+	if r.ID != refused.ID || !bytes.Equal(r.Body, refused.Body) || r.Method != refused.Method || r.Items != 10 {
+		t.Errorf("first request of --resume: %s %q (%d items), want the batch %s %q as it was", r.Method, r.ID, r.Items, refused.Method, refused.ID)
+	}
+	importID, _, _ := strings.Cut(refused.ID, "-")
+	if n := len(again.reqs); n != 1+100-30 {
+		t.Errorf("%d requests after the batch, want one a row for the 60 rows never sent", n-1)
+	}
+	for _, q := range again.reqs[1:] {
+		if q.Method.Batch() || !strings.HasPrefix(q.ID, importID+"-0-") {
+			t.Errorf("a row sent as %s with id %q, want one row with an id of import %s", q.Method, q.ID, importID)
+			break
+		}
+	}
 }

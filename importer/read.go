@@ -56,6 +56,7 @@ func readInputs(ctx context.Context, ins []*input, prior resumeInfo, bufs *send.
 		}
 		for ; ; ord++ {
 			if ctx.Err() != nil {
+				rg.abandon(out)
 				return nil
 			}
 			rec, err := in.reader.Read()
@@ -123,16 +124,7 @@ func readInputs(ctx context.Context, ins []*input, prior resumeInfo, bufs *send.
 		out <- send.Outcome[row]{Row: row{in: in, ord: ord}, Status: statusEnd}
 	}
 	if rg != nil {
-		for _, g := range rg.groups {
-			for _, j := range g.Batch {
-				if j != nil {
-					out <- send.Outcome[row]{Row: j.Row, Status: send.NotSent}
-				}
-			}
-		}
-		for _, j := range rg.held {
-			out <- send.Outcome[row]{Row: j.Row, Status: send.NotSent}
-		}
+		rg.abandon(out)
 		return rg.incomplete()
 	}
 	return nil
