@@ -83,6 +83,10 @@ type Config struct {
 	// what proving the finished part (resume.Prefix) costs a row; such a
 	// state cannot be resumed.
 	noPrefixHash bool
+	// noBatchRecord sends batches without recording them in the state first,
+	// so that a benchmark can tell what the record costs a row; such a run's
+	// batches cannot be re-sent as they were.
+	noBatchRecord bool
 }
 
 func (c *Config) defaults() {
@@ -190,7 +194,9 @@ func (r *run) execute(ctx context.Context) executed {
 	jr := newJournal(r.ins, r.sinks, r.results, r.state, r.prior, ex.st)
 	jr.maxRejects, jr.halt = cfg.MaxRejects, halt
 	jr.nonIdempotent = cfg.Mapping.NonIdempotent() != ""
-	p.RecordBatches(r.recordBatch(jr))
+	if !cfg.noBatchRecord {
+		p.RecordBatches(r.recordBatch(jr))
+	}
 	startLine(cfg.Stderr, cfg, r.ins, string(cfg.Mapping.Mode.Method(cfg.Batch > 1)))
 	prog := startProgress(cfg.Progress, cfg.Stderr, progressSource{
 		ins: r.ins, counts: ex.st.progress, okWord: "imported", badWord: "rejected", limit: p.Limit,
