@@ -41,6 +41,7 @@ func (r *run) finish(ctx context.Context, ex executed) (*Summary, error) {
 	sum := ex.st.summary(r.ins, r.sinks, ex.elapsed)
 	sum.Resumed = ex.resumed
 	sum.Abandoned, sum.abandonedAtLeast = r.prior.abandoned.n, !r.prior.abandoned.exact
+	sum.results = cfg.ResultsPath
 	outErr := ex.outErr
 	if lost := sum.RowsRead - sum.Imported - sum.Rejected - sum.NotSent; lost != 0 && outErr == nil {
 		// Never expected; if it happens the user must know rather than trust the run.
@@ -71,7 +72,7 @@ func (r *run) finish(ctx context.Context, ex executed) (*Summary, error) {
 			if rerr := r.state.Remove(); rerr != nil {
 				err = rerr
 			}
-		case r.prior.cp == nil && sum.Imported == 0:
+		case r.prior.cp == nil && sum.Imported == 0 && ex.st.maybeApplied() == 0:
 			// Nothing imported (a wrong token, db_id or certificate): no state
 			// to resume, so the fix can be followed by the same command, even
 			// when the fix is to the mapping. Rows rejected on the way are read
@@ -86,6 +87,14 @@ func (r *run) finish(ctx context.Context, ex executed) (*Summary, error) {
 			}
 			sum.StateFile = r.state.Path()
 			sum.advice = fmt.Sprintf("to continue, sending only the rows not yet finished, run:\n  %s\n(state: %s)\n", cfg.Commands.resume(), sum.StateFile)
+			if n := ex.st.maybeApplied(); sum.Imported == 0 && n > 0 {
+				// Item 5 of issue 18: "nothing was imported" would be false, and the same
+				// command would send those requests again with new ids.
+				sum.advice = fmt.Sprintf("no row was answered as imported, but %s may have reached the platform (no answer came), "+
+					"so the state is kept: --resume sends them again with the same request ids, which a platform that "+
+					"deduplicates requests does not apply twice. Once the cause is fixed, run:\n  %s\n(state: %s)\n",
+					requests(n), cfg.Commands.resume(), sum.StateFile)
+			}
 		}
 	}
 	sum.Status = runStatus(err, sum.Rejected)
@@ -134,6 +143,8 @@ func (r *run) closeOutputs() error {
 // one place (whole). A new counter is one of stats' or send's, and a line here.
 type stats struct {
 	read, imported, rejected, unsent atomic.Int64
+	// inDoubt counts the rows that may have been applied twice (journal.record).
+	inDoubt atomic.Int64
 
 	mu     sync.Mutex
 	byCode map[altcraft.RejectCode]int64
@@ -151,6 +162,8 @@ type sentCounts interface {
 	Retries() int64
 	Throttled() int64
 	ByteCap() int64
+	Replayed() int64
+	Ambiguous() int64
 }
 
 func newStats() *stats { return &stats{byCode: map[altcraft.RejectCode]int64{}} }
@@ -185,11 +198,22 @@ func (s *stats) whole() resume.Counts {
 	}
 	s.mu.Unlock()
 	c.Throttled = b.Throttled
+	c.Replayed, c.InDoubt = b.Replayed, b.InDoubt+s.inDoubt.Load()
 	if s.sent != nil {
 		c.Retries += s.sent.Retries()
 		c.Throttled += s.sent.Throttled()
+		c.Replayed += s.sent.Replayed()
 	}
 	return c
+}
+
+// maybeApplied is the requests of this run that failed after they were
+// written, without an answer: the platform may have applied them.
+func (s *stats) maybeApplied() int64 {
+	if s.sent == nil {
+		return 0
+	}
+	return s.sent.Ambiguous()
 }
 
 // rejectedTotal is the rows the whole import rejected, for --max-rejects.
@@ -198,7 +222,12 @@ func (s *stats) rejectedTotal() int64 { return s.base.Rejected + s.rejected.Load
 // progress is the counters as the progress display shows them: the whole import's.
 func (s *stats) progress() progressCounts {
 	b := s.base
-	return progressCounts{read: b.Read + s.read.Load(), ok: b.Imported + s.imported.Load(), bad: b.Rejected + s.rejected.Load()}
+	c := progressCounts{read: b.Read + s.read.Load(), ok: b.Imported + s.imported.Load(), bad: b.Rejected + s.rejected.Load(),
+		replayed: b.Replayed, inDoubt: b.InDoubt + s.inDoubt.Load()}
+	if s.sent != nil {
+		c.replayed += s.sent.Replayed()
+	}
+	return c
 }
 
 // skip counts the cells an imported row was sent without, by column.
@@ -272,6 +301,7 @@ type Summary struct {
 
 	advice           string // what to do next, for print
 	abandonedAtLeast bool   // Abandoned is what the old state proves; there may be more
+	results          string // the --results file, named by print for the rows in doubt
 }
 
 // RunPart is what one run of an import, or the whole import, did.
@@ -361,10 +391,10 @@ func (s *stats) summary(ins []*input, sinks []*rejectSink, elapsed time.Duration
 	w := s.whole()
 	this := RunPart{
 		RowsRead: s.read.Load(), Imported: s.imported.Load(), Rejected: s.rejected.Load(), NotSent: s.unsent.Load(),
-		RejectedByCode: map[string]int64{}, ElapsedSeconds: elapsed.Seconds(),
+		RejectedByCode: map[string]int64{}, ElapsedSeconds: elapsed.Seconds(), InDoubt: s.inDoubt.Load(),
 	}
 	if s.sent != nil {
-		this.Retries, this.Throttled = s.sent.Retries(), s.sent.Throttled()
+		this.Retries, this.Throttled, this.Replayed = s.sent.Retries(), s.sent.Throttled(), s.sent.Replayed()
 	}
 	s.mu.Lock()
 	for k, v := range s.byCode {
@@ -381,6 +411,7 @@ func (s *stats) summary(ins []*input, sinks []*rejectSink, elapsed time.Duration
 		RunPart: RunPart{
 			RowsRead: w.Read, Imported: w.Imported, Rejected: w.Rejected, NotSent: this.NotSent,
 			RejectedByCode: byCodeText(w.ByCode), Retries: w.Retries, Throttled: w.Throttled, SkippedValues: w.Skipped,
+			Replayed: w.Replayed, InDoubt: w.InDoubt,
 			ElapsedSeconds: this.ElapsedSeconds, RowsPerSecond: this.RowsPerSecond,
 		},
 		ThisRun:     this,
@@ -451,6 +482,7 @@ func (s *Summary) print(w io.Writer) {
 		}
 		fmt.Fprintf(w, "  abandoned %s%d  (rows of an earlier unfinished run, set aside unsent by --resume=auto: see above)\n", atLeast, s.Abandoned)
 	}
+	s.printExactlyOnce(w)
 	if len(s.Inputs) > 0 {
 		note := ""
 		if s.Resumed {

@@ -98,6 +98,10 @@ type Config struct {
 	// what proving the finished part (resume.Prefix) costs a row; such a
 	// state cannot be resumed.
 	noPrefixHash bool
+	// noBatchRecord sends batches without recording them in the state first,
+	// so that a benchmark can tell what the record costs a row; such a run's
+	// batches cannot be re-sent as they were.
+	noBatchRecord bool
 }
 
 func (c *Config) defaults() {
@@ -183,7 +187,7 @@ func (r *run) execute(ctx context.Context) executed {
 	}
 
 	var batchHead []byte
-	if cfg.Batch > 1 {
+	if cfg.Batch > 1 || (cp != nil && len(cp.Pending) > 0) {
 		batchHead = r.ins[0].binder.BatchHead() // the mapping's: the same for every input
 	}
 	p := send.New[row](send.Options{
@@ -212,6 +216,10 @@ func (r *run) execute(ctx context.Context) executed {
 	}
 	jr := newJournal(r.ins, r.sinks, r.results, r.state, r.prior, ex.st)
 	jr.maxRejects, jr.halt = cfg.MaxRejects, halt
+	jr.nonIdempotent = cfg.Mapping.NonIdempotent() != ""
+	if !cfg.noBatchRecord {
+		p.RecordBatches(r.recordBatch(jr))
+	}
 	startLine(cfg.Stderr, cfg, r.ins, string(cfg.Mapping.Mode.Method(cfg.Batch > 1)))
 	estimated := startEstimate(cfg, r.ins, cp != nil)
 	prog := startProgress(cfg.Progress, cfg.Stderr, progressSource{

@@ -220,7 +220,7 @@ func TestImportAllRowsArrive(t *testing.T) {
 		t.Errorf("reject file of a clean run: %q", rej)
 	}
 	results := readFile(t, filepath.Join(dir, "results.csv"))
-	if !strings.HasPrefix(results, "file,line,status,profile_id,code,attempts,skipped\n") || strings.Count(results, ",imported,") != 5 ||
+	if !strings.HasPrefix(results, "file,line,status,profile_id,code,attempts,skipped,in_doubt\n") || strings.Count(results, ",imported,") != 5 ||
 		!strings.Contains(results, ",4,imported,id-c@example.com,,1,\n") {
 		t.Errorf("results log:\n%s", results)
 	}

@@ -43,10 +43,17 @@ type journal struct {
 	halt       func(error)
 	err        error       // the first write error; afterwards rows are no longer marked finished
 	unsent     []resultRow // the rows left unsent, for the end of the results log
+	// notes are the batches to record before they are sent (exactlyonce.go); open counts the
+	// batches whose outcomes have begun to come and not ended: no checkpoint until it is 0.
+	notes chan batchNote
+	open  int
+	// nonIdempotent: the mapping's changes are not harmless twice; a row retried after an
+	// ambiguous failure is then in doubt.
+	nonIdempotent bool
 }
 
 func newJournal(ins []*input, sinks []*rejectSink, results *resultsFile, state *resume.Log, prior resumeInfo, st *stats) *journal {
-	j := &journal{ins: ins, sinks: sinks, results: results, state: state, st: st}
+	j := &journal{ins: ins, sinks: sinks, results: results, state: state, st: st, notes: make(chan batchNote)}
 	for i := range ins {
 		j.trackers = append(j.trackers, resume.NewTracker(prior.finished(i)))
 		j.totals = append(j.totals, -1)
@@ -60,7 +67,7 @@ func (j *journal) consume(outcomes <-chan send.Outcome[row]) error {
 	timer := time.NewTimer(checkpointEvery)
 	timer.Stop()
 	defer timer.Stop()
-	pending := 0
+	pending, due := 0, false
 	for {
 		select {
 		case o, ok := <-outcomes:
@@ -70,17 +77,25 @@ func (j *journal) consume(outcomes <-chan send.Outcome[row]) error {
 				return j.err
 			}
 			j.record(o)
+			j.trackBatch(o)
 			if pending++; pending == 1 {
 				timer.Reset(checkpointEvery)
 			}
-			if pending < checkpointRows {
+			if (pending < checkpointRows && !due) || j.open > 0 {
 				continue
 			}
 			timer.Stop()
 		case <-timer.C:
+			if j.open > 0 {
+				due = true // once the batch's outcomes are all in
+				continue
+			}
+		case n := <-j.notes:
+			j.noteBatches(n)
+			continue
 		}
 		j.checkpoint()
-		pending = 0
+		pending, due = 0, false
 	}
 }
 
@@ -121,6 +136,11 @@ func (j *journal) record(o send.Outcome[row]) {
 		}
 		return
 	}
+	doubt := ""
+	if o.Doubt && j.nonIdempotent {
+		j.st.inDoubt.Add(1)
+		doubt = "yes"
+	}
 	if j.err != nil {
 		return
 	}
@@ -131,7 +151,7 @@ func (j *journal) record(o send.Outcome[row]) {
 	j.trackers[idx].Finish(ord, resume.RowPos{End: rec.End, Line: rec.NextLine}, sn)
 	if j.results != nil {
 		j.results.add(resultRow{File: in.display, Line: rec.Line, Status: string(o.Status), ProfileID: o.ProfileID, Code: string(o.Code), Attempts: o.Attempts,
-			Skipped: strings.Join(o.Row.skipped, "; ")})
+			Skipped: strings.Join(o.Row.skipped, "; "), InDoubt: doubt})
 	}
 }
 
@@ -247,6 +267,9 @@ type resultRow struct {
 	// Skipped names the columns whose cells the row was imported without (on_invalid: skip),
 	// separated by "; ".
 	Skipped string `csv:"skipped"`
+	// InDoubt is "yes" for a row that may have been applied twice: a non-idempotent change
+	// retried after an ambiguous failure, and not answered as a replay (README, "Exactly once").
+	InDoubt string `csv:"in_doubt"`
 }
 
 // resultsFile is the --results log. The journal owns it and writes it in

@@ -36,6 +36,8 @@ type run struct {
 	// stdinHash hashes standard input as it is read, to remember a completed
 	// import of it (completed.go); nil when not needed.
 	stdinHash *resume.InputHash
+	// importID names the import in its request ids (exactlyonce.go).
+	importID string
 }
 
 // open checks the run against its state file and opens the inputs and outputs.
@@ -71,6 +73,7 @@ func open(cfg Config) (_ *run, err error) {
 	if err = r.refuseRepeat(); err != nil {
 		return nil, err
 	}
+	r.chooseImportID()
 	noticeFormats(cfg.Stderr, r.ins, cfg.Mapping.CSV)
 	if r.sinks, err = openRejectFiles(r.ins, r.rejects, r.prior.cp, cfg.Stderr); err != nil {
 		return nil, err
@@ -119,6 +122,8 @@ type input struct {
 	reader  *csvio.Reader
 	binder  *mapping.Binder
 	reject  *rejectSink
+	// reqPrefix starts the request id of each of its rows (exactlyonce.go).
+	reqPrefix string
 
 	// count is this run's rows of the input, for the summary.
 	count inputCounts

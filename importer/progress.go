@@ -38,6 +38,8 @@ const (
 type progressCounts struct {
 	read    int64 // rows read from the inputs (settled or not)
 	ok, bad int64 // settled rows: imported and rejected, or valid and invalid
+	// replayed answers and rows in doubt (README, "Exactly once"), shown when not 0
+	replayed, inDoubt int64
 }
 
 // progressSource is what a progress display reads.
@@ -138,6 +140,12 @@ func (f progressFrame) counts(okWord, badWord string) string {
 		b.WriteString(" of about " + thousands(f.total))
 	}
 	fmt.Fprintf(&b, " rows: %s %s, %s %s", thousands(f.c.ok), okWord, thousands(f.c.bad), badWord)
+	if f.c.replayed > 0 {
+		fmt.Fprintf(&b, " (%s answers replayed)", thousands(f.c.replayed))
+	}
+	if f.c.inDoubt > 0 {
+		fmt.Fprintf(&b, ", %s in doubt", thousands(f.c.inDoubt))
+	}
 	return b.String()
 }
 

@@ -40,6 +40,10 @@ const (
 // interrupted run finished (prior) are passed over without converting them.
 // With items, each row is converted to a batch item rather than a request body.
 func readInputs(ctx context.Context, ins []*input, prior resumeInfo, bufs *send.Pool[row], rows chan<- *send.Job[row], out chan<- send.Outcome[row], st *stats, items bool) error {
+	var rg *regroup // the batches an interrupted run recorded and did not finish (exactlyonce.go)
+	if prior.cp != nil {
+		rg = newRegroup(prior.cp.Pending)
+	}
 	for i, in := range ins {
 		done := prior.finished(i)
 		if done.Done() {
@@ -55,6 +59,7 @@ func readInputs(ctx context.Context, ins []*input, prior resumeInfo, bufs *send.
 		}
 		for ; ; ord++ {
 			if ctx.Err() != nil {
+				rg.abandon(out)
 				return nil
 			}
 			rec, err := in.reader.Read()
@@ -86,14 +91,31 @@ func readInputs(ctx context.Context, ins []*input, prior resumeInfo, bufs *send.
 				continue
 			}
 			bp := bufs.Buffer()
-			body, key, skipped, err := in.binder.ConvertSkipping((*bp)[:0], rec.Fields, items)
+			_, grouped := rg.slotOf(in, ord)
+			body, key, skipped, err := in.binder.ConvertSkipping((*bp)[:0], rec.Fields, items || grouped)
 			if err != nil {
 				bufs.PutBuffer(bp)
 				out <- rowReject(in, rec, ord, err)
 				continue
 			}
+			job := &send.Job[row]{Row: row{in: in, rec: rec, ord: ord, skipped: skippedColumns(skipped)}, Body: body, Key: key}
+			if !items && !grouped {
+				job.ID = rowID(in, rec.Line)
+			}
+			if rg != nil {
+				if !rg.place(in, ord, job) {
+					rg.held = append(rg.held, job)
+				}
+				if rg.left == 0 {
+					if !rg.release(ctx, rows, out) {
+						return nil
+					}
+					rg = nil
+				}
+				continue
+			}
 			select {
-			case rows <- &send.Job[row]{Row: row{in: in, rec: rec, ord: ord, skipped: skippedColumns(skipped)}, Body: body, Key: key}:
+			case rows <- job:
 			case <-ctx.Done():
 				bufs.PutBuffer(bp)
 				out <- send.Outcome[row]{Row: row{in: in, rec: rec, ord: ord}, Status: send.NotSent}
@@ -101,6 +123,10 @@ func readInputs(ctx context.Context, ins []*input, prior resumeInfo, bufs *send.
 			}
 		}
 		out <- send.Outcome[row]{Row: row{in: in, ord: ord}, Status: statusEnd}
+	}
+	if rg != nil {
+		rg.abandon(out)
+		return rg.incomplete()
 	}
 	return nil
 }

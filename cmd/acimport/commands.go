@@ -74,7 +74,7 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	fs.DurationVar(&outageWait, "outage-wait", 5*time.Minute, "how long to wait, sending one probe at growing intervals, for an API that stopped\n"+
 		"answering mid-run; then stop with exit 1 (continue with --resume). No row is rejected for an outage")
 	fs.StringVar(&reject, "reject", "", "reject file (default <input>.rejects.csv beside each input; required for stdin)")
-	fs.StringVar(&results, "results", "", "optional per-row outcome log (CSV): file, line, status, profile_id, code, attempts")
+	fs.StringVar(&results, "results", "", "optional per-row outcome log (CSV): file, line, status, profile_id, code, attempts, skipped, in_doubt")
 	fs.StringVar(&summary, "summary", "", "write the run summary as JSON to this file, on every exit (usage errors included), atomically")
 	fs.StringVar(&metricsFile, "metrics-file", "", "write Prometheus metrics (text format, for node_exporter's textfile collector) to this file,\n"+
 		"atomically, as the run starts, every 10 s and at its end")

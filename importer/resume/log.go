@@ -42,6 +42,11 @@ type Checkpoint struct {
 	Files   []FileProgress   `json:"files"`
 	Outputs map[string]int64 `json:"outputs"` // path → size
 	Counts  Counts           `json:"counts"`
+	// Pending are the batches recorded before they were sent whose rows this
+	// checkpoint does not show finished, in the order they were recorded: a
+	// resumed run re-sends each as it was. They are batch records of the log,
+	// not part of the checkpoint's own record.
+	Pending []*Batch `json:"-"`
 }
 
 // FileProgress is one input's part of a checkpoint: rows (by ordinal, 0-based,
@@ -93,11 +98,16 @@ type Counts struct {
 	Throttled int64 `json:"throttled,omitempty"`
 	// Skipped counts, by column, the cells imported rows were sent without (on_invalid: skip).
 	Skipped map[string]int64 `json:"skipped,omitempty"`
+	// Replayed counts the answers given from the platform's deduplication
+	// store; InDoubt the non-idempotent rows that may have been applied twice.
+	Replayed int64 `json:"replayed,omitempty"`
+	InDoubt  int64 `json:"in_doubt,omitempty"`
 }
 
 type record struct {
 	Run        *Identity   `json:"run,omitempty"`
 	Checkpoint *Checkpoint `json:"checkpoint,omitempty"`
+	Batch      *Batch      `json:"batch,omitempty"`
 }
 
 // Log appends records to a state file, which it keeps locked. One goroutine uses it.
@@ -107,6 +117,11 @@ type Log struct {
 	size int64
 	id   *Identity
 	buf  bytes.Buffer
+	// live are the batches recorded and not yet shown finished by a
+	// checkpoint: a compaction keeps them.
+	live  []*Batch
+	bbuf  []byte
+	dirty bool // batch records written since the last sync
 }
 
 // Create starts a new state log with the run's identity, in the file l locks.
@@ -118,6 +133,9 @@ func start(l *Lock, id *Identity, cp *Checkpoint) (*Log, error) {
 	rec := *id
 	rec.Pid = os.Getpid()
 	s := &Log{path: l.path, id: &rec, f: l.f}
+	if cp != nil {
+		s.live = cp.Pending
+	}
 	if err := s.rewrite(cp); err != nil {
 		return nil, err
 	}
@@ -134,6 +152,7 @@ func Load(path string) (*Identity, *Checkpoint, error) {
 	defer f.Close()
 	var id *Identity
 	var cp *Checkpoint
+	var batches []*Batch
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64<<10), 64<<20)
 	for sc.Scan() {
@@ -147,12 +166,22 @@ func Load(path string) (*Identity, *Checkpoint, error) {
 		if rec.Checkpoint != nil {
 			cp = rec.Checkpoint
 		}
+		if rec.Batch != nil {
+			batches = append(batches, rec.Batch)
+		}
 	}
 	if err := sc.Err(); err != nil && !errors.Is(err, bufio.ErrTooLong) {
 		return nil, nil, fmt.Errorf("read state file %s: %w", path, err)
 	}
 	if id == nil {
 		return nil, nil, fmt.Errorf("state file %s is damaged: no intact identity record; delete it to start over", path)
+	}
+	if pending := cp.pending(batches); len(pending) > 0 {
+		if cp == nil {
+			// Interrupted before its first checkpoint, with batches sent.
+			cp = &Checkpoint{Outputs: map[string]int64{}}
+		}
+		cp.Pending = pending
 	}
 	return id, cp, nil
 }
@@ -178,6 +207,14 @@ func encodeRecord(dst *bytes.Buffer, rec record) error {
 	return nil
 }
 
+func crcHex(b []byte) [8]byte {
+	var out [8]byte
+	copy(out[:], fmt.Sprintf("%08x", crc32.ChecksumIEEE(b)))
+	return out
+}
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
 func decodeRecord(line []byte) (record, bool) {
 	var rec record
 	sum, body, ok := bytes.Cut(line, []byte(" "))
@@ -194,8 +231,37 @@ func decodeRecord(line []byte) (record, bool) {
 	return rec, true
 }
 
+// AppendBatch writes the record of a batch about to be sent; Sync makes it
+// durable, which must come before the batch is sent.
+func (s *Log) AppendBatch(b *Batch) error {
+	s.bbuf = appendBatchRecord(s.bbuf[:0], b)
+	n, err := s.f.Write(s.bbuf)
+	s.size += int64(n)
+	if err != nil {
+		return fmt.Errorf("write state file %s: %w", s.path, err)
+	}
+	s.live = append(s.live, b)
+	s.dirty = true
+	return nil
+}
+
+// Sync makes the batch records written since the last sync durable.
+func (s *Log) Sync() error {
+	if !s.dirty {
+		return nil
+	}
+	if err := s.f.Sync(); err != nil {
+		return fmt.Errorf("sync state file %s: %w", s.path, err)
+	}
+	s.dirty = false
+	return nil
+}
+
 // Save appends a checkpoint and makes it durable.
 func (s *Log) Save(cp *Checkpoint) error {
+	if len(s.live) > 0 {
+		s.live = cp.pending(s.live)
+	}
 	if s.size > compactAt {
 		return s.rewrite(cp)
 	}
@@ -211,6 +277,7 @@ func (s *Log) Save(cp *Checkpoint) error {
 	if err := s.f.Sync(); err != nil {
 		return fmt.Errorf("sync state file %s: %w", s.path, err)
 	}
+	s.dirty = false
 	return nil
 }
 
@@ -225,6 +292,9 @@ func (s *Log) rewrite(cp *Checkpoint) error {
 		if err := encodeRecord(&b, record{Checkpoint: cp}); err != nil {
 			return err
 		}
+	}
+	for _, lb := range s.live {
+		b.Write(appendBatchRecord(nil, lb))
 	}
 	tmp := s.path + ".tmp"
 	os.Remove(tmp) // a leftover of a crash, maybe with another mode
@@ -252,7 +322,7 @@ func (s *Log) rewrite(cp *Checkpoint) error {
 	if s.f != nil {
 		s.f.Close() // the replaced file: what it held is no longer the state
 	}
-	s.f, s.size = f, int64(b.Len())
+	s.f, s.size, s.dirty = f, int64(b.Len()), false
 	return SyncDir(filepath.Dir(s.path))
 }
 

@@ -25,6 +25,11 @@ type Identity struct {
 	Command []string `json:"command,omitempty"`
 	// Pid is the process that last wrote the state, named to a second run.
 	Pid int `json:"pid,omitempty"`
+	// ImportID names the import (NewImportID): new for each new import, kept
+	// by --resume. Request ids are made from it, so that the platform's
+	// deduplication tells a re-send of this import's request from a new
+	// import's. "" in a state written before it was kept.
+	ImportID string `json:"import_id,omitempty"`
 }
 
 // FileIdent recognises one input: its absolute path, size and first bytes.

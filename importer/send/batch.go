@@ -3,6 +3,7 @@ package send
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -90,6 +91,16 @@ func (p *Pool[R]) batchWorker(stopCtx context.Context, k *keys[R], rows <-chan *
 		closed bool
 	)
 	for {
+		if len(carry) > 0 && carry[0].Batch != nil {
+			// A batch an interrupted run recorded: sent alone, as it was.
+			g := carry[0]
+			carry = append(carry[:0], carry[1:]...)
+			body = p.sendRecorded(stopCtx, g, body, out)
+			if next := k.done(g.Key); next != nil {
+				carry = append(carry, next)
+			}
+			continue
+		}
 		batch = batch[:0]
 		size := 0
 		limit := p.bodyCap.limit()
@@ -105,7 +116,7 @@ func (p *Pool[R]) batchWorker(stopCtx context.Context, k *keys[R], rows <-chan *
 			batch = append(batch, j)
 		}
 		n := 0
-		for ; n < len(carry) && len(batch) < p.batch && fits(carry[n]); n++ {
+		for ; n < len(carry) && len(batch) < p.batch && carry[n].Batch == nil && fits(carry[n]); n++ {
 			take(carry[n])
 		}
 		carry = append(carry[:0], carry[n:]...)
@@ -122,7 +133,7 @@ func (p *Pool[R]) batchWorker(stopCtx context.Context, k *keys[R], rows <-chan *
 			j, st := k.tryNext(rows, deadline)
 			switch st {
 			case takeGot:
-				if !fits(j) {
+				if j.Batch != nil || !fits(j) {
 					carry = append(carry, j)
 					break gather
 				}
@@ -141,7 +152,7 @@ func (p *Pool[R]) batchWorker(stopCtx context.Context, k *keys[R], rows <-chan *
 			continue
 		}
 		var outs []Outcome[R]
-		outs, body = p.processBatch(stopCtx, batch, body)
+		outs, body = p.processBatch(stopCtx, batch, body, "")
 		for i, j := range batch {
 			out <- outs[i]
 			if next := k.done(j.Key); next != nil {
@@ -155,15 +166,48 @@ func (p *Pool[R]) batchWorker(stopCtx context.Context, k *keys[R], rows <-chan *
 	}
 }
 
+// sendRecorded sends g, a batch an interrupted run recorded (Job.Batch), with its id, puts its
+// rows' outcomes out and calls g.Sent. buf is reused for the body and returned.
+func (p *Pool[R]) sendRecorded(stopCtx context.Context, g *Job[R], buf []byte, out chan<- Outcome[R]) []byte {
+	outs, body := p.processBatch(stopCtx, g.Batch, buf, g.ID)
+	for _, o := range outs {
+		out <- o
+	}
+	if g.Sent != nil {
+		g.Sent()
+	}
+	return body
+}
+
 // processBatch sends one batch as one request (sendRetrying: retries, pacing and outages as for a
 // single row) and says what became of each row, in order. A batch refused for its size is split
-// (sendPart). buf is reused for the body and returned.
-func (p *Pool[R]) processBatch(stopCtx context.Context, batch []*Job[R], buf []byte) ([]Outcome[R], []byte) {
+// (sendPart). buf is reused for the body and returned. id is the batch's request id when it was
+// recorded before (a re-send after --resume); "" has it recorded first (RecordBatches).
+func (p *Pool[R]) processBatch(stopCtx context.Context, batch []*Job[R], buf []byte, id string) ([]Outcome[R], []byte) {
 	outs := make([]Outcome[R], len(batch))
 	for i, j := range batch {
-		outs[i] = Outcome[R]{Row: j.Row, Status: NotSent}
+		outs[i] = Outcome[R]{Row: j.Row, Status: NotSent, BatchRows: len(batch), Left: len(batch) - 1 - i}
 	}
-	buf = p.sendPart(stopCtx, batch, outs, buf)
+	if id == "" && p.record != nil {
+		var err error
+		if stopCtx.Err() == nil {
+			rows := make([]R, len(batch))
+			for i, j := range batch {
+				rows[i] = j.Row
+			}
+			id, err = p.record(rows)
+			if err != nil {
+				p.stop(err)
+			}
+		}
+		if stopCtx.Err() != nil || err != nil {
+			for _, j := range batch {
+				p.recycle(j)
+			}
+			return outs, buf
+		}
+	}
+	buf = p.sendPart(stopCtx, batch, outs, buf, id)
 	for _, j := range batch {
 		p.recycle(j)
 	}
@@ -173,7 +217,7 @@ func (p *Pool[R]) processBatch(stopCtx context.Context, batch []*Job[R], buf []b
 // sendPart sends the rows of part as one request and fills their outcomes; a part refused for
 // its size (HTTP 413, or cut off while being sent) goes again as two halves, a row alone so
 // refused is rejected saying why.
-func (p *Pool[R]) sendPart(stopCtx context.Context, part []*Job[R], outs []Outcome[R], buf []byte) []byte {
+func (p *Pool[R]) sendPart(stopCtx context.Context, part []*Job[R], outs []Outcome[R], buf []byte, id string) []byte {
 	body := append(buf[:0], p.batchHead...)
 	for i, j := range part {
 		if i > 0 {
@@ -182,7 +226,7 @@ func (p *Pool[R]) sendPart(stopCtx context.Context, part []*Job[R], outs []Outco
 		body = append(body, j.Body...)
 	}
 	body = append(body, p.batchTail...)
-	a, attempts, settled := p.sendRetrying(stopCtx, altcraft.Request{Method: p.batchMethod, Body: body, Items: len(part)})
+	a, attempts, settled, doubt := p.sendRetrying(stopCtx, altcraft.Request{Method: p.batchMethod, Body: body, Items: len(part), ID: id})
 	for i := range outs {
 		outs[i].Attempts += attempts
 	}
@@ -193,13 +237,19 @@ func (p *Pool[R]) sendPart(stopCtx context.Context, part []*Job[R], outs []Outco
 		p.bodyCap.refuse(len(body), a)
 		if len(part) > 1 {
 			// Nothing of it reached the platform: its halves are new requests, not retries.
+			// The halves' ids derive from the batch's: a --resume that re-sends the recorded
+			// batch meets the same limit and splits it the same way, so a half applied before
+			// the crash is answered as a replay.
 			h := len(part) / 2
-			body = p.sendPart(stopCtx, part[:h], outs[:h], body)
-			return p.sendPart(stopCtx, part[h:], outs[h:], body)
+			body = p.sendPart(stopCtx, part[:h], outs[:h], body, halfID(id, 1))
+			return p.sendPart(stopCtx, part[h:], outs[h:], body, halfID(id, 2))
 		}
 		a.Kind, a.Code, a.Reason = altcraft.Rejected, altcraft.RejectHTTP(http.StatusRequestEntityTooLarge), p.bodyCap.tooLargeReason(len(body), a)
 	} else if a.Status != 0 {
 		p.bodyCap.pass(len(body))
+	}
+	for i := range outs {
+		outs[i].Replayed, outs[i].Doubt = a.Replayed, doubt
 	}
 	if a.Kind != altcraft.OK {
 		// The whole batch refused, or failing past its retries: each row with the answer.
@@ -221,4 +271,12 @@ func (p *Pool[R]) sendPart(stopCtx context.Context, part []*Job[R], outs []Outco
 		}
 	}
 	return body
+}
+
+// halfID is the request id of half n (1 or 2) of a batch split for its size; "" stays "".
+func halfID(id string, n int) string {
+	if id == "" {
+		return ""
+	}
+	return id + "/" + strconv.Itoa(n)
 }

@@ -50,7 +50,11 @@ func (p *Pool[R]) run(stopCtx context.Context, rows <-chan *Job[R], out chan<- O
 					return
 				}
 				for j != nil {
-					out <- p.process(stopCtx, j)
+					if j.Batch != nil {
+						p.sendRecorded(stopCtx, j, nil, out)
+					} else {
+						out <- p.process(stopCtx, j)
+					}
 					j = k.done(j.Key)
 				}
 			}
@@ -124,11 +128,12 @@ func (k *keys[R]) done(key string) *Job[R] {
 func (p *Pool[R]) process(stopCtx context.Context, j *Job[R]) Outcome[R] {
 	o := Outcome[R]{Row: j.Row, Status: NotSent}
 	defer p.recycle(j)
-	a, attempts, settled := p.sendRetrying(stopCtx, altcraft.Request{Method: p.method, Body: j.Body})
+	a, attempts, settled, doubt := p.sendRetrying(stopCtx, altcraft.Request{Method: p.method, Body: j.Body, ID: j.ID})
 	o.Attempts = attempts
 	if !settled {
 		return o
 	}
+	o.Replayed, o.Doubt = a.Replayed, doubt
 	switch a.Kind {
 	case altcraft.OK:
 		o.Status, o.ProfileID = Imported, a.ProfileID
@@ -144,9 +149,13 @@ func (p *Pool[R]) process(stopCtx context.Context, j *Job[R]) Outcome[R] {
 // sendRetrying sends req, retrying transient failures, until an answer settles it: OK, Rejected,
 // or a Transient one past the retries (its Reason then says so). It returns that answer and the
 // attempts made; settled is false when the run stopped first (a run-wide answer, an outage, a
-// stop), and the request's rows stay unsent. A batch goes through it as one request.
-func (p *Pool[R]) sendRetrying(stopCtx context.Context, req altcraft.Request) (a altcraft.Result, attempts int, settled bool) {
+// stop), and the request's rows stay unsent. A batch goes through it as one request. doubt says
+// that an attempt failed ambiguously (maybe applied) and was retried, and the settling answer was
+// not a replay (see Outcome.Doubt).
+func (p *Pool[R]) sendRetrying(stopCtx context.Context, req altcraft.Request) (a altcraft.Result, attempts int, settled, doubt bool) {
 	var b budget
+	maybeApplied := false
+	defer func() { doubt = settled && maybeApplied && !a.Replayed }()
 	for {
 		probe, err := p.gate.admit(stopCtx)
 		if err != nil {
@@ -154,22 +163,31 @@ func (p *Pool[R]) sendRetrying(stopCtx context.Context, req altcraft.Request) (a
 			if errors.As(err, &oe) {
 				p.stop(err)
 			}
-			return a, attempts, false
+			return a, attempts, false, false
 		}
 		sent, err := p.pacer.Wait(stopCtx)
 		if err != nil {
 			p.gate.abandon(probe)
-			return a, attempts, false
+			return a, attempts, false, false
 		}
 		attempts++
 		a = p.client.Send(p.send, req)
 		// The client's own resends after dead kept-alive connections are retries too.
 		attempts += a.Resends
 		p.retriesDone.Add(int64(a.Resends))
+		// An ambiguous attempt may have been applied (a resend after the request was written
+		// whole is marked so by the client).
+		maybeApplied = maybeApplied || a.Ambiguous
+		if a.Replayed {
+			p.replayed.Add(1)
+		}
+		if a.Ambiguous {
+			p.ambiguous.Add(1)
+		}
 		if req.Items > 1 && p.bodyCap.tooLarge(a, len(req.Body)) {
 			// A batch cut off while its body was sent: a proxy's body limit, split by the caller.
 			p.gate.abandon(probe)
-			return a, attempts, true
+			return a, attempts, true, false
 		}
 		p.pacer.Observe(sent, a.RateLimited, a.RetryAfter)
 		if a.RateLimited && !p.pacer.AtFloor() {
@@ -177,7 +195,7 @@ func (p *Pool[R]) sendRetrying(stopCtx context.Context, req altcraft.Request) (a
 			// pace, not the row's fate, and costs the row none of its retries.
 			p.gate.rateLimited(probe)
 			if !sleepCtx(stopCtx, p.backoff.delay(1, a.RetryAfter)) {
-				return a, attempts, false
+				return a, attempts, false, false
 			}
 			p.retriesDone.Add(1)
 			continue
@@ -185,24 +203,24 @@ func (p *Pool[R]) sendRetrying(stopCtx context.Context, req altcraft.Request) (a
 		v, used, stop := p.gate.observe(probe, a, &b)
 		switch v {
 		case rowDone:
-			return a, attempts, true
+			return a, attempts, true, false
 		case runStop:
 			p.stop(stop)
-			return a, attempts, false
+			return a, attempts, false, false
 		case rowGiveUp:
 			if a.RateLimited {
 				// Still 429 at the slowest pace: not the row's fault, and every row would meet it.
 				p.stop(&ThrottledError{Limit: p.pacer.Limit(), Attempts: attempts})
-				return a, attempts, false
+				return a, attempts, false, false
 			}
 			a.Reason = fmt.Sprintf("%s (gave up after %s)", a.Reason, plural(attempts, "attempt"))
-			return a, attempts, true
+			return a, attempts, true, false
 		}
 		// The backoff grows with the failures charged to the row: after an
 		// outage the rows go again at once, not after the backoff of every
 		// failure the outage caused.
 		if !sleepCtx(stopCtx, p.backoff.delay(max(1, used), a.RetryAfter)) {
-			return a, attempts, false
+			return a, attempts, false, false
 		}
 		p.retriesDone.Add(1)
 	}

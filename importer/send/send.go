@@ -24,6 +24,16 @@ type Job[R any] struct {
 	// Key is the row's matching key: rows that share one are never in flight together, and are
 	// sent in the order they came, so that the last row of a file wins as in a serial load.
 	Key string
+	// ID is the request's id (altcraft.Request.ID) when the row goes alone: the same on every
+	// retry, and on its re-send after --resume. In batch mode a batch's id comes from
+	// Options.Record.
+	ID string
+	// Batch, when not nil, makes this job a batch recorded by an interrupted run, re-sent as it
+	// was: these rows, in this order, as one request with ID, whatever Options.Batch is. Its own
+	// Row and Body are unused; its Key serialises such batches, in the order they come; Sent is
+	// called once their outcomes are out.
+	Batch []*Job[R]
+	Sent  func()
 }
 
 // Status is what became of a row, as the results log spells it.
@@ -44,6 +54,17 @@ type Outcome[R any] struct {
 	Code      altcraft.RejectCode // Rejected: the reject code
 	Reason    string              // Rejected: why, in words
 	Attempts  int                 // requests sent for the row (a batch's count for each of its rows)
+	// Replayed: the answer that settled the row said the platform had already applied its
+	// request (altcraft.Result.Replayed).
+	Replayed bool
+	// Doubt: an attempt failed ambiguously (it may have been applied: altcraft.Result.Ambiguous)
+	// and was retried, and the answer that settled the row was not a replay. Applied twice when
+	// the platform does not deduplicate — which matters only for a non-idempotent change.
+	Doubt bool
+	// BatchRows is the rows of the batch request the row went in (0: alone), and Left how many
+	// of their outcomes come after this one: a batch's outcomes come out one after the other,
+	// and a caller that records them can tell when it has them all.
+	BatchRows, Left int
 }
 
 // Options configure a Pool. Zero values are noted.
@@ -109,6 +130,7 @@ type Pool[R any] struct {
 	backoff     Backoff
 	gate        *gate
 	onStop      func(error)
+	record      func(rows []R) (string, error)
 	bodies      sync.Pool
 	bodyCap     bodyCap // the proxy's body limit, learnt (split.go)
 	linger      time.Duration
@@ -123,6 +145,8 @@ type Pool[R any] struct {
 	cancel   context.CancelCauseFunc
 
 	retriesDone atomic.Int64
+	replayed    atomic.Int64
+	ambiguous   atomic.Int64
 }
 
 // New makes a pool with opt.
@@ -185,6 +209,20 @@ func (p *Pool[R]) stop(err error) {
 
 // Retries is the retries this run has made so far.
 func (p *Pool[R]) Retries() int64 { return p.retriesDone.Load() }
+
+// RecordBatches has record called with each batch's rows, in request order, before the batch is
+// first sent: it makes the batch durable (so that --resume re-sends these rows as one request) and
+// returns the batch's request id. Its error stops the run; the rows stay unsent. Call it before
+// Run; without it batches carry no id.
+func (p *Pool[R]) RecordBatches(record func(rows []R) (id string, err error)) { p.record = record }
+
+// Replayed is the answers this run that the platform gave from its deduplication store: it had
+// already applied the request.
+func (p *Pool[R]) Replayed() int64 { return p.replayed.Load() }
+
+// Ambiguous is the attempts this run that failed after the request was written, without an
+// answer: the platform may have applied them.
+func (p *Pool[R]) Ambiguous() int64 { return p.ambiguous.Load() }
 
 // Throttled is the answers this run that said slow down (HTTP 429).
 func (p *Pool[R]) Throttled() int64 { return p.pacer.Throttled() }

@@ -9,10 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -184,6 +186,13 @@ var (
 	headerAccept        = []byte("Accept")
 	headerAuthorization = []byte("Authorization")
 	jsonType            = []byte("application/json")
+	// The platform's deduplication key (newest copies: Request-ID; older
+	// ones make a request distinct by X-Request-ID), and its mark on a
+	// repeat's answer. See altcraft-api.md, "Deduplication of requests".
+	headerRequestID  = []byte("Request-Id")
+	headerXRequestID = []byte("X-Request-Id")
+	headerDuplicate  = "Duplicate-Request"
+	headerXDuplicate = "X-Duplicate-Request"
 )
 
 // NewClient returns a client for the platform at o.URL. Its errors say what
@@ -282,6 +291,10 @@ func (c *Client) Send(ctx context.Context, r Request) (res Result) {
 	req.Header.SetContentTypeBytes(jsonType)
 	req.Header.SetCanonical(headerAccept, jsonType)
 	req.Header.SetCanonical(headerAuthorization, c.auth)
+	if r.ID != "" {
+		req.Header.SetCanonical(headerRequestID, []byte(r.ID))
+		req.Header.SetCanonical(headerXRequestID, []byte(r.ID))
+	}
 	c.setBody(req, r.Body)
 	var tr tries
 	defer func() { tr.mark(&res) }()
@@ -297,7 +310,7 @@ func (c *Client) Send(ctx context.Context, r Request) (res Result) {
 		if tlsErr := certificateError(err, c.route.base.Hostname(), c.caFile); tlsErr != nil {
 			return Result{Kind: Fatal, Err: errs.Mark(ErrCertificate, tlsErr)}
 		}
-		return Result{Kind: Transient, Code: RejectNetwork, Reason: c.route.reason(err), WrongURL: errs.Mark(ErrWrongURL, c.route.wrongURL(err))}
+		return Result{Kind: Transient, Code: RejectNetwork, Reason: c.route.reason(err), WrongURL: errs.Mark(ErrWrongURL, c.route.wrongURL(err)), Ambiguous: written(err)}
 	}
 	body, err := decodedBody(resp)
 	if err != nil {
@@ -309,11 +322,42 @@ func (c *Client) Send(ctx context.Context, r Request) (res Result) {
 		res = c.redact(classify(resp.StatusCode(), string(resp.Header.Peek("Retry-After")), body))
 	}
 	res.Status = resp.StatusCode()
+	res.Replayed = duplicate(resp)
+	// A proxy's 502 or 504: the platform behind it may have applied the request. So may have
+	// the server that closed a kept-alive connection under a request do sent again (tries.mark).
+	res.Ambiguous = res.Status == http.StatusBadGateway || res.Status == http.StatusGatewayTimeout
 	if resp.StatusCode() == http.StatusNotFound && res.Kind == Rejected && res.Code == RejectHTTP(http.StatusNotFound) {
 		// Not the API's answer (it answers JSON): no such method at this address.
 		res.WrongURL = errs.Mark(ErrWrongURL, c.route.wrongMethod(r.Method.Path()))
 	}
 	return res
+}
+
+// duplicate reports whether an answer says it is the platform's stored answer
+// to a repeat of a request it had already applied.
+func duplicate(resp *fasthttp.Response) bool {
+	for _, h := range [...]string{headerDuplicate, headerXDuplicate} {
+		if v := resp.Header.Peek(h); len(v) > 0 && strings.EqualFold(strings.TrimSpace(string(v)), "true") {
+			return true
+		}
+	}
+	return false
+}
+
+// written reports whether a request that failed with err may have reached the
+// platform: the request was written (or being written) when the connection
+// timed out, was reset or closed without an answer. A failure to connect, or
+// to get a connection from the pool, sent nothing.
+func written(err error) bool {
+	var dnsErr *net.DNSError
+	switch {
+	case errors.Is(err, fasthttp.ErrDialTimeout), errors.Is(err, fasthttp.ErrNoFreeConns),
+		errors.Is(err, syscall.ECONNREFUSED), errors.As(err, &dnsErr),
+		errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		return false
+	}
+	var te interface{ Timeout() bool }
+	return (errors.As(err, &te) && te.Timeout()) || closedBeforeAnswer(err) || errors.Is(err, fasthttp.ErrTimeout)
 }
 
 // setBody writes the request body with the token as its first member:
