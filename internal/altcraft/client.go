@@ -325,7 +325,7 @@ func (c *Client) Send(ctx context.Context, r Request) (res Result) {
 	res.Replayed = duplicate(resp)
 	// A proxy's 502 or 504: the platform behind it may have applied the request. So may have
 	// the server that closed a kept-alive connection under a request do sent again (tries.mark).
-	res.Ambiguous = res.Status == http.StatusBadGateway || res.Status == http.StatusGatewayTimeout
+	res.Ambiguous = res.Ambiguous || res.Status == http.StatusBadGateway || res.Status == http.StatusGatewayTimeout
 	if resp.StatusCode() == http.StatusNotFound && res.Kind == Rejected && res.Code == RejectHTTP(http.StatusNotFound) {
 		// Not the API's answer (it answers JSON): no such method at this address.
 		res.WrongURL = errs.Mark(ErrWrongURL, c.route.wrongMethod(r.Method.Path()))
