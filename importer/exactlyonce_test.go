@@ -160,7 +160,7 @@ func TestInDoubtWithoutDedup(t *testing.T) {
 	marked := map[int]bool{}
 	for _, l := range strings.Split(string(results), "\n") {
 		f := strings.Split(l, ",")
-		if len(f) == 7 && f[6] == "yes" {
+		if len(f) == 8 && f[7] == "yes" { // file,line,status,profile_id,code,attempts,skipped,in_doubt
 			line, _ := strconv.Atoi(f[1])
 			marked[line] = true
 		}

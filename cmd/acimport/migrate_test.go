@@ -169,7 +169,7 @@ subscriptions:
 	if err := json.Unmarshal(b, &sum); err != nil || sum.Skipped["Phone Number"] != 1 || len(sum.Skipped) != 1 {
 		t.Errorf("summary skipped_values %v (%v):\n%s", sum.Skipped, err, b)
 	}
-	if res, _ := os.ReadFile(at("res.csv")); !strings.Contains(string(res), ",3,imported,") || !strings.Contains(string(res), ",1,Phone Number\n") {
+	if res, _ := os.ReadFile(at("res.csv")); !strings.Contains(string(res), ",3,imported,") || !strings.Contains(string(res), ",1,Phone Number,\n") {
 		t.Errorf("results do not mark line 3:\n%s", res)
 	}
 	if !strings.Contains(stderr, "Phone Number 1") {
