@@ -155,6 +155,7 @@ func (p *Pool[R]) process(stopCtx context.Context, j *Job[R]) Outcome[R] {
 func (p *Pool[R]) sendRetrying(stopCtx context.Context, req altcraft.Request) (a altcraft.Result, attempts int, settled, doubt bool) {
 	var b budget
 	maybeApplied := false
+	cutOff := 0 // attempts whose connection closed, after the body was written, before an answer
 	defer func() { doubt = settled && maybeApplied && !a.Replayed }()
 	for {
 		probe, err := p.gate.admit(stopCtx)
@@ -184,8 +185,15 @@ func (p *Pool[R]) sendRetrying(stopCtx context.Context, req altcraft.Request) (a
 		if a.Ambiguous {
 			p.ambiguous.Add(1)
 		}
-		if req.Items > 1 && p.bodyCap.tooLarge(a, len(req.Body)) {
-			// A batch cut off while its body was sent: a proxy's body limit, split by the caller.
+		if a.BodyCutOff && a.Ambiguous {
+			cutOff++
+		}
+		// A batch cut off while its body was sent: a proxy's body limit, split by the caller. A
+		// connection closed after the body was written whole may instead be a lost answer of a
+		// request the platform applied: its halves would carry new ids and be applied again, so it
+		// is first retried as it was (a platform that had applied it answers with a replay), and
+		// split only when the same request is cut off again.
+		if req.Items > 1 && p.bodyCap.tooLarge(a, len(req.Body)) && (!a.Ambiguous || cutOff > 1) {
 			p.gate.abandon(probe)
 			return a, attempts, true, false
 		}
