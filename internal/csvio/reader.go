@@ -553,41 +553,63 @@ func (rd *Reader) record(s scanned, rec *Record) {
 		fail(fmt.Errorf("%s: %w", rd.fieldName(len(s.fields)), s.pe.Err))
 		return
 	}
-	fields := s.fields
-	if len(fields) > rd.layout.width && allEmpty(fields[rd.layout.width:]) {
-		// A spreadsheet's trailing empty columns: dropped from Raw too, or
-		// the reject columns would not follow the last column.
-		fields = fields[:rd.layout.width]
-	}
-	if l := &rd.layout; l.trailing > 0 && len(fields) == l.width-l.trailing {
-		// A reject file row whose reject columns the user deleted while
-		// fixing it: every field is data, and nothing of it is cut.
-		rec.Raw = cloneInto(rec.Raw, s.body)
-		if err := rd.checkText(s, fields); err != nil {
-			fail(err)
-			return
-		}
-		rec.Fields = append(rec.Fields, fields...)
+	l := &rd.layout
+	if len(l.drop) > 0 && l.trailing == 0 {
+		rd.recordMixed(s, rec)
 		return
 	}
-	rec.Raw = rd.rawOf(rec.Raw, &s, fields, len(s.fields))
-	rec.SourceLine = rd.layout.sourceLine(fields)
-	if err := rd.checkText(s, fields); err != nil {
+	// Raw is the row's text up to its reject columns, byte for byte: empty
+	// cells beyond the header's width included.
+	fields, width, n := s.fields, l.width-l.trailing, len(s.fields)
+	if l.trailing > 0 {
+		var rej int
+		if n, rej = l.locate(fields); rej >= 0 {
+			rec.SourceLine = l.lineOf(fields[rej:])
+		}
+	}
+	if n == len(s.fields) {
+		rec.Raw = cloneInto(rec.Raw, s.body)
+	} else if n == 0 {
+		rec.Raw = append(rec.Raw[:0], []byte{}...)
+	} else {
+		rec.Raw = rd.cutBefore(rec.Raw, &s, n)
+	}
+	if err := rd.checkText(s, s.fields); err != nil {
 		fail(err)
 		return
 	}
-	if len(fields) != rd.layout.width {
-		n, width := len(s.fields), rd.layout.width
-		if rec.SourceLine > 0 {
-			// Fed back from its reject file: counted without the reject
-			// columns, as in the input the row comes from.
-			n, width = n-rd.layout.trailing, width-rd.layout.trailing
-		}
+	data := fields[:n]
+	if n > width && allEmpty(data[width:]) {
+		data = data[:width] // a spreadsheet's trailing empty columns
+	}
+	if len(data) != width {
+		// Counted without the reject columns, as in the input the row comes from.
 		fail(fmt.Errorf("%w: %d, the header has %d", csv.ErrFieldCount, n, width))
 		return
 	}
-	if rec.Fields = rd.layout.appendKept(rec.Fields, fields); rec.Fields == nil {
+	if rec.Fields = append(rec.Fields, data...); rec.Fields == nil {
 		rec.Fields = []string{} // every field is in a reject column; nil would mean a bad row
+	}
+}
+
+// recordMixed is record for an input whose reject columns are not its last
+// ones, a reject file a user reordered: rare, and read by position only.
+func (rd *Reader) recordMixed(s scanned, rec *Record) {
+	fields := s.fields
+	if len(fields) > rd.layout.width && allEmpty(fields[rd.layout.width:]) {
+		fields = fields[:rd.layout.width]
+	}
+	rec.Raw = rd.rawOf(rec.Raw, &s, fields, len(s.fields))
+	if err := rd.checkText(s, fields); err != nil {
+		rec.Fields, rec.Err = nil, &RowError{Line: rec.Line, Err: err}
+		return
+	}
+	if len(fields) != rd.layout.width {
+		rec.Fields, rec.Err = nil, &RowError{Line: rec.Line, Err: fmt.Errorf("%w: %d, the header has %d", csv.ErrFieldCount, len(s.fields), rd.layout.width)}
+		return
+	}
+	if rec.Fields = rd.layout.appendKept(rec.Fields, fields); rec.Fields == nil {
+		rec.Fields = []string{}
 	}
 }
 
