@@ -387,6 +387,10 @@ func (rd *Reader) scan() (scanned, error) {
 		// Read again the way spreadsheets do; csv.Reader's own LazyQuotes
 		// differs ("x" y would swallow the lines after it).
 		if f, starts, open, early := lazyFields(s.body, rd.comma); !open && !early {
+			if bytes.ContainsAny(s.body, "\r\n") && closedByChance(s.body, rd.comma, rd.layout.width) {
+				// As strictly read: the quote never closed where it should.
+				return rd.tooLong(text, true)
+			}
 			s.fields, s.starts, s.pe = f, starts, nil
 		}
 	}
