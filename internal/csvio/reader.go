@@ -104,7 +104,11 @@ func (rd *Reader) open(r io.Reader, opt Options) error {
 			return gzipError(err)
 		}
 	}
-	cs, bomLen, why, err := pickEncoding(enc, window, whole)
+	hint := comma
+	if hint == 0 {
+		hint = sniffDelimiter(window)
+	}
+	cs, bomLen, why, err := pickEncoding(enc, window, whole, hint)
 	if err != nil {
 		if e := notCSV(window, false); e != nil {
 			return e
