@@ -11,6 +11,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/acimport/acimport/internal/errs"
@@ -27,12 +28,18 @@ type Reader struct {
 	comma rune
 	cs    *charset
 	why   string // how "auto" chose cs; "" when the encoding was given
-	bom   bool
-	max   int    // Options.MaxRecordBytes, resolved
-	lazy  bool   // Options.LazyQuotes
-	gz    bool   // the input is gzip-compressed
-	lines int    // physical lines before the recorder's start
-	sep   []byte // Excel's "sep=" line, decoded, without its terminator; nil if none
+	// shared is cs for the reject writer's goroutine: "auto" may change cs
+	// mid-file (see lateJudge).
+	shared  atomic.Pointer[charset]
+	auto    bool  // the encoding option is "auto"
+	late    bool  // auto found ASCII only: lateJudge decides at the first byte beyond it
+	lateErr error // lateJudge could not tell the encoding there
+	bom     bool
+	max     int    // Options.MaxRecordBytes, resolved
+	lazy    bool   // Options.LazyQuotes
+	gz      bool   // the input is gzip-compressed
+	lines   int    // physical lines before the recorder's start
+	sep     []byte // Excel's "sep=" line, decoded, without its terminator; nil if none
 	// rawBase is where the decoded stream starts in the input: after a BOM
 	// and a "sep=" line.
 	rawBase int64
@@ -118,7 +125,12 @@ func (rd *Reader) open(r io.Reader, opt Options) error {
 	if err := notCSV(window, cs.units == unitsUTF16); err != nil {
 		return err
 	}
-	rd.cs, rd.why = cs, why
+	rd.cs, rd.why, rd.auto = cs, why, enc == encAuto
+	rd.shared.Store(cs)
+	if rd.auto && cs == csUTF8 && bomLen == 0 && !whole && ascii(window) {
+		rd.late = true
+		rd.why = fmt.Sprintf("ASCII in its first %s; judged again at the first byte beyond ASCII", sizeText(sniffLimit))
+	}
 	if bomLen > 0 {
 		rd.bom = true
 		rd.rawBase += int64(bomLen)
@@ -160,7 +172,7 @@ func (rd *Reader) open(r io.Reader, opt Options) error {
 	}
 	rd.comma = comma
 
-	rd.rec = newRecorder(br, cs, rd.max)
+	rd.rec = rd.newRecorder(br)
 	rd.newCSV()
 	return rd.readHeader()
 }
@@ -176,8 +188,22 @@ func peekWindow(br *bufio.Reader) (window []byte, whole bool, err error) {
 	return window, whole, nil
 }
 
-func newRecorder(r io.Reader, cs *charset, max int) recorder {
-	return recorder{r: cs.decoder(r), units: cs.units, buf: make([]byte, 0, recorderMin), limit: min(max, math.MaxInt-recorderSlack) + recorderSlack}
+func (rd *Reader) newRecorder(br *bufio.Reader) recorder {
+	var r io.Reader = &lateJudge{rd: rd, src: br}
+	if !rd.late {
+		r = rd.cs.decoder(br)
+	}
+	return recorder{r: r, units: rd.cs.units, buf: make([]byte, 0, recorderMin), limit: min(rd.max, math.MaxInt-recorderSlack) + recorderSlack}
+}
+
+// ascii reports whether b is all ASCII.
+func ascii(b []byte) bool {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // SeekRecord continues reading at offset, the End of a record this reader (or one
@@ -196,7 +222,7 @@ func (rd *Reader) SeekRecord(offset int64, line int) error {
 		return fmt.Errorf("read %s: %w: %w", rd.where(), ErrNotSeekable, err)
 	}
 	rd.count.n.Store(offset)
-	rd.rec = newRecorder(bufio.NewReaderSize(&rd.count, sniffLimit), rd.cs, rd.max)
+	rd.rec = rd.newRecorder(bufio.NewReaderSize(&rd.count, sniffLimit))
 	rd.rec.consumed = offset - rd.rawBase
 	rd.lines = line - 1
 	rd.err = nil
@@ -641,7 +667,7 @@ func (rd *Reader) checkText(s scanned, fields []string) error {
 	}
 	if rd.cs.units == unitsBytes && !utf8.Valid(s.body) {
 		i := invalidUTF8(s.body)
-		return fmt.Errorf("%s: %w at %s (%s)", rd.fieldName(rd.fieldAt(s, fields, i)), ErrInvalidUTF8, rd.at(s, i), utf8Hint)
+		return fmt.Errorf("%s: %w at %s (%s)", rd.fieldName(rd.fieldAt(s, fields, i)), ErrInvalidUTF8, rd.at(s, i), rd.utf8Advice())
 	}
 	return nil
 }
