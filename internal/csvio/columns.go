@@ -78,7 +78,8 @@ func (l *rejectLayout) appendKept(dst, fields []string) []string {
 // could not be parsed, so feeding a reject file back in cannot duplicate
 // them even for its broken rows, and returns the line its reject_line names
 // (0 if none). It parses the last fields backwards and gives up, returning b
-// unchanged, unless they are well formed and reject_line holds a number.
+// unchanged, unless they are well formed, reject_line holds a number and
+// reject_code a known code.
 func (l *rejectLayout) stripTail(b []byte, comma rune) ([]byte, int) {
 	if l.trailing == 0 {
 		return b, 0
@@ -95,6 +96,9 @@ func (l *rejectLayout) stripTail(b []byte, comma rune) ([]byte, int) {
 				return b, 0
 			}
 			line = atoiSmall(value)
+		}
+		if i == l.codeCol && !altcraft.RejectCode(value).Known() {
+			return b, 0
 		}
 		end = start - len(sep)
 	}

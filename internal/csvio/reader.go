@@ -416,7 +416,7 @@ func (rd *Reader) scan() (scanned, error) {
 	if pe != nil && rd.lazy && (errors.Is(pe.Err, csv.ErrBareQuote) || errors.Is(pe.Err, csv.ErrQuote)) {
 		// Read again the way spreadsheets do; csv.Reader's own LazyQuotes
 		// differs ("x" y would swallow the lines after it).
-		if f, starts, open, early := lazyFields(s.body, rd.comma); !open && !early {
+		if f, starts, open, early := lazyFields(s.body, rd.comma); !open && !early && !rd.openBeforeRejectColumns(s.body) {
 			if bytes.ContainsAny(s.body, "\r\n") && closedByChance(s.body, rd.comma, rd.layout.width) {
 				// As strictly read: the quote never closed where it should.
 				return rd.tooLong(text, true)
@@ -445,6 +445,21 @@ func (rd *Reader) scan() (scanned, error) {
 		}
 	}
 	return s, nil
+}
+
+// openBeforeRejectColumns reports whether body, a reject file's row, is a
+// row whose quote never closed followed by its reject columns: read lazily
+// as a whole, the reject columns' own quotes would close it.
+func (rd *Reader) openBeforeRejectColumns(body []byte) bool {
+	if rd.layout.trailing == 0 {
+		return false
+	}
+	data, line := rd.layout.stripTail(body, rd.comma)
+	if line == 0 {
+		return false
+	}
+	_, _, open, _ := lazyFields(data, rd.comma)
+	return open
 }
 
 // keepBreaks gives the quoted cells of s that hold a line break the break as
@@ -639,6 +654,8 @@ func (rd *Reader) recordMixed(s scanned, rec *Record) {
 		return
 	}
 	if len(fields) != rd.layout.width {
+		// Which of its fields are reject columns is anyone's guess: keep them all.
+		rec.Raw = cloneInto(rec.Raw, s.body)
 		rec.Fields, rec.Err = nil, &RowError{Line: rec.Line, Err: fmt.Errorf("%w: %d, the header has %d", csv.ErrFieldCount, len(s.fields), rd.layout.width)}
 		return
 	}
