@@ -189,9 +189,9 @@ func peekWindow(br *bufio.Reader) (window []byte, whole bool, err error) {
 }
 
 func (rd *Reader) newRecorder(br *bufio.Reader) recorder {
-	var r io.Reader = &lateJudge{rd: rd, src: br}
-	if !rd.late {
-		r = rd.cs.decoder(br)
+	r := rd.cs.decoder(br)
+	if rd.late {
+		r = &lateJudge{rd: rd, src: br}
 	}
 	return recorder{r: r, units: rd.cs.units, buf: make([]byte, 0, recorderMin), limit: min(rd.max, math.MaxInt-recorderSlack) + recorderSlack}
 }
