@@ -1,10 +1,16 @@
 package main
 
 import (
+	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/text/encoding/charmap"
+
+	"github.com/acimport/acimport/sandbox"
 )
 
 // TestShortRowRejectFileReimported: a row three fields short of a
@@ -37,5 +43,55 @@ func TestShortRowRejectFileReimported(t *testing.T) {
 	again, err := os.ReadFile(filepath.Join(dir, "in.rejects.rejects.csv"))
 	if err != nil || !strings.Contains(string(again), "\n5,3,csv,\"wrong number of fields: 1, the header has 4\"") {
 		t.Errorf("second reject file: %v\n%s", err, again)
+	}
+}
+
+// TestAutoJudgesPastAnASCIIStart: a windows-1251 file whose first 64 KiB
+// are ASCII (a reject file of late rows, most often) imports with
+// encoding: auto: its Cyrillic names arrive as written and its rejected
+// row goes to a reject file in windows-1251.
+func TestAutoJudgesPastAnASCIIStart(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("E-mail;Name\n")
+	rows := 0
+	for ; b.Len() < 70<<10; rows++ {
+		fmt.Fprintf(&b, "user%d@example.com;Plain\n", rows)
+	}
+	b.WriteString("ivanov@example.com;Иванов\nnot-an-email;Петров\n")
+	in, err := charmap.Windows1251.NewEncoder().Bytes([]byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	csvPath, mapPath := filepath.Join(dir, "late.csv"), filepath.Join(dir, "m.yaml")
+	os.WriteFile(csvPath, in, 0o600)
+	os.WriteFile(mapPath, []byte("db_id: 1\ncsv: { delimiter: \";\", encoding: auto }\nfields:\n  email: { column: E-mail, type: email }\n  _fname: Name\n"), 0o600)
+
+	sb, err := sandbox.Start("127.0.0.1:0", sandbox.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	t.Setenv("ALTCRAFT_TOKEN", "t")
+	code, _, stderr := runCmd(t, "", "import", "--no-progress", "--rate", "0", "--url", sb.URL, "-m", mapPath, csvPath)
+	if code != exitRejected {
+		t.Fatalf("import: exit %d, want %d\n%s", code, exitRejected, stderr)
+	}
+	found := false
+	for _, p := range sb.Server.Profiles() {
+		if p.Data["email"] == "ivanov@example.com" {
+			found = p.Data["_fname"] == "Иванов"
+			if !found {
+				t.Errorf("ivanov's name arrived as %q", p.Data["_fname"])
+			}
+		}
+	}
+	if !found || len(sb.Server.Profiles()) != rows+1 {
+		t.Errorf("%d profiles stored, want %d with ivanov@example.com among them", len(sb.Server.Profiles()), rows+1)
+	}
+	rej, err := os.ReadFile(filepath.Join(dir, "late.rejects.csv"))
+	want, _ := charmap.Windows1251.NewEncoder().Bytes([]byte("\nnot-an-email;Петров;"))
+	if err != nil || !bytes.Contains(rej, want) {
+		t.Errorf("reject file not in windows-1251: %v\n%q", err, rej)
 	}
 }
