@@ -97,20 +97,7 @@ func FuzzReadReject(f *testing.F) {
 		}
 		checkReadInto(t, in, opt, all)
 
-		var out bytes.Buffer
-		w := NewRejectWriter(&out, r)
-		for _, rec := range all {
-			code, reason := "api_1", "bad \"value\", again"
-			if rec.Err != nil {
-				code, reason = "csv", rec.Err.Error()
-			}
-			if err := w.Write(rec, code, reason); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := w.Flush(); err != nil {
-			t.Fatal(err)
-		}
+		out := bytes.NewBuffer(writeEveryRow(t, r, all, "api_1", "bad \"value\", again"))
 
 		r2, err := NewReader(bytes.NewReader(out.Bytes()), "rejects.csv", Options{Delimiter: string(r.Comma()), Encoding: r.Encoding(), LazyQuotes: opt.LazyQuotes})
 		if err != nil {

@@ -101,23 +101,10 @@ func checkRejectRoundTrip(t *testing.T, in []byte, opt Options) {
 	t.Helper()
 	r := mustReader(t, in, opt)
 	recs := readAll(t, r)
-	var out bytes.Buffer
-	w := NewRejectWriter(&out, r)
-	for _, rec := range recs {
-		code, reason := "api_400", "Incorrect request"
-		if rec.Err != nil {
-			code, reason = "csv", rec.Err.Error()
-		}
-		if err := w.Write(rec, code, reason); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	back := readAll(t, mustReader(t, out.Bytes(), Options{Delimiter: string(r.Comma()), Encoding: r.Encoding(), LazyQuotes: opt.LazyQuotes}))
+	out := writeEveryRow(t, r, recs, "api_400", "Incorrect request")
+	back := readAll(t, mustReader(t, out, Options{Delimiter: string(r.Comma()), Encoding: r.Encoding(), LazyQuotes: opt.LazyQuotes}))
 	if len(back) != len(recs) {
-		t.Fatalf("%d rows read back, want %d; reject file:\n%s", len(back), len(recs), out.Bytes())
+		t.Fatalf("%d rows read back, want %d; reject file:\n%s", len(back), len(recs), out)
 	}
 	for i, b := range back {
 		o := recs[i]
@@ -136,4 +123,25 @@ func checkRejectRoundTrip(t *testing.T, in []byte, opt Options) {
 			t.Errorf("line %d: broken row read back as %q, want %q", o.Line, b.Raw, o.Raw)
 		}
 	}
+}
+
+// writeEveryRow writes recs to a reject file of r as the importer does: a
+// broken row with code csv and its error, a good one with code and reason.
+func writeEveryRow(t *testing.T, r *Reader, recs []*Record, code, reason string) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	w := NewRejectWriter(&out, r)
+	for _, rec := range recs {
+		c, why := code, reason
+		if rec.Err != nil {
+			c, why = "csv", rec.Err.Error()
+		}
+		if err := w.Write(rec, c, why); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
 }
