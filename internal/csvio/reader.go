@@ -28,18 +28,12 @@ type Reader struct {
 	comma rune
 	cs    *charset
 	why   string // how "auto" chose cs; "" when the encoding was given
-	// shared is cs for the reject writer's goroutine: "auto" may change cs
-	// mid-file (see lateJudge).
-	shared  atomic.Pointer[charset]
-	auto    bool  // the encoding option is "auto"
-	late    bool  // auto found ASCII only: lateJudge decides at the first byte beyond it
-	lateErr error // lateJudge could not tell the encoding there
-	bom     bool
-	max     int    // Options.MaxRecordBytes, resolved
-	lazy    bool   // Options.LazyQuotes
-	gz      bool   // the input is gzip-compressed
-	lines   int    // physical lines before the recorder's start
-	sep     []byte // Excel's "sep=" line, decoded, without its terminator; nil if none
+	bom   bool
+	max   int    // Options.MaxRecordBytes, resolved
+	lazy  bool   // Options.LazyQuotes
+	gz    bool   // the input is gzip-compressed
+	lines int    // physical lines before the recorder's start
+	sep   []byte // Excel's "sep=" line, decoded, without its terminator; nil if none
 	// rawBase is where the decoded stream starts in the input: after a BOM
 	// and a "sep=" line.
 	rawBase int64
@@ -52,6 +46,13 @@ type Reader struct {
 	layout       rejectLayout
 
 	err error // sticky: io.EOF or the stream's failure
+
+	// shared is cs for the reject writer's goroutine: "auto" may change cs
+	// mid-file (see lateJudge).
+	shared  atomic.Pointer[charset]
+	auto    bool  // the encoding option is "auto"
+	late    bool  // auto found ASCII only: lateJudge decides at the first byte beyond it
+	lateErr error // lateJudge could not tell the encoding there
 }
 
 // NewReader reads the header line of the CSV file r. name is the file's name
@@ -616,11 +617,12 @@ func (rd *Reader) record(s scanned, rec *Record) {
 			rec.SourceLine = l.lineOf(fields[rej:])
 		}
 	}
-	if n == len(s.fields) {
+	switch n {
+	case len(s.fields):
 		rec.Raw = cloneInto(rec.Raw, s.body)
-	} else if n == 0 {
-		rec.Raw = append(rec.Raw[:0], []byte{}...)
-	} else {
+	case 0:
+		rec.Raw = cloneInto(rec.Raw, s.body[:0]) // every field is in a reject column
+	default:
 		rec.Raw = rd.cutBefore(rec.Raw, &s, n)
 	}
 	if err := rd.checkText(s, s.fields); err != nil {

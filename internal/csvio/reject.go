@@ -83,7 +83,7 @@ func (w *RejectWriter) start() error {
 	}
 	w.started = true
 	if w.r.bom {
-		if _, err := w.bw.Write(w.r.shared.Load().bom); err != nil {
+		if _, err := w.bw.Write(w.r.outCharset().bom); err != nil {
 			w.err = fmt.Errorf("write the reject file: %w", err)
 			return w.err
 		}
@@ -122,7 +122,7 @@ func (w *RejectWriter) write(line []byte) error {
 		return w.err
 	}
 	// The reader's charset, which "auto" may settle only mid-file.
-	if cs := w.r.shared.Load(); cs.units != unitsBytes {
+	if cs := w.r.outCharset(); cs.units != unitsBytes {
 		w.out = cs.appendEncoded(w.out[:0], line)
 		line = w.out
 	}
@@ -139,4 +139,15 @@ func oneLine(s string) string {
 		return s
 	}
 	return lineBreaks.Replace(s)
+}
+
+// outCharset is the reader's charset as the reject writer's goroutine may
+// read it: "auto" may settle it only mid-file (see lateJudge), and stores
+// it in shared for this. A reader built without storing it never changes
+// its charset.
+func (rd *Reader) outCharset() *charset {
+	if cs := rd.shared.Load(); cs != nil {
+		return cs
+	}
+	return rd.cs
 }
