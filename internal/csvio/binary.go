@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"strings"
 
 	"github.com/acimport/acimport/internal/errs"
 )
@@ -109,10 +110,26 @@ func dBase(w []byte) bool {
 	if w[0] == 0x30 || w[0] == 0x31 || w[0] == 0x32 {
 		fields -= 263
 	}
-	if fields <= 0 || fields%32 != 0 {
+	if fields <= 0 || fields%32 != 0 || len(w) < 64 {
 		return false
 	}
-	return hdr > len(w) || w[hdr-1] == 0x0D || w[0] >= 0x30 && w[32+fields] == 0x0D
+	// The first field: a name of up to 10 characters padded with zero
+	// bytes, and a type letter.
+	name := w[32:43]
+	end := bytes.IndexByte(name, 0)
+	if end < 1 || !allZero(name[end:]) || !strings.ContainsRune("CNLDFMBGIYTPVWX@O+0", rune(w[43])) {
+		return false
+	}
+	return hdr > len(w) || w[hdr-1] == 0x0D || w[0] >= 0x30 && 32+fields < len(w) && w[32+fields] == 0x0D
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // notCSV recognises, by its first bytes, a file that is not text at all: a
