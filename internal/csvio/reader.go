@@ -418,7 +418,7 @@ func (rd *Reader) scan() (scanned, error) {
 		// Read again the way spreadsheets do; csv.Reader's own LazyQuotes
 		// differs ("x" y would swallow the lines after it).
 		if f, starts, open, early := lazyFields(s.body, rd.comma); !open && !early && !rd.openBeforeRejectColumns(s.body) {
-			if bytes.ContainsAny(s.body, "\r\n") && closedByChance(s.body, rd.comma, rd.layout.width) {
+			if bytes.ContainsAny(s.body, "\r\n") && (closedByChance(s.body, rd.comma, rd.layout.width) || rd.rejectRowOnFirstLine(s.body)) {
 				// As strictly read: the quote never closed where it should.
 				return rd.tooLong(text, true)
 			}
@@ -461,6 +461,19 @@ func (rd *Reader) openBeforeRejectColumns(body []byte) bool {
 	}
 	_, _, open, _ := lazyFields(data, rd.comma)
 	return open
+}
+
+// rejectRowOnFirstLine reports whether the first line of body, a record
+// read over several lines from a reject file, ends in well-formed reject
+// columns: the writer puts a row's reject columns after its last line, so
+// that line is a reject row of its own, and its quote was left open.
+func (rd *Reader) rejectRowOnFirstLine(body []byte) bool {
+	if rd.layout.trailing == 0 {
+		return false
+	}
+	i, _ := nextBreak(body)
+	_, line := rd.layout.stripTail(body[:i], rd.comma)
+	return line > 0
 }
 
 // keepBreaks gives the quoted cells of s that hold a line break the break as
