@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -132,7 +133,13 @@ func FuzzReadReject(f *testing.F) {
 func everyFieldCount(t *testing.T, header []string, good []*Record, comma rune, lazy bool) {
 	values := []string{"csv", "7", "", "api_1", "x"}
 	for _, rec := range good {
-		values = append(values, rec.Fields...)
+		for _, v := range rec.Fields {
+			// Control characters would make the file binary, and a
+			// rejected one: not what this checks.
+			if !strings.ContainsFunc(v, func(c rune) bool { return c < 0x20 || c == 0x7F }) {
+				values = append(values, v)
+			}
+		}
 	}
 	in := appendRecord(nil, header, comma)
 	in = append(in, '\n')
