@@ -62,8 +62,8 @@ MATCH KEYS (match:)
 
 CSV KEYS (csv:)
   delimiter      one character, tab, or auto (the most frequent of , ; tab | in the header) [","]
-  encoding       utf-8 (a BOM is skipped), utf-16 (with a BOM), windows-1251, windows-1252,
-                 iso-8859-1, koi8-r, or auto [utf-8]
+  encoding       utf-8 (a BOM is skipped), utf-16 (with a BOM), utf-16le, utf-16be, windows-1251,
+                 windows-1252, iso-8859-1, koi8-r, or auto [utf-8]
   lazy_quotes    true: a stray " inside an unquoted cell is kept as text, as spreadsheets read it
   skip_lines     how many lines above the header to pass over (a title, a group row) [0]; the
                  reject file starts with the same lines, so the same mapping reads it back

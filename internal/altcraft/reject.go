@@ -71,3 +71,35 @@ func (c RejectCode) Transient() bool {
 func TransientStatus(status int) bool {
 	return status == http.StatusTooManyRequests || status >= 500
 }
+
+// Known reports whether c is a code of this table, as the reject file's
+// reject_code column holds it: network, csv, invalid_value, missing_key,
+// api_<N>, http_<status> or http_<status>_invalid. Reading a reject file back
+// tells its reject columns from data by it.
+func (c RejectCode) Known() bool {
+	switch c {
+	case RejectNetwork, RejectCSV, RejectInvalidValue, RejectMissingKey:
+		return true
+	}
+	if n, ok := strings.CutPrefix(string(c), "api_"); ok {
+		return decimal(strings.TrimPrefix(n, "-"))
+	}
+	if n, ok := strings.CutPrefix(string(c), "http_"); ok {
+		n = strings.TrimSuffix(n, "_invalid")
+		return len(n) == 3 && decimal(n)
+	}
+	return false
+}
+
+// decimal reports whether s is a number as strconv.Itoa writes one.
+func decimal(s string) bool {
+	if s == "" || len(s) > 1 && s[0] == '0' || len(s) > 10 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

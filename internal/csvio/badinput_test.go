@@ -62,9 +62,9 @@ func TestReadBadInput(t *testing.T) {
 			Recs: []wantRec{{2, []string{"1", "2", ""}, "1,2,", "\n", nil}, {3, []string{"3", "4", ""}, "3,4,", "\n", nil}},
 		},
 		{
-			Name: "extra empty fields are dropped", In: []byte("a,b\n1,2,,\n3,4,\r\n5,\"6\",\"\"\n"),
+			Name: "extra empty fields are dropped from the fields, kept in the text", In: []byte("a,b\n1,2,,\n3,4,\r\n5,\"6\",\"\"\n"),
 			Header: []string{"a", "b"}, Comma: ',', Encoding: "utf-8",
-			Recs: []wantRec{{2, []string{"1", "2"}, "1,2", "\n", nil}, {3, []string{"3", "4"}, "3,4", "\r\n", nil}, {4, []string{"5", "6"}, "5,\"6\"", "\n", nil}},
+			Recs: []wantRec{{2, []string{"1", "2"}, "1,2,,", "\n", nil}, {3, []string{"3", "4"}, "3,4,", "\r\n", nil}, {4, []string{"5", "6"}, "5,\"6\",\"\"", "\n", nil}},
 		},
 		{
 			Name: "extra fields that are not empty", In: []byte("a,b\n1,2,,x\n1,2, \n"),

@@ -3,6 +3,7 @@ package csvio
 import (
 	"bytes"
 	"io"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -225,3 +226,7 @@ func (d singleDecoder) Transform(dst, src []byte, atEOF bool) (nDst, nSrc int, e
 	}
 	return nDst, nSrc, nil
 }
+
+// Encodings returns the names Options.Encoding takes, canonical spellings
+// only, "auto" last: what a reference of the options must list.
+func Encodings() []string { return strings.Split(knownEncodings, ", ") }

@@ -15,8 +15,10 @@ import (
 // pickEncoding resolves the encoding option against the file's first bytes:
 // a byte order mark, then for "auto" UTF-8, UTF-16 without a mark, and the
 // single-byte code pages. It returns the charset, the length of the byte
-// order mark to skip, and for "auto" why it chose.
-func pickEncoding(enc string, window []byte, whole bool) (cs *charset, bomLen int, why string, err error) {
+// order mark to skip, and for "auto" why it chose. comma is the delimiter
+// as far as it is known before decoding (sniffed from the window's bytes
+// when "auto"), for judging single letters.
+func pickEncoding(enc string, window []byte, whole bool, comma rune) (cs *charset, bomLen int, why string, err error) {
 	var bom *charset
 	switch {
 	case bytes.HasPrefix(window, utf8BOM):
@@ -49,13 +51,14 @@ func pickEncoding(enc string, window []byte, whole bool) (cs *charset, bomLen in
 	default:
 		return charsets[enc], 0, "", nil
 	}
-	if looksUTF8(window, whole) {
-		return csUTF8, 0, "valid UTF-8", nil
-	}
+	// UTF-16 first: its ASCII text is valid UTF-8 too, NULs and all.
 	if cs := utf16NoBOM(window); cs != nil {
 		return cs, 0, "no byte order mark, but every other byte is 0, as in UTF-16 text", nil
 	}
-	cs, why, err = judgeCodePage(window)
+	if looksUTF8(window, whole) {
+		return csUTF8, 0, "valid UTF-8", nil
+	}
+	cs, why, err = judgeCodePage(window, comma)
 	return cs, 0, why, err
 }
 
@@ -92,7 +95,10 @@ var codePages = []*charset{csCP1251, csKOI8R, csCP1252, csLatin1}
 type reading struct {
 	cs       *charset
 	control  bool     // a C1 control character: no text holds one
+	pseudo   bool     // a box-drawing or mathematical sign: koi8-r's pseudographics, no export's text
 	words    int      // words with a letter beyond ASCII
+	long     bool     // of them, one of two letters or more
+	capitals bool     // of them, every one is a single Cyrillic capital
 	bad      int      // of them, ones no language writes
 	freq     float64  // Cyrillic readings: mean log frequency of the letters in Russian
 	letters  int      // the letters freq is over
@@ -101,7 +107,10 @@ type reading struct {
 
 // fits reports whether the reading gives text: no control characters, and
 // nearly every word is one a language could write.
-func (r *reading) fits() bool { return !r.control && r.words > 0 && r.bad*10 <= r.words }
+func (r *reading) fits() bool { return r.possible() && r.words > 0 }
+
+// possible reports whether the reading could be text, words or not.
+func (r *reading) possible() bool { return !r.control && !r.pseudo && r.bad*10 <= r.words }
 
 func (r *reading) cyrillic() bool { return r.cs == csCP1251 || r.cs == csKOI8R }
 
@@ -115,7 +124,16 @@ func (r *reading) cyrillic() bool { return r.cs == csCP1251 || r.cs == csKOI8R }
 // C1 controls, so when both fit they read the same and windows-1252 is
 // taken. When windows-1251 and koi8-r both fit (text all in one case), the
 // letters' frequencies in Russian decide, by a clear margin only.
-func judgeCodePage(window []byte) (*charset, string, error) {
+//
+// When still no single code page stands out, evidence of two more kinds
+// decides: when every code page that could be the file's reads its bytes
+// beyond ASCII the same ("©", "«»" in all but koi8-r, whose reading is box
+// drawing), there is nothing to choose, and the first of them is taken;
+// when every word beyond ASCII is a single letter that windows-1251 reads as
+// a Cyrillic capital (initials, grades) and comma is ';' or a tab, as
+// Russian Excel exports are delimited, windows-1251 is taken, as auto did
+// before it knew other code pages.
+func judgeCodePage(window []byte, comma rune) (*charset, string, error) {
 	readings := make([]*reading, len(codePages))
 	for i, cs := range codePages {
 		readings[i] = read(window, cs)
@@ -149,12 +167,28 @@ func judgeCodePage(window []byte) (*charset, string, error) {
 		}
 		return best.cs, why, nil
 	}
+	if cs, why := sameReading(window, readings); cs != nil {
+		return cs, why, nil
+	}
+	if cp := readings[0]; len(fit) > 1 && slices.Contains(fit, cp) && cp.capitals && !cp.long && (comma == ';' || comma == '\t') {
+		why := fmt.Sprintf("its only letters beyond ASCII are single letters, such as %s, read as Cyrillic capitals (initials, grades) in windows-1251 in a file delimited by %s, as Russian Excel writes it", quoteList(cp.examples), delimWord(comma))
+		return cp.cs, why, nil
+	}
 	var b strings.Builder
 	if len(fit) == 0 {
 		b.WriteString("it is not UTF-8, and none of windows-1251, koi8-r, windows-1252 and iso-8859-1 reads its first bytes as words")
+		words := false
 		for _, r := range readings {
 			if len(r.examples) > 0 {
+				words = true
 				fmt.Fprintf(&b, "; %s gives %s", r.cs.name, quoteList(r.examples))
+			}
+		}
+		if !words {
+			high := highBytes(window)
+			high = high[:min(len(high), 12)]
+			for _, r := range readings {
+				fmt.Fprintf(&b, "; %s gives %q", r.cs.name, r.cs.decode(high))
 			}
 		}
 	} else {
@@ -167,6 +201,57 @@ func judgeCodePage(window []byte) (*charset, string, error) {
 		}
 	}
 	return nil, "", errs.Errorf(ErrEncodingUnsure, "%s: %s; set csv: { encoding: ... } in the mapping to the one whose words look right", ErrEncodingUnsure.Error(), b.String())
+}
+
+// sameReading returns the first code page that could be the file's when
+// every such code page reads window's bytes beyond ASCII the same, and says
+// so; nil when they differ or none could be.
+func sameReading(window []byte, readings []*reading) (*charset, string) {
+	high := highBytes(window)
+	var same []*reading
+	for _, r := range readings {
+		if !r.possible() {
+			continue
+		}
+		if len(same) > 0 && !bytes.Equal(r.cs.decode(high), same[0].cs.decode(high)) {
+			return nil, ""
+		}
+		same = append(same, r)
+	}
+	if len(same) == 0 || len(high) == 0 {
+		return nil, ""
+	}
+	names := make([]string, len(same))
+	for i, r := range same {
+		names[i] = r.cs.name
+	}
+	list := strings.Join(names, " and ")
+	if len(names) > 2 {
+		list = strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+	}
+	return same[0].cs, fmt.Sprintf("its bytes beyond ASCII, %q, read the same in %s", same[0].cs.decode(high[:min(len(high), 12)]), list)
+}
+
+// highBytes returns each byte beyond ASCII of window once, in the order
+// they first occur.
+func highBytes(window []byte) []byte {
+	var seen [256]bool
+	var high []byte
+	for _, c := range window {
+		if c >= utf8.RuneSelf && !seen[c] {
+			seen[c] = true
+			high = append(high, c)
+		}
+	}
+	return high
+}
+
+// delimWord names a delimiter in a sentence.
+func delimWord(comma rune) string {
+	if comma == '\t' {
+		return "tabs"
+	}
+	return fmt.Sprintf("%q", comma)
 }
 
 func quoteList(words []string) string {
@@ -186,6 +271,9 @@ func read(window []byte, cs *charset) *reading {
 		c := text[i]
 		if c >= 0x80 && c < 0xA0 {
 			r.control = true
+		}
+		if c >= 0x2200 && c <= 0x25FF {
+			r.pseudo = true
 		}
 		if !unicode.IsLetter(c) {
 			if c >= 0x80 && i > 0 && i+1 < len(text) && unicode.IsLetter(text[i-1]) && unicode.IsLetter(text[i+1]) && !strings.ContainsRune("’‘´·", c) {
@@ -243,7 +331,15 @@ func (r *reading) word(w []rune, seen map[string]bool) {
 			}
 		}
 	}
+	if r.words == 0 {
+		r.capitals = true
+	}
 	r.words++
+	if len(w) > 1 {
+		r.long = true
+	} else if !unicode.Is(unicode.Cyrillic, w[0]) || !unicode.IsUpper(w[0]) {
+		r.capitals = false
+	}
 	caseOK := upper == 0 || upper == len(w) || upper == 1 && unicode.IsUpper(w[0])
 	var ok bool
 	if r.cyrillic() {

@@ -59,6 +59,40 @@ func TestReadLazyQuotes(t *testing.T) {
 			Recs: []wantRec{{2, nil, "1;\"x", "\n", csv.ErrQuote}, {3, nil, "2;\"y\" z", "\n", csv.ErrQuote}, {4, []string{"3", "4"}, "3;4", "\n", nil}},
 		},
 		{
+			Name: "lazy: a quote closed by chance lines later rejects its line only", In: []byte("a;b;c\n1;\"x;y\n2;p;q\n3;\"r\" s;t\n"), Opt: Options{LazyQuotes: true, Delimiter: ";"},
+			Header: []string{"a", "b", "c"}, Comma: ';', Encoding: "utf-8",
+			Recs: []wantRec{
+				{2, nil, "1;\"x;y", "\n", csv.ErrQuote},
+				{3, []string{"2", "p", "q"}, "2;p;q", "\n", nil},
+				{4, []string{"3", "r s", "t"}, "3;\"r\" s;t", "\n", nil},
+			},
+		},
+		{
+			Name: "lazy: a quote closed by chance on the next line", In: []byte("a;b;c\n1;\"x;y\n3;\"r\" s;t\n"), Opt: Options{LazyQuotes: true, Delimiter: ";"},
+			Header: []string{"a", "b", "c"}, Comma: ';', Encoding: "utf-8",
+			Recs: []wantRec{
+				{2, nil, "1;\"x;y", "\n", csv.ErrQuote},
+				{3, []string{"3", "r s", "t"}, "3;\"r\" s;t", "\n", nil},
+			},
+		},
+		{
+			Name: "lazy: a quote closed by chance mid-cell, rows inside it", In: []byte("a;b;c\n1;\"x;y\n2;p;q\n3;r;5\" pipe\n"), Opt: Options{LazyQuotes: true, Delimiter: ";"},
+			Header: []string{"a", "b", "c"}, Comma: ';', Encoding: "utf-8",
+			Recs: []wantRec{
+				{2, nil, "1;\"x;y", "\n", csv.ErrQuote},
+				{3, []string{"2", "p", "q"}, "2;p;q", "\n", nil},
+				{4, []string{"3", "r", `5" pipe`}, "3;r;5\" pipe", "\n", nil},
+			},
+		},
+		{
+			Name: "lazy: a cell over two lines with text after its quote is one cell", In: []byte("a;b;c\n\"street 5\nflat 7\" more;x;y\n1;\"two\nlines\" z;w\n"), Opt: Options{LazyQuotes: true, Delimiter: ";"},
+			Header: []string{"a", "b", "c"}, Comma: ';', Encoding: "utf-8",
+			Recs: []wantRec{
+				{2, []string{"street 5\nflat 7 more", "x", "y"}, "\"street 5\nflat 7\" more;x;y", "\n", nil},
+				{4, []string{"1", "two\nlines z", "w"}, "1;\"two\nlines\" z;w", "\n", nil},
+			},
+		},
+		{
 			Name: "lazy: field count still checked", In: []byte("a,b\n1 \"x\",2,3\n"), Opt: lazy,
 			Header: []string{"a", "b"}, Comma: ',', Encoding: "utf-8",
 			Recs: []wantRec{{2, nil, "1 \"x\",2,3", "\n", csv.ErrFieldCount}},

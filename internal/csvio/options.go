@@ -24,10 +24,13 @@ type Options struct {
 	// byte order mark, as Excel's "Unicode text" does), "utf-16le" or
 	// "utf-16be"; the single-byte code pages "windows-1251",
 	// "windows-1252", "iso-8859-1" and "koi8-r"; or "auto": a byte order
-	// mark says UTF-8 or UTF-16; else valid UTF-8 in the first 64 KiB is
-	// UTF-8; else the code page whose reading of them gives real words (see
-	// Reader.EncodingReason). When no code page stands out, NewReader fails
-	// with ErrEncodingUnsure, naming those that fit.
+	// mark says UTF-8 or UTF-16; else UTF-16 by its zero bytes; else valid
+	// UTF-8 in the first 64 KiB is UTF-8; else the code page whose reading
+	// of them gives real words, or that every possible code page reads the
+	// same (see judgeCodePage and Reader.EncodingReason). First 64 KiB all
+	// ASCII are judged again at the first byte beyond ASCII. When no code
+	// page stands out, NewReader fails with ErrEncodingUnsure, naming those
+	// that fit.
 	Encoding string
 	// LazyQuotes reads a quote inside an unquoted cell (STAZIONE "IP" Nord)
 	// as text, and text after a quoted cell's closing quote ("x" y) as more

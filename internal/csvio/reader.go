@@ -11,6 +11,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/acimport/acimport/internal/errs"
@@ -49,6 +50,12 @@ type Reader struct {
 	err error // sticky: io.EOF or the stream's failure
 
 	wb *workbook // an Excel workbook's sheet, read instead of CSV text; nil for CSV
+	// shared is cs for the reject writer's goroutine: "auto" may change cs
+	// mid-file (see lateJudge).
+	shared  atomic.Pointer[charset]
+	auto    bool  // the encoding option is "auto"
+	late    bool  // auto found ASCII only: lateJudge decides at the first byte beyond it
+	lateErr error // lateJudge could not tell the encoding there
 }
 
 // NewReader reads the header line of the CSV file r. name is the file's name
@@ -115,7 +122,11 @@ func (rd *Reader) open(r io.Reader, opt Options) error {
 			return gzipError(err)
 		}
 	}
-	cs, bomLen, why, err := pickEncoding(enc, window, whole)
+	hint := comma
+	if hint == 0 {
+		hint = sniffDelimiter(window)
+	}
+	cs, bomLen, why, err := pickEncoding(enc, window, whole, hint)
 	if err != nil {
 		if e := notCSV(window, false); e != nil {
 			return e
@@ -125,7 +136,12 @@ func (rd *Reader) open(r io.Reader, opt Options) error {
 	if err := notCSV(window, cs.units == unitsUTF16); err != nil {
 		return err
 	}
-	rd.cs, rd.why = cs, why
+	rd.cs, rd.why, rd.auto = cs, why, enc == encAuto
+	rd.shared.Store(cs)
+	if rd.auto && cs == csUTF8 && bomLen == 0 && !whole && ascii(window) {
+		rd.late = true
+		rd.why = fmt.Sprintf("ASCII in its first %s; judged again at the first byte beyond ASCII", sizeText(sniffLimit))
+	}
 	if bomLen > 0 {
 		rd.bom = true
 		rd.rawBase += int64(bomLen)
@@ -173,7 +189,7 @@ func (rd *Reader) open(r io.Reader, opt Options) error {
 	}
 	rd.comma = comma
 
-	rd.rec = newRecorder(br, cs, rd.max)
+	rd.rec = rd.newRecorder(br)
 	rd.newCSV()
 	return rd.readHeader()
 }
@@ -189,8 +205,22 @@ func peekWindow(br *bufio.Reader) (window []byte, whole bool, err error) {
 	return window, whole, nil
 }
 
-func newRecorder(r io.Reader, cs *charset, max int) recorder {
-	return recorder{r: cs.decoder(r), units: cs.units, buf: make([]byte, 0, recorderMin), limit: min(max, math.MaxInt-recorderSlack) + recorderSlack}
+func (rd *Reader) newRecorder(br *bufio.Reader) recorder {
+	r := rd.cs.decoder(br)
+	if rd.late {
+		r = &lateJudge{rd: rd, src: br}
+	}
+	return recorder{r: r, units: rd.cs.units, buf: make([]byte, 0, recorderMin), limit: min(rd.max, math.MaxInt-recorderSlack) + recorderSlack}
+}
+
+// ascii reports whether b is all ASCII.
+func ascii(b []byte) bool {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // SeekRecord continues reading at offset, the End of a record this reader (or one
@@ -212,7 +242,7 @@ func (rd *Reader) SeekRecord(offset int64, line int) error {
 		return fmt.Errorf("read %s: %w: %w", rd.where(), ErrNotSeekable, err)
 	}
 	rd.count.n.Store(offset)
-	rd.rec = newRecorder(bufio.NewReaderSize(&rd.count, sniffLimit), rd.cs, rd.max)
+	rd.rec = rd.newRecorder(bufio.NewReaderSize(&rd.count, sniffLimit))
 	rd.rec.consumed = offset - rd.rawBase
 	rd.lines = line - 1
 	rd.err = nil
@@ -409,7 +439,11 @@ func (rd *Reader) scan() (scanned, error) {
 	if pe != nil && rd.lazy && (errors.Is(pe.Err, csv.ErrBareQuote) || errors.Is(pe.Err, csv.ErrQuote)) {
 		// Read again the way spreadsheets do; csv.Reader's own LazyQuotes
 		// differs ("x" y would swallow the lines after it).
-		if f, starts, open, early := lazyFields(s.body, rd.comma); !open && !early {
+		if f, starts, open, early := lazyFields(s.body, rd.comma); !open && !early && !rd.openBeforeRejectColumns(s.body) {
+			if bytes.ContainsAny(s.body, "\r\n") && (closedByChance(s.body, rd.comma, rd.layout.width) || rd.rejectRowOnFirstLine(s.body)) {
+				// As strictly read: the quote never closed where it should.
+				return rd.tooLong(text, true)
+			}
 			s.fields, s.starts, s.pe = f, starts, nil
 		}
 	}
@@ -434,6 +468,34 @@ func (rd *Reader) scan() (scanned, error) {
 		}
 	}
 	return s, nil
+}
+
+// openBeforeRejectColumns reports whether body, a reject file's row, is a
+// row whose quote never closed followed by its reject columns: read lazily
+// as a whole, the reject columns' own quotes would close it.
+func (rd *Reader) openBeforeRejectColumns(body []byte) bool {
+	if rd.layout.trailing == 0 {
+		return false
+	}
+	data, line := rd.layout.stripTail(body, rd.comma)
+	if line == 0 {
+		return false
+	}
+	_, _, open, _ := lazyFields(data, rd.comma)
+	return open
+}
+
+// rejectRowOnFirstLine reports whether the first line of body, a record
+// read over several lines from a reject file, ends in well-formed reject
+// columns: the writer puts a row's reject columns after its last line, so
+// that line is a reject row of its own, and its quote was left open.
+func (rd *Reader) rejectRowOnFirstLine(body []byte) bool {
+	if rd.layout.trailing == 0 {
+		return false
+	}
+	i, _ := nextBreak(body)
+	_, line := rd.layout.stripTail(body[:i], rd.comma)
+	return line > 0
 }
 
 // keepBreaks gives the quoted cells of s that hold a line break the break as
@@ -576,42 +638,66 @@ func (rd *Reader) record(s scanned, rec *Record) {
 		fail(fmt.Errorf("%s: %w", rd.fieldName(len(s.fields)), s.pe.Err))
 		return
 	}
-	fields := s.fields
-	if len(fields) > rd.layout.width && allEmpty(fields[rd.layout.width:]) {
-		// A spreadsheet's trailing empty columns: dropped from Raw too, or
-		// the reject columns would not follow the last column.
-		fields = fields[:rd.layout.width]
-	}
-	if l := &rd.layout; l.trailing > 0 && len(fields) == l.width-l.trailing {
-		// A reject file row whose reject columns the user deleted while
-		// fixing it: every field is data, and nothing of it is cut.
-		rec.Raw = cloneInto(rec.Raw, s.body)
-		if err := rd.checkText(s, fields); err != nil {
-			fail(err)
-			return
-		}
-		rec.Fields = append(rec.Fields, fields...)
+	l := &rd.layout
+	if len(l.drop) > 0 && l.trailing == 0 {
+		rd.recordMixed(s, rec)
 		return
 	}
-	rec.Raw = rd.rawOf(rec.Raw, &s, fields, len(s.fields))
-	rec.SourceLine = rd.layout.sourceLine(fields)
-	rec.Sheet = rd.layout.sourceSheet(fields, "")
-	if err := rd.checkText(s, fields); err != nil {
+	// Raw is the row's text up to its reject columns, byte for byte: empty
+	// cells beyond the header's width included.
+	fields, width, n := s.fields, l.width-l.trailing, len(s.fields)
+	if l.trailing > 0 {
+		var rej int
+		if n, rej = l.locate(fields); rej >= 0 {
+			rec.SourceLine, rec.Sheet = l.lineOf(fields[rej:]), l.sheetOf(fields[rej:])
+		}
+	}
+	switch n {
+	case len(s.fields):
+		rec.Raw = cloneInto(rec.Raw, s.body)
+	case 0:
+		rec.Raw = cloneInto(rec.Raw, s.body[:0]) // every field is in a reject column
+	default:
+		rec.Raw = rd.cutBefore(rec.Raw, &s, n)
+	}
+	if err := rd.checkText(s, s.fields); err != nil {
 		fail(err)
 		return
 	}
-	if len(fields) != rd.layout.width {
-		n, width := len(s.fields), rd.layout.width
-		if rec.SourceLine > 0 {
-			// Fed back from its reject file: counted without the reject
-			// columns, as in the input the row comes from.
-			n, width = n-rd.layout.trailing, width-rd.layout.trailing
-		}
+	data := fields[:n]
+	if n > width && allEmpty(data[width:]) {
+		data = data[:width] // a spreadsheet's trailing empty columns
+	}
+	if len(data) != width {
+		// Counted without the reject columns, as in the input the row comes from.
 		fail(fmt.Errorf("%w: %d, the header has %d", csv.ErrFieldCount, n, width))
 		return
 	}
-	if rec.Fields = rd.layout.appendKept(rec.Fields, fields); rec.Fields == nil {
+	if rec.Fields = append(rec.Fields, data...); rec.Fields == nil {
 		rec.Fields = []string{} // every field is in a reject column; nil would mean a bad row
+	}
+}
+
+// recordMixed is record for an input whose reject columns are not its last
+// ones, a reject file a user reordered: rare, and read by position only.
+func (rd *Reader) recordMixed(s scanned, rec *Record) {
+	fields := s.fields
+	if len(fields) > rd.layout.width && allEmpty(fields[rd.layout.width:]) {
+		fields = fields[:rd.layout.width]
+	}
+	rec.Raw = rd.rawOf(rec.Raw, &s, fields, len(s.fields))
+	if err := rd.checkText(s, fields); err != nil {
+		rec.Fields, rec.Err = nil, &RowError{Line: rec.Line, Err: err}
+		return
+	}
+	if len(fields) != rd.layout.width {
+		// Which of its fields are reject columns is anyone's guess: keep them all.
+		rec.Raw = cloneInto(rec.Raw, s.body)
+		rec.Fields, rec.Err = nil, &RowError{Line: rec.Line, Err: fmt.Errorf("%w: %d, the header has %d", csv.ErrFieldCount, len(s.fields), rd.layout.width)}
+		return
+	}
+	if rec.Fields = rd.layout.appendKept(rec.Fields, fields); rec.Fields == nil {
+		rec.Fields = []string{}
 	}
 }
 
@@ -635,7 +721,7 @@ func (rd *Reader) checkText(s scanned, fields []string) error {
 	}
 	if rd.cs.units == unitsBytes && !utf8.Valid(s.body) {
 		i := invalidUTF8(s.body)
-		return fmt.Errorf("%s: %w at %s (%s)", rd.fieldName(rd.fieldAt(s, fields, i)), ErrInvalidUTF8, rd.at(s, i), utf8Hint)
+		return fmt.Errorf("%s: %w at %s (%s)", rd.fieldName(rd.fieldAt(s, fields, i)), ErrInvalidUTF8, rd.at(s, i), rd.utf8Advice())
 	}
 	return nil
 }

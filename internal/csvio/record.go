@@ -17,8 +17,9 @@ type Record struct {
 	// without the reject columns. Nil when Err is set.
 	Fields []string
 	// Raw is the record's text exactly as read, decoded to UTF-8, without its
-	// line terminator, without the reject columns if the input had them, and
-	// without empty fields beyond the header's last column.
+	// line terminator and without the reject columns if the input had them;
+	// empty fields beyond the header's last column are kept, so that a reject
+	// row is the input's row byte for byte.
 	// For a record longer than Options.MaxRecordBytes it is the record's
 	// first line only, cut to MaxRecordBytes.
 	Raw []byte

@@ -15,7 +15,6 @@ import (
 type RejectWriter struct {
 	bw      *bufio.Writer
 	r       *Reader
-	cs      *charset
 	line    []byte // the line being written, UTF-8
 	out     []byte // line encoded
 	started bool
@@ -26,9 +25,7 @@ type RejectWriter struct {
 // The header line goes out on the first Write or Flush, whichever comes
 // first, so a run without rejects still leaves a header-only file.
 func NewRejectWriter(w io.Writer, r *Reader) *RejectWriter {
-	rw := &RejectWriter{bw: bufio.NewWriter(w), r: r}
-	rw.cs = r.cs
-	return rw
+	return &RejectWriter{bw: bufio.NewWriter(w), r: r}
 }
 
 // SkipHeader tells w that its file already starts with the header, as when a
@@ -81,7 +78,7 @@ func (w *RejectWriter) start() error {
 	}
 	w.started = true
 	if w.r.bom {
-		if _, err := w.bw.Write(w.cs.bom); err != nil {
+		if _, err := w.bw.Write(w.r.outCharset().bom); err != nil {
 			w.err = fmt.Errorf("write the reject file: %w", err)
 			return w.err
 		}
@@ -125,8 +122,9 @@ func (w *RejectWriter) write(line []byte) error {
 	if w.err != nil {
 		return w.err
 	}
-	if w.cs.units != unitsBytes {
-		w.out = w.cs.appendEncoded(w.out[:0], line)
+	// The reader's charset, which "auto" may settle only mid-file.
+	if cs := w.r.outCharset(); cs.units != unitsBytes {
+		w.out = cs.appendEncoded(w.out[:0], line)
 		line = w.out
 	}
 	if _, err := w.bw.Write(line); err != nil {
@@ -142,4 +140,15 @@ func oneLine(s string) string {
 		return s
 	}
 	return lineBreaks.Replace(s)
+}
+
+// outCharset is the reader's charset as the reject writer's goroutine may
+// read it: "auto" may settle it only mid-file (see lateJudge), and stores
+// it in shared for this. A reader built without storing it never changes
+// its charset.
+func (rd *Reader) outCharset() *charset {
+	if cs := rd.shared.Load(); cs != nil {
+		return cs
+	}
+	return rd.cs
 }
