@@ -28,6 +28,9 @@ func TestHostileAnswers(t *testing.T) {
 		Handler http.HandlerFunc
 		Code    string // reject code; "" means imported
 		Reason  string // substring of the reason
+		// Timeout is --timeout; 0 means 5 s. Only the server that never answers needs a
+		// short one: the others are answered, and a loaded machine must not time them out.
+		Timeout time.Duration
 	}{
 		{Name: "a 50 MB body is read through a limit", Handler: func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(200)
@@ -52,7 +55,7 @@ func TestHostileAnswers(t *testing.T) {
 			case <-r.Context().Done():
 			case <-time.After(10 * time.Second):
 			}
-		}, Code: "network", Reason: "timeout"},
+		}, Code: "network", Reason: "timeout", Timeout: 200 * time.Millisecond},
 		{Name: "an empty 200", Handler: func(w http.ResponseWriter, r *http.Request) {}, Code: "http_200_invalid"},
 		{Name: "a proxy's answer with 12 KB of headers is read", Handler: func(w http.ResponseWriter, r *http.Request) {
 			for i := range 12 {
@@ -73,7 +76,10 @@ func TestHostileAnswers(t *testing.T) {
 			defer srv.Close()
 			sum, dir, err := runImport(t, srv.URL, oneRow, func(c *Config) {
 				c.Retries = 2
-				c.Timeout = 200 * time.Millisecond
+				c.Timeout = 5 * time.Second
+				if tc.Timeout > 0 {
+					c.Timeout = tc.Timeout
+				}
 			})
 			if err != nil {
 				t.Fatalf("Import: %v", err)
