@@ -188,3 +188,55 @@ func TestImportWorkbookBesideCSV(t *testing.T) {
 		t.Errorf("the workbook's reject file:\n%s", rejects)
 	}
 }
+
+// A workbook with a title row above its header: its reject file starts with the
+// title row, so the same mapping (skip_lines: 1; sheet does not apply to a CSV)
+// reads it back, rejected rows keeping their place in the workbook, and a fixed
+// row is imported. (Issue 20: "importing it with the same mapping works".)
+func TestWorkbookRejectFileWithSkipLinesRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "list.xlsx")
+	xlsx := testutil.Workbook(t, testutil.Sheet{
+		Name: "Клиенты",
+		Rows: [][]any{
+			{"Клиенты на 1 марта"},
+			{"E-mail", "Телефон"},
+			{"anna@example.com", 79774400755},
+			{"vera@example.com", "x"},
+		},
+		Merges: []string{"A1:B1"},
+	})
+	if err := os.WriteFile(file, xlsx, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const m = `db_id: 1
+csv: { sheet: Клиенты, skip_lines: 1 }
+fields:
+  email: { column: E-mail, type: email }
+  phones: { column: Телефон, type: phone, region: RU }
+`
+	_, sum, rejects := importWorkbook(t, file, m)
+	if sum.Imported != 1 || sum.Rejected != 1 {
+		t.Fatalf("first run: imported %d, rejected %d\n%s", sum.Imported, sum.Rejected, rejects)
+	}
+	if !strings.HasPrefix(rejects, "\ufeffКлиенты на 1 марта") || !strings.Contains(rejects, ",Клиенты!4,invalid_value,") {
+		t.Fatalf("reject file does not start with the title row or lost the row's place:\n%q", rejects)
+	}
+	again := filepath.Join(dir, "again.csv")
+	if err := os.WriteFile(again, []byte(rejects), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, sum, rejects2 := importWorkbook(t, again, m)
+	if sum.Rejected != 1 || !strings.HasPrefix(rejects2, "\ufeffКлиенты на 1 марта") || !strings.Contains(rejects2, ",Клиенты!4,invalid_value,") {
+		t.Fatalf("read back: rejected %d, reject file %q; want the row again at Клиенты!4 under the title", sum.Rejected, rejects2)
+	}
+	fixed := filepath.Join(dir, "fixed.csv")
+	if err := os.WriteFile(fixed, []byte(strings.Replace(rejects, ",x,", ",+79001112233,", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stored, sum, rej3 := importWorkbook(t, fixed, m)
+	want := `{"email":"vera@example.com","phones":["+79001112233"]}`
+	if sum.Imported != 1 || stored["vera@example.com"] != want {
+		t.Fatalf("fixed: imported %d, stored %s; want %s\n%s", sum.Imported, stored["vera@example.com"], want, rej3)
+	}
+}
