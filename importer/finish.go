@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -534,34 +532,10 @@ func (s *Summary) WriteFile(path string) error {
 	if err != nil {
 		return err
 	}
-	if err := WriteFileAtomic(path, append(b, '\n')); err != nil {
+	if err := resume.WriteFileAtomic(path, append(b, '\n')); err != nil {
 		return fmt.Errorf("write summary: %w", err)
 	}
 	return nil
-}
-
-// WriteFileAtomic replaces path with data through a temporary file in the
-// same folder (mode 0600), synced, then renamed over path.
-func WriteFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
-	return err
 }
 
 // countsText writes counts by name, most first: "Phone Number 3, Birthday 1".

@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/acimport/acimport/importer"
+	"github.com/acimport/acimport/importer/resume"
 )
 
 // metricsEvery is how often --metrics-file is rewritten during a run.
@@ -217,7 +218,7 @@ func (m *metricsFile) write(sum, end *importer.Summary) error {
 			return err
 		}
 	}
-	return importer.WriteFileAtomic(m.path, buf.Bytes())
+	return resume.WriteFileAtomic(m.path, buf.Bytes())
 }
 
 func (m *metricsFile) labels() []string {

@@ -99,27 +99,10 @@ func AddDone(path string, d Done) error {
 	if err != nil {
 		return err
 	}
-	tmp := path + ".tmp"
-	os.Remove(tmp)
-	w, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o600)
-	if err != nil {
-		return fmt.Errorf("write the record of completed imports: %w", err)
-	}
-	_, err = w.Write(append(b, '\n'))
-	if err == nil {
-		err = w.Sync()
-	}
-	if cerr := w.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
+	if err := WriteFileAtomic(path, append(b, '\n')); err != nil {
 		return fmt.Errorf("write the record of completed imports %s: %w", path, err)
 	}
-	return SyncDir(filepath.Dir(path))
+	return nil
 }
 
 // Find returns the newest completed import into the platform at url, with the mapping digest, that had

@@ -396,3 +396,29 @@ func SyncDir(dir string) error {
 	}
 	return nil
 }
+
+// WriteFileAtomic replaces path with data through a temporary file in the
+// same folder (mode 0600), synced, then renamed over path, and the folder synced: a
+// reader sees the old file or the new one, never half of one, after a crash too.
+func WriteFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return SyncDir(filepath.Dir(path))
+}
