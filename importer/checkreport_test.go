@@ -172,7 +172,6 @@ func TestCheckJoinsItsGoroutines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	before := runtime.NumGoroutine()
 	for _, stop := range []bool{false, true} {
 		ctx, cancel := context.WithCancel(context.Background())
 		hook := func(seq int64) {
@@ -186,8 +185,30 @@ func TestCheckJoinsItsGoroutines(t *testing.T) {
 		if stop != (err == ErrInterrupted) {
 			t.Fatalf("stop %v: err %v", stop, err)
 		}
-		if after := runtime.NumGoroutine(); after > before {
-			t.Errorf("stop %v: %d goroutines before the check, %d after it returned", stop, before, after)
+		// The check's own goroutines, found by their frames: a count of all goroutines also
+		// sees earlier tests' servers winding down, which made this test fail on loaded machines.
+		if left := goroutinesIn("acimport/importer.", "acimport/internal/csvio.", "acimport/mapping."); len(left) > 0 {
+			t.Errorf("stop %v: %d goroutines of the check still run after it returned:\n%s", stop, len(left), strings.Join(left, "\n\n"))
 		}
 	}
+}
+
+// goroutinesIn are the stacks of the goroutines, other than the caller's, with a frame in one of
+// the packages (import path prefixes ending in "."), each as runtime.Stack writes it.
+func goroutinesIn(pkgs ...string) []string {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	var found []string
+	for i, g := range strings.Split(string(buf), "\n\n") {
+		if i == 0 {
+			continue // the caller's own
+		}
+		for _, p := range pkgs {
+			if strings.Contains(g, p) {
+				found = append(found, g)
+				break
+			}
+		}
+	}
+	return found
 }
