@@ -337,7 +337,7 @@ func (wb *workbook) loadStrings() error {
 			return fmt.Errorf("the workbook's shared strings: %w", err)
 		}
 		if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "si" {
-			s, err := richText(d, se)
+			s, err := richText(d.Token)
 			if err != nil {
 				return fmt.Errorf("the workbook's shared strings: %w", err)
 			}
@@ -346,13 +346,15 @@ func (wb *workbook) loadStrings() error {
 	}
 }
 
-// richText reads the text of a string item (<si>, <is>): its <t>, or the
-// <t> of each of its runs, leaving out phonetic readings (<rPh>).
-func richText(d *xml.Decoder, start xml.StartElement) (string, error) {
+// richText reads the text of a string item (<si>, <is>) whose start element
+// next has just given, up to its end: its <t>, or the <t> of each of its runs,
+// leaving out phonetic readings (<rPh>). next is the decoder's Token, or its
+// RawToken where the sheet is read raw.
+func richText(next func() (xml.Token, error)) (string, error) {
 	var b strings.Builder
 	depth, inT, inPh := 0, false, 0
 	for {
-		tok, err := d.Token()
+		tok, err := next()
 		if err != nil {
 			return "", err
 		}
@@ -604,7 +606,7 @@ func (wb *workbook) readCell(start xml.StartElement, col *int) (cell, error) {
 				}
 				v = s
 			case "is":
-				s, err := wb.inlineText()
+				s, err := richText(wb.dec.RawToken)
 				if err != nil {
 					return cell{}, err
 				}
@@ -632,40 +634,6 @@ func (wb *workbook) charData(name string) (string, error) {
 		case xml.EndElement:
 			if t.Name.Local == name {
 				return b.String(), nil
-			}
-		}
-	}
-}
-
-// inlineText reads an inline string (<is>) up to its end.
-func (wb *workbook) inlineText() (string, error) {
-	var b strings.Builder
-	inT, inPh := false, 0
-	for {
-		tok, err := wb.dec.RawToken()
-		if err != nil {
-			return "", err
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			switch t.Name.Local {
-			case "t":
-				inT = true
-			case "rPh":
-				inPh++
-			}
-		case xml.EndElement:
-			switch t.Name.Local {
-			case "is":
-				return b.String(), nil
-			case "t":
-				inT = false
-			case "rPh":
-				inPh--
-			}
-		case xml.CharData:
-			if inT && inPh == 0 {
-				b.Write(t)
 			}
 		}
 	}
